@@ -1,0 +1,12 @@
+/** quota4j core: the API, the storage SPI, token counting, pricing and the in-memory store. */
+module dev.quota4j.core {
+  requires transitive org.jspecify;
+  requires static com.google.errorprone.annotations;
+  requires org.slf4j;
+  requires jtokkit; // its jar has no Automatic-Module-Name: the file name is its module name
+
+  exports dev.quota4j;
+  exports dev.quota4j.spi;
+  exports dev.quota4j.tokens;
+  exports dev.quota4j.pricing;
+}
