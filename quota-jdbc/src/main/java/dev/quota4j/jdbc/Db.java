@@ -1,0 +1,265 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.QuotaStoreUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Connections, transactions and bounded retries. Statements are plain JDBC prepared statements with
+ * positional parameters: the store needs exact control of how many statements and round trips each
+ * operation costs, and of the {@link SQLException} each one raises.
+ */
+final class Db {
+  /** Where connections come from. */
+  interface Source {
+    Lease open() throws SQLException;
+  }
+
+  /** A borrowed connection and how to give it back. */
+  interface Lease extends AutoCloseable {
+    Connection connection();
+
+    @Override
+    void close() throws SQLException;
+  }
+
+  /** A body of work in one transaction. */
+  interface Work<T> {
+    T run(Tx tx) throws SQLException;
+  }
+
+  final Sql sql;
+  private final Source source;
+  private final int maxAttempts;
+
+  Db(Source source, Sql sql, int maxAttempts) {
+    this.source = source;
+    this.sql = sql;
+    this.maxAttempts = maxAttempts;
+  }
+
+  static Source of(DataSource ds) {
+    return () -> {
+      Connection c = ds.getConnection();
+      return new Lease() {
+        @Override
+        public Connection connection() {
+          return c;
+        }
+
+        @Override
+        public void close() throws SQLException {
+          c.close();
+        }
+      };
+    };
+  }
+
+  static Source of(Jdbi jdbi) {
+    return () -> {
+      Handle h;
+      try {
+        h = jdbi.open();
+      } catch (JdbiException e) {
+        throw asSql(e);
+      }
+      return new Lease() {
+        @Override
+        public Connection connection() {
+          return h.getConnection();
+        }
+
+        @Override
+        public void close() throws SQLException {
+          try {
+            h.close();
+          } catch (JdbiException e) {
+            throw asSql(e);
+          }
+        }
+      };
+    };
+  }
+
+  private static SQLException asSql(JdbiException e) {
+    return e.getCause() instanceof SQLException s
+        ? s
+        : new SQLException(e.getMessage(), "08000", e);
+  }
+
+  /**
+   * Runs {@code work} in one transaction, committed when it returns (unless it rolled back itself)
+   * and rolled back when it throws. A serialization failure, deadlock or lock timeout runs it
+   * again, up to the configured number of attempts, after a short random pause. Any other failure
+   * becomes a {@link QuotaStoreUnavailableException}.
+   */
+  <T> T inTransaction(String operation, Work<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return once(work);
+      } catch (SQLException e) {
+        if (attempt < maxAttempts && Failures.isRetryable(e)) {
+          pause(operation, attempt, e);
+          continue;
+        }
+        throw Failures.unavailable(operation, sql.dialect(), sql.t, e);
+      }
+    }
+  }
+
+  private <T> T once(Work<T> work) throws SQLException {
+    try (Lease lease = source.open()) {
+      Connection c = lease.connection();
+      boolean autoCommit = c.getAutoCommit();
+      if (autoCommit) {
+        c.setAutoCommit(false);
+      }
+      Tx tx = new Tx(c, sql);
+      try {
+        T result = work.run(tx);
+        if (tx.rolledBack) {
+          // nothing to commit
+        } else {
+          c.commit();
+        }
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      } finally {
+        if (autoCommit) {
+          try {
+            c.setAutoCommit(true);
+          } catch (SQLException ignored) {
+            // the pool discards a broken connection
+          }
+        }
+      }
+    }
+  }
+
+  private void pause(String operation, int attempt, SQLException cause) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(1, 2L << attempt));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      QuotaStoreUnavailableException x =
+          Failures.unavailable(operation, sql.dialect(), sql.t, cause);
+      x.addSuppressed(e);
+      throw x;
+    }
+  }
+
+  /** Reads a row. */
+  interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** One transaction's statements. */
+  static final class Tx {
+    final Connection c;
+    final Sql sql;
+    boolean rolledBack;
+
+    Tx(Connection c, Sql sql) {
+      this.c = c;
+      this.sql = sql;
+    }
+
+    /** Rolls back now; the transaction then commits nothing. */
+    void rollback() throws SQLException {
+      c.rollback();
+      rolledBack = true;
+    }
+
+    int update(String statement, Object... params) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(statement)) {
+        bind(ps, params);
+        return ps.executeUpdate();
+      }
+    }
+
+    /**
+     * An insert whose duplicate is no error: the row count is 0 for a duplicate, whether the
+     * dialect skips it or raises a violation that only rolls back the statement.
+     */
+    int insertUnlessPresent(String statement, Object... params) throws SQLException {
+      try {
+        return update(statement, params);
+      } catch (SQLException e) {
+        if (sql.insertRaisesOnDuplicate() && Failures.isUniqueViolation(e)) {
+          return 0;
+        }
+        throw e;
+      }
+    }
+
+    <T> List<T> query(String statement, RowMapper<T> mapper, Object... params) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(statement)) {
+        bind(ps, params);
+        try (ResultSet rs = ps.executeQuery()) {
+          List<T> out = new ArrayList<>();
+          while (rs.next()) {
+            out.add(mapper.map(rs));
+          }
+          return out;
+        }
+      }
+    }
+
+    <T> @Nullable T first(String statement, RowMapper<T> mapper, Object... params)
+        throws SQLException {
+      List<T> rows = query(statement, mapper, params);
+      return rows.isEmpty() ? null : rows.get(0);
+    }
+  }
+
+  /** A null bind value of type VARCHAR. */
+  static final Object NULL_STRING = new Object();
+
+  static void bind(PreparedStatement ps, Object... params) throws SQLException {
+    for (int i = 0; i < params.length; i++) {
+      Object p = params[i];
+      int at = i + 1;
+      if (p == NULL_STRING) {
+        ps.setNull(at, Types.VARCHAR);
+      } else if (p instanceof String s) {
+        ps.setString(at, s);
+      } else if (p instanceof Long l) {
+        ps.setLong(at, l);
+      } else if (p instanceof Integer n) {
+        ps.setInt(at, n);
+      } else if (p instanceof Boolean b) {
+        ps.setBoolean(at, b);
+      } else if (p instanceof LocalDateTime t) {
+        ps.setObject(at, t);
+      } else if (p instanceof Instant) {
+        throw new IllegalStateException("bind Instants through Times");
+      } else {
+        throw new IllegalStateException("cannot bind " + p.getClass());
+      }
+    }
+  }
+
+  static Object str(@Nullable String s) {
+    return s == null ? NULL_STRING : s;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.QuotaStoreUnavailableException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/** Sorts SQL failures into "try the transaction again" and "the store is unavailable". */
+final class Failures {
+  private Failures() {}
+
+  /**
+   * Serialization failure, deadlock or lock wait timeout: the transaction was rolled back by the
+   * database and may simply be run again.
+   */
+  static boolean isRetryable(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException()) {
+      String state = state(s);
+      int code = s.getErrorCode();
+      if (state.startsWith("40") // 40001 serialization failure, 40P01 deadlock (SQL standard)
+          || state.equals("55P03") // PostgreSQL lock_not_available
+          || code == 1213 // MySQL/MariaDB deadlock
+          || code == 1205 // MySQL/MariaDB lock wait timeout
+          || code == 50200 // H2 lock timeout
+          || code == 90131 // H2 concurrent update
+          || code == 40001) { // H2 deadlock
+        return true;
+      }
+      if (s.getNextException() == s) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** A unique or primary key violation. */
+  static boolean isUniqueViolation(SQLException e) {
+    String state = state(e);
+    return state.equals("23505") || e.getErrorCode() == 1062 || e.getErrorCode() == 23505;
+  }
+
+  /** The connection failed or could not be had. */
+  static boolean isConnectionFailure(SQLException e) {
+    return e instanceof SQLTransientConnectionException
+        || e instanceof SQLNonTransientConnectionException
+        || e instanceof SQLRecoverableException
+        || state(e).startsWith("08");
+  }
+
+  /** A table or column is missing: the schema was not installed or was dropped. */
+  static boolean isMissingSchema(SQLException e) {
+    String state = state(e);
+    return state.equals("42P01") // PostgreSQL undefined_table
+        || state.equals("42703") // PostgreSQL undefined_column
+        || state.equals("42S02") // MySQL/MariaDB/H2 table not found
+        || state.equals("42S22") // column not found
+        || e.getErrorCode() == 42102 // H2 table not found
+        || e.getErrorCode() == 42104; // H2 table not found (with candidates)
+  }
+
+  static QuotaStoreUnavailableException unavailable(
+      String operation, JdbcDialect dialect, Tables tables, SQLException e) {
+    String what;
+    if (isConnectionFailure(e)) {
+      what = "cannot reach the database";
+    } else if (isMissingSchema(e)) {
+      what =
+          "a quota4j table is missing (prefix '"
+              + tables.prefix
+              + "'): install the schema with SchemaMode.INSTALL or the Flyway scripts";
+    } else if (isRetryable(e)) {
+      what = "the transaction kept conflicting with others and was given up";
+    } else {
+      what = "the database refused the statement";
+    }
+    return new QuotaStoreUnavailableException(
+        "quota store unavailable: "
+            + operation
+            + " on "
+            + dialect.displayName()
+            + ": "
+            + what
+            + " ("
+            + describe(e)
+            + "); nothing was changed",
+        e);
+  }
+
+  /** SQLState, vendor code and the driver's message, on one line. */
+  static String describe(SQLException e) {
+    String msg = e.getMessage() == null ? "" : e.getMessage().replaceAll("\\s+", " ").trim();
+    if (msg.length() > 300) {
+      msg = msg.substring(0, 300) + "...";
+    }
+    return "SQLState " + (e.getSQLState() == null ? "none" : e.getSQLState()) + ": " + msg;
+  }
+
+  private static String state(@Nullable SQLException e) {
+    String s = e == null ? null : e.getSQLState();
+    return s == null ? "" : s.toUpperCase(Locale.ROOT);
+  }
+}

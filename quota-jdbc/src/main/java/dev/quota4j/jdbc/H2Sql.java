@@ -1,0 +1,102 @@
+package dev.quota4j.jdbc;
+
+import java.util.Collections;
+
+/**
+ * H2 2.x: standard {@code MERGE ... USING}, data change delta tables ({@code OLD TABLE}), and a
+ * unique violation that rolls back only its statement, so "insert unless present" is a plain insert
+ * whose violation is caught.
+ */
+final class H2Sql extends Sql {
+  private static final String TYPED_COUNTER_ROW =
+      "(CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(16)), CAST(? AS VARCHAR(255)),"
+          + " CAST(? AS TIMESTAMP(6)), CAST(? AS TIMESTAMP(6)), CAST(? AS BIGINT))";
+
+  H2Sql(Tables t) {
+    super(t);
+  }
+
+  @Override
+  JdbcDialect dialect() {
+    return JdbcDialect.H2;
+  }
+
+  @Override
+  String ensureCounters(int rows) {
+    return "MERGE INTO "
+        + t.counters
+        + " c USING (VALUES "
+        + String.join(", ", Collections.nCopies(rows, TYPED_COUNTER_ROW))
+        + ") s(limit_id, subject_kind, subject_id, window_start, window_end, limit_amount)"
+        + " ON c.limit_id = s.limit_id AND c.subject_kind = s.subject_kind"
+        + " AND c.subject_id = s.subject_id AND c.window_start = s.window_start"
+        + " WHEN NOT MATCHED THEN INSERT ("
+        + COUNTER_ROW_COLUMNS
+        + ", used, reserved) VALUES (s.limit_id, s.subject_kind, s.subject_id, s.window_start,"
+        + " s.window_end, s.limit_amount, 0, 0)";
+  }
+
+  @Override
+  String deleteReservationReturning(boolean onlyExpired) {
+    return "SELECT subject_kind, subject_id, charges FROM OLD TABLE (DELETE FROM "
+        + t.reservations
+        + " WHERE reservation_id = ?"
+        + (onlyExpired ? " AND lease_until < ?" : "")
+        + ")";
+  }
+
+  @Override
+  String upsertHourly() {
+    StringBuilder sql =
+        new StringBuilder("MERGE INTO ")
+            .append(t.hourly)
+            .append(" h USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16)),")
+            .append(" CAST(? AS CHAR(64)), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),")
+            .append(" CAST(? AS VARCHAR(255))");
+    for (int i = 0; i < HOURLY_SUMS.length; i++) {
+      sql.append(", CAST(? AS BIGINT)");
+    }
+    sql.append(")) s(")
+        .append(HOURLY_COLUMNS)
+        .append(") ON h.hour_start = s.hour_start AND h.subject_kind = s.subject_kind")
+        .append(" AND h.dims_hash = s.dims_hash WHEN MATCHED THEN UPDATE SET ");
+    for (int i = 0; i < HOURLY_SUMS.length; i++) {
+      String c = HOURLY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c).append(" + s.").append(c);
+    }
+    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(HOURLY_COLUMNS).append(") VALUES (");
+    sql.append("s.").append(HOURLY_COLUMNS.replace(", ", ", s.")).append(')');
+    return sql.toString();
+  }
+
+  @Override
+  String upsertSubject() {
+    return "MERGE INTO "
+        + t.subjects
+        + " ("
+        + SUBJECT_COLUMNS
+        + ") KEY (subject_kind, subject_id) VALUES ("
+        + params(7)
+        + ")";
+  }
+
+  @Override
+  String insertUnlessPresent(String table, String columns, int params) {
+    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + params(params) + ")";
+  }
+
+  @Override
+  boolean insertRaisesOnDuplicate() {
+    return true;
+  }
+
+  @Override
+  String currentUtcTime() {
+    return "SELECT CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP(6))";
+  }
+
+  @Override
+  boolean transactionalDdl() {
+    return false;
+  }
+}

@@ -1,0 +1,1160 @@
+package dev.quota4j.jdbc;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.QuotaStoreUnavailableException;
+import dev.quota4j.SubjectKind;
+import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Checks;
+import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.ReserveResult;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link QuotaStore} in H2 2.x, PostgreSQL 13+, MySQL 8 or MariaDB 10.6+, exact across any number
+ * of processes sharing the database.
+ *
+ * <pre>{@code
+ * QuotaStore store = JdbcQuotaStore.builder()
+ *     .url("jdbc:h2:./data/quota")          // or .dataSource(ds) / .jdbi(jdbi): never closed by us
+ *     .schemaMode(SchemaMode.INSTALL)
+ *     .build();
+ * }</pre>
+ *
+ * <p>The protocol, each step one database transaction:
+ *
+ * <ol>
+ *   <li><b>reserve</b>: insert the reservation row (id, packed charges, lease end) unless the id is
+ *       taken, which answers {@link ReserveResult.Duplicate}; then, for each charge in {@link
+ *       CounterKey#LOCK_ORDER}, one conditional update {@code SET reserved = reserved + n WHERE key
+ *       = ... AND reserved <= cap - used} whose row count (on PostgreSQL, the row it returns) is
+ *       the answer, where {@code cap} is the limit less what the charge's {@link Admission} needs.
+ *       A counter row that does not exist yet is created right there, in order, and the update run
+ *       again. Any miss reads the counters, rolls everything back and reports the first charge, in
+ *       the order given, that does not fit. Before answering {@link ReserveResult.Rejected}, the
+ *       expired reservations holding those counters are reclaimed and the reserve tried once more.
+ *   <li><b>commit</b>: insert the ledger row, which is unique by event id and by the reservation it
+ *       closes (a second commit or a commit after release inserts nothing: {@link
+ *       CommitResult.Status#ALREADY_APPLIED}); delete the reservation, returning its charges; for
+ *       each counter in lock order take the reserved amount off {@code reserved} and add the actual
+ *       amount to {@code used}; add the event to its hourly rollup. No reservation left (its lease
+ *       was reclaimed): the actual amounts are added to {@code used} all the same, {@link
+ *       CommitResult.Status#APPLIED_LATE}.
+ *   <li><b>release</b>: the same with a {@link EventStatus#RELEASED} row and no usage; nothing
+ *       happens, and false is returned, when the reservation is gone.
+ *   <li><b>record</b>: insert the ledger row unless its event id is there (then {@link
+ *       CommitResult.Status#ALREADY_APPLIED}), add each amount to {@code used}, add the rollup.
+ *   <li><b>reclaimExpired</b>: delete each reservation whose lease ended before {@code now}, take
+ *       its amounts off {@code reserved} and append an {@link EventStatus#EXPIRED} row, 100
+ *       reservations per transaction.
+ * </ol>
+ *
+ * <p>A serialization failure, deadlock or lock timeout runs the transaction again, up to {@link
+ * Builder#maxAttempts} times. Any other database failure throws {@link
+ * QuotaStoreUnavailableException} saying what went wrong (cannot connect, table missing, ...); as
+ * every step is one transaction, nothing was changed. When the connection breaks during the commit
+ * itself the outcome is unknown to the caller: a reserve that did happen is reclaimed when its
+ * lease ends, and a commit or record that is retried with the same event id is not counted twice.
+ *
+ * <p><b>Time.</b> Window boundaries come from the {@code CounterKey}s the manager computes with its
+ * own {@link Clock}: processes sharing a database should keep their clocks in step (NTP), or give
+ * the manager {@link #databaseClock()}, which reads the database's clock. Instants are stored as
+ * UTC {@code TIMESTAMP(6)} (MySQL: {@code DATETIME(6)}), to the microsecond.
+ *
+ * <p><b>Tables</b> (prefix {@code quota_} by default): {@code schema_version}, {@code subjects},
+ * {@code counters}, {@code reservations}, {@code usage_events} (the ledger) and {@code
+ * usage_hourly} (rollups by hour, subject kind, provider, model and operation of success, error and
+ * denial events, updated in the ledger row's transaction). The scripts are at {@link
+ * JdbcDialect#schemaLocation()}, named for Flyway.
+ *
+ * <p>MySQL and MariaDB: the driver must report matched rows for updates (the default; do not set
+ * {@code useAffectedRows=true}).
+ */
+public final class JdbcQuotaStore implements QuotaStore {
+  /** Reservations reclaimed per transaction. */
+  static final int RECLAIM_BATCH = 100;
+
+  /** Counters read per statement. */
+  private static final int READ_CHUNK = 50;
+
+  private final Db db;
+  private final Sql sql;
+  private final Db.Source source;
+  private final @Nullable AutoCloseable owned;
+
+  private JdbcQuotaStore(
+      Db.Source source, Sql sql, int maxAttempts, @Nullable AutoCloseable owned) {
+    this.source = source;
+    this.sql = sql;
+    this.db = new Db(source, sql, maxAttempts);
+    this.owned = owned;
+  }
+
+  /** A builder; set exactly one of data source, Jdbi or URL. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The dialect in use, detected or set. */
+  public JdbcDialect dialect() {
+    return sql.dialect();
+  }
+
+  /** The table prefix. */
+  public String tablePrefix() {
+    return sql.t.prefix;
+  }
+
+  /**
+   * A clock that reads the database's time once a minute and in between adds the offset to the
+   * system clock: give it to the manager so that every process agrees on window boundaries.
+   */
+  public DatabaseClock databaseClock() {
+    return databaseClock(Clock.systemUTC(), Duration.ofMinutes(1));
+  }
+
+  /** Like {@link #databaseClock()} on another local clock and refresh interval. */
+  public DatabaseClock databaseClock(Clock local, Duration refresh) {
+    return new DatabaseClock(this::databaseNow, local, refresh);
+  }
+
+  Instant databaseNow() {
+    List<LocalDateTime> t =
+        db.inTransaction(
+            "read the database clock",
+            tx -> tx.query(sql.currentUtcTime(), rs -> rs.getObject(1, LocalDateTime.class)));
+    return Times.read(t.get(0));
+  }
+
+  // ---- reserve ------------------------------------------------------------------------------
+
+  @Override
+  public ReserveResult reserve(
+      String reservationId, List<Charge> charges, Instant now, Instant leaseUntil) {
+    Checks.id("reservationId", reservationId);
+    Checks.argument(
+        !leaseUntil.isBefore(now),
+        "leaseUntil",
+        "must not be before now (" + now + ")",
+        leaseUntil);
+    List<Charge> given = List.copyOf(charges);
+    for (Charge c : given) {
+      Times.stored("windowStart of " + c.key().limitId(), c.key().windowStart());
+    }
+    List<Charge> ordered = new ArrayList<>(given);
+    ordered.sort((a, b) -> CounterKey.LOCK_ORDER.compare(a.key(), b.key()));
+    String packed = packCharges(given);
+    SubjectRef subject = primarySubject(given);
+    Object[] row = {
+      reservationId,
+      subject.kind().name(),
+      subject.id(),
+      packed,
+      Times.clamped(now),
+      Times.clamped(leaseUntil)
+    };
+    ReserveResult result = db.inTransaction("reserve", tx -> tryReserve(tx, row, given, ordered));
+    if (result instanceof ReserveResult.Rejected) {
+      List<CounterKey> keys = given.stream().map(Charge::key).toList();
+      if (reclaimTouching(keys, now) > 0) {
+        result = db.inTransaction("reserve", tx -> tryReserve(tx, row, given, ordered));
+      }
+    }
+    return result;
+  }
+
+  private ReserveResult tryReserve(
+      Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
+      throws SQLException {
+    if (tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
+      return new ReserveResult.Duplicate();
+    }
+    Map<CounterKey, Long> applied = new HashMap<>();
+    Map<CounterKey, CounterValue> after = new HashMap<>();
+    for (Charge c : ordered) {
+      CounterValue post = reserveOne(tx, c);
+      if (post == null) {
+        post = ensureCounter(tx, c.key(), c.windowEnd(), c.limit()) ? reserveOne(tx, c) : null;
+      }
+      if (post == null) {
+        ReserveResult.Rejected r = rejection(tx, given, c, applied);
+        tx.rollback();
+        return r;
+      }
+      applied.merge(c.key(), c.amount(), Long::sum);
+      after.put(c.key(), post);
+    }
+    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    List<CounterKey> unread = new ArrayList<>();
+    for (Charge c : given) {
+      if (c.admission() == Admission.ALWAYS) {
+        CounterValue v = after.get(c.key());
+        if (v != null && v != UNKNOWN) {
+          unconditional.put(c.key(), v);
+        } else {
+          unread.add(c.key());
+        }
+      }
+    }
+    if (!unread.isEmpty()) {
+      unconditional.putAll(readCounters(tx, unread));
+    }
+    return new ReserveResult.Granted(unconditional);
+  }
+
+  /** A granted charge whose counter value the statement did not return. */
+  private static final CounterValue UNKNOWN = new CounterValue(-1, -1);
+
+  /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */
+  private @Nullable CounterValue reserveOne(Db.Tx tx, Charge c) throws SQLException {
+    long need =
+        switch (c.admission()) {
+          case FIT -> c.amount();
+          case ANY_REMAINING -> 1;
+          case ALWAYS -> 0;
+        };
+    long cap = c.admission() == Admission.ALWAYS ? Long.MAX_VALUE : c.limit() - need;
+    if (cap < 0) {
+      return null; // can never fit; the rejection reads the counter
+    }
+    CounterKey k = c.key();
+    LocalDateTime ws = Times.stored("windowStart", k.windowStart());
+    String kind = k.subject().kind().name();
+    if (c.amount() == 0 && sql.rowCountMayBeAffectedRows()) {
+      return tx.first(
+          sql.checkCounterForUpdate(),
+          JdbcQuotaStore::value,
+          k.limitId(),
+          kind,
+          k.subject().id(),
+          ws,
+          cap);
+    }
+    if (sql.updateReturns()) {
+      return tx.first(
+          sql.reserveCounter(),
+          JdbcQuotaStore::value,
+          c.amount(),
+          c.limit(),
+          k.limitId(),
+          kind,
+          k.subject().id(),
+          ws,
+          cap);
+    }
+    int n =
+        tx.update(
+            sql.reserveCounter(),
+            c.amount(),
+            c.limit(),
+            k.limitId(),
+            kind,
+            k.subject().id(),
+            ws,
+            cap);
+    return n == 0 ? null : UNKNOWN;
+  }
+
+  /**
+   * Creates the counter unless it exists. Returns whether it may have been missing, that is,
+   * whether a missed update is worth running again.
+   */
+  private boolean ensureCounter(Db.Tx tx, CounterKey k, Instant windowEnd, long limit)
+      throws SQLException {
+    int n =
+        tx.update(
+            sql.ensureCounters(1),
+            k.limitId(),
+            k.subject().kind().name(),
+            k.subject().id(),
+            Times.stored("windowStart", k.windowStart()),
+            Times.clamped(windowEnd),
+            limit);
+    // PostgreSQL and H2 count only the inserted row; MySQL's no-op update may count 1 as well
+    return n > 0;
+  }
+
+  private ReserveResult.Rejected rejection(
+      Db.Tx tx, List<Charge> given, Charge missed, Map<CounterKey, Long> applied)
+      throws SQLException {
+    Map<CounterKey, CounterValue> now =
+        readCounters(tx, given.stream().map(Charge::key).distinct().toList());
+    Map<CounterKey, CounterValue> before = new HashMap<>();
+    now.forEach(
+        (k, v) -> {
+          long mine = applied.getOrDefault(k, 0L);
+          before.put(k, new CounterValue(v.used(), Math.max(0, v.reserved() - mine)));
+        });
+    for (Charge c : given) {
+      CounterValue v = before.getOrDefault(c.key(), CounterValue.ZERO);
+      if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
+        return new ReserveResult.Rejected(c, v);
+      }
+    }
+    // another transaction freed room after the miss: report the charge that missed
+    return new ReserveResult.Rejected(missed, before.getOrDefault(missed.key(), CounterValue.ZERO));
+  }
+
+  // ---- commit, release, record --------------------------------------------------------------
+
+  @Override
+  public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
+    Checks.id("reservationId", reservationId);
+    List<Charge> charges = List.copyOf(actual);
+    Object[] eventRow = eventRow(event, reservationId);
+    return db.inTransaction(
+        "commit",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return CommitResult.alreadyApplied();
+          }
+          List<Held> held = deleteReservation(tx, reservationId, null);
+          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
+          Map<CounterKey, Held> rows = new HashMap<>();
+          if (held != null) {
+            for (Held h : held) {
+              deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
+              rows.putIfAbsent(h.key(), h);
+            }
+          }
+          for (Charge c : charges) {
+            long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
+            d[1] = Checks.add("actual amount", d[1], c.amount());
+            rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
+          }
+          Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
+          addToRollup(tx, event);
+          return new CommitResult(
+              held == null ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
+              usedAfter);
+        });
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public boolean release(String reservationId, UsageEvent event) {
+    Checks.id("reservationId", reservationId);
+    Object[] eventRow = eventRow(event, reservationId);
+    return db.inTransaction(
+        "release",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return false;
+          }
+          List<Held> held = deleteReservation(tx, reservationId, null);
+          if (held == null) {
+            tx.rollback();
+            return false;
+          }
+          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
+          Map<CounterKey, Held> rows = new HashMap<>();
+          for (Held h : held) {
+            deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
+            rows.putIfAbsent(h.key(), h);
+          }
+          settle(tx, deltas, rows);
+          addToRollup(tx, event);
+          return true;
+        });
+  }
+
+  @Override
+  public CommitResult record(List<Charge> charges, UsageEvent event) {
+    List<Charge> given = List.copyOf(charges);
+    Object[] eventRow = eventRow(event, null);
+    TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
+    Map<CounterKey, Held> rows = new HashMap<>();
+    for (Charge c : given) {
+      Times.stored("windowStart of " + c.key().limitId(), c.key().windowStart());
+      long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
+      d[1] = Checks.add("amount", d[1], c.amount());
+      rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
+    }
+    return db.inTransaction(
+        "record",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return CommitResult.alreadyApplied();
+          }
+          Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
+          addToRollup(tx, event);
+          return new CommitResult(CommitResult.Status.APPLIED, usedAfter);
+        });
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public boolean appendEvent(UsageEvent event) {
+    Object[] eventRow = eventRow(event, null);
+    return db.inTransaction(
+        "append event",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return false;
+          }
+          addToRollup(tx, event);
+          return true;
+        });
+  }
+
+  /**
+   * Applies {@code deltas} (per counter: reserved to take off, actual to add), in lock order, and
+   * returns each counter's {@code used} afterwards. A counter that does not exist is created when
+   * something is to be added to it.
+   */
+  private Map<CounterKey, Long> settle(
+      Db.Tx tx, TreeMap<CounterKey, long[]> deltas, Map<CounterKey, Held> rows)
+      throws SQLException {
+    Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
+    List<CounterKey> unread = new ArrayList<>();
+    for (Map.Entry<CounterKey, long[]> e : deltas.entrySet()) {
+      CounterKey k = e.getKey();
+      long reserved = e.getValue()[0];
+      long actual = e.getValue()[1];
+      if (reserved == 0 && actual == 0) {
+        unread.add(k);
+        continue;
+      }
+      Object[] params = {
+        reserved,
+        actual,
+        k.limitId(),
+        k.subject().kind().name(),
+        k.subject().id(),
+        Times.stored("windowStart", k.windowStart())
+      };
+      if (sql.updateReturns()) {
+        CounterValue v = tx.first(sql.settleCounter(), JdbcQuotaStore::value, params);
+        if (v == null && actual > 0) {
+          Held h = Objects.requireNonNull(rows.get(k));
+          ensureCounter(tx, k, h.windowEnd(), h.limit());
+          v = tx.first(sql.settleCounter(), JdbcQuotaStore::value, params);
+        }
+        usedAfter.put(k, v == null ? 0L : v.used());
+      } else {
+        tx.update(sql.settleCounter(), params);
+        unread.add(k);
+      }
+    }
+    if (!unread.isEmpty()) {
+      Map<CounterKey, CounterValue> read = readCounters(tx, unread);
+      List<CounterKey> missing = new ArrayList<>();
+      for (CounterKey k : unread) {
+        long[] d = Objects.requireNonNull(deltas.get(k));
+        if (!read.containsKey(k) && d[1] > 0) {
+          missing.add(k);
+        }
+      }
+      for (CounterKey k : missing) { // in lock order: deltas is sorted and unread follows it
+        Held h = Objects.requireNonNull(rows.get(k));
+        ensureCounter(tx, k, h.windowEnd(), h.limit());
+        long[] d = Objects.requireNonNull(deltas.get(k));
+        tx.update(
+            sql.settleCounter(),
+            d[0],
+            d[1],
+            k.limitId(),
+            k.subject().kind().name(),
+            k.subject().id(),
+            Times.stored("windowStart", k.windowStart()));
+      }
+      if (!missing.isEmpty()) {
+        read = readCounters(tx, unread);
+      }
+      for (CounterKey k : unread) {
+        CounterValue v = read.get(k);
+        usedAfter.put(k, v == null ? 0L : v.used());
+      }
+    }
+    Map<CounterKey, Long> ordered = new LinkedHashMap<>();
+    for (CounterKey k : deltas.keySet()) {
+      ordered.put(k, Objects.requireNonNull(usedAfter.get(k)));
+    }
+    return ordered;
+  }
+
+  // ---- leases -------------------------------------------------------------------------------
+
+  @Override
+  public boolean extend(String reservationId, Instant now, Instant leaseUntil) {
+    Checks.id("reservationId", reservationId);
+    Checks.argument(
+        !leaseUntil.isBefore(now),
+        "leaseUntil",
+        "must not be before now (" + now + ")",
+        leaseUntil);
+    return db.inTransaction(
+        "extend",
+        tx ->
+            tx.update(
+                    sql.extendLease(), Times.clamped(leaseUntil), reservationId, Times.clamped(now))
+                == 1);
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public int reclaimExpired(Instant now) {
+    int total = 0;
+    while (true) {
+      List<String> ids =
+          db.inTransaction(
+              "reclaim expired reservations",
+              tx ->
+                  tx.query(
+                      sql.expiredReservations(),
+                      rs -> rs.getString(1),
+                      Times.clamped(now),
+                      RECLAIM_BATCH));
+      if (ids.isEmpty()) {
+        return total;
+      }
+      int n = reclaim(ids, now);
+      total += n;
+      if (ids.size() < RECLAIM_BATCH || n == 0) {
+        return total;
+      }
+    }
+  }
+
+  /** Reclaims the expired reservations that hold any of {@code keys}. */
+  private int reclaimTouching(List<CounterKey> keys, Instant now) {
+    List<String> ids =
+        db.inTransaction(
+            "reclaim expired reservations",
+            tx ->
+                tx.query(
+                    sql.expiredReservations(),
+                    rs -> {
+                      String id = rs.getString(1);
+                      for (Held h : unpackCharges(rs.getString(2))) {
+                        if (keys.contains(h.key())) {
+                          return id;
+                        }
+                      }
+                      return "";
+                    },
+                    Times.clamped(now),
+                    10 * RECLAIM_BATCH));
+    List<String> touching = ids.stream().filter(s -> !s.isEmpty()).toList();
+    return touching.isEmpty() ? 0 : reclaim(touching, now);
+  }
+
+  private int reclaim(List<String> ids, Instant now) {
+    List<String> sorted = ids.stream().sorted().toList();
+    return db.inTransaction(
+        "reclaim expired reservations",
+        tx -> {
+          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
+          Map<CounterKey, Held> rows = new HashMap<>();
+          List<UsageEvent> events = new ArrayList<>();
+          for (String id : sorted) {
+            Reclaimed r = deleteReservationWithSubject(tx, id, now);
+            if (r == null) {
+              continue; // extended, committed or reclaimed meanwhile
+            }
+            for (Held h : r.held()) {
+              deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
+              rows.putIfAbsent(h.key(), h);
+            }
+            events.add(
+                UsageEvent.builder(expiredEventId(id), now, EventStatus.EXPIRED, r.subject())
+                    .reservationId(id)
+                    .build());
+          }
+          settle(tx, deltas, rows);
+          for (UsageEvent e : events) {
+            tx.insertUnlessPresent(sql.insertEvent(), eventRow(e, null));
+          }
+          return events.size();
+        });
+  }
+
+  static String expiredEventId(String reservationId) {
+    String id = "expired:" + reservationId;
+    return id.length() <= Checks.MAX_ID_LENGTH ? id : "expired:" + sha256(reservationId);
+  }
+
+  private record Reclaimed(SubjectRef subject, List<Held> held) {}
+
+  private @Nullable List<Held> deleteReservation(Db.Tx tx, String id, @Nullable Instant expiredBy)
+      throws SQLException {
+    Reclaimed r = deleteReturning(tx, id, expiredBy);
+    return r == null ? null : r.held();
+  }
+
+  private @Nullable Reclaimed deleteReservationWithSubject(Db.Tx tx, String id, Instant now)
+      throws SQLException {
+    return deleteReturning(tx, id, now);
+  }
+
+  private @Nullable Reclaimed deleteReturning(Db.Tx tx, String id, @Nullable Instant expiredBy)
+      throws SQLException {
+    boolean onlyExpired = expiredBy != null;
+    Object[] params =
+        expiredBy != null ? new Object[] {id, Times.clamped(expiredBy)} : new Object[] {id};
+    Db.RowMapper<Reclaimed> mapper =
+        rs ->
+            new Reclaimed(
+                new SubjectRef(SubjectKind.valueOf(rs.getString(1)), rs.getString(2)),
+                unpackCharges(rs.getString(3)));
+    String returning = sql.deleteReservationReturning(onlyExpired);
+    if (returning != null) {
+      return tx.first(returning, mapper, params);
+    }
+    Reclaimed r = tx.first(sql.lockReservation(onlyExpired), mapper, params);
+    if (r != null) {
+      tx.update(sql.deleteReservation(), id);
+    }
+    return r;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  @Override
+  public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys) {
+    List<CounterKey> list = List.copyOf(keys);
+    if (list.isEmpty()) {
+      return Map.of();
+    }
+    return db.inTransaction("read counters", tx -> readCounters(tx, list));
+  }
+
+  private Map<CounterKey, CounterValue> readCounters(Db.Tx tx, List<CounterKey> keys)
+      throws SQLException {
+    Map<List<Object>, List<CounterKey>> byStoredKey = new HashMap<>();
+    for (CounterKey k : keys) {
+      byStoredKey.computeIfAbsent(storedKey(k), x -> new ArrayList<>()).add(k);
+    }
+    List<List<Object>> distinct = new ArrayList<>(byStoredKey.keySet());
+    Map<CounterKey, CounterValue> out = new HashMap<>();
+    for (int from = 0; from < distinct.size(); from += READ_CHUNK) {
+      List<List<Object>> chunk =
+          distinct.subList(from, Math.min(distinct.size(), from + READ_CHUNK));
+      Object[] params = chunk.stream().flatMap(List::stream).toArray();
+      List<Map.Entry<List<Object>, CounterValue>> rows =
+          tx.query(
+              sql.readCounters(chunk.size()),
+              rs ->
+                  Map.entry(
+                      List.<Object>of(
+                          rs.getString(1),
+                          rs.getString(2),
+                          rs.getString(3),
+                          rs.getObject(4, LocalDateTime.class)),
+                      new CounterValue(rs.getLong(5), rs.getLong(6))),
+              params);
+      for (Map.Entry<List<Object>, CounterValue> row : rows) {
+        for (CounterKey k : byStoredKey.getOrDefault(row.getKey(), List.of())) {
+          out.put(k, row.getValue());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Object> storedKey(CounterKey k) {
+    return List.of(
+        k.limitId(),
+        k.subject().kind().name(),
+        k.subject().id(),
+        Times.stored("windowStart", k.windowStart()));
+  }
+
+  private static CounterValue value(ResultSet rs) throws SQLException {
+    return new CounterValue(rs.getLong(1), rs.getLong(2));
+  }
+
+  @Override
+  public Optional<SubjectRecord> findSubject(SubjectRef subject) {
+    return db
+        .inTransaction(
+            "find subject",
+            tx ->
+                tx.query(
+                    sql.selectSubject(),
+                    JdbcQuotaStore::subjectRecord,
+                    subject.kind().name(),
+                    subject.id()))
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public SubjectRecord createSubjectIfAbsent(SubjectRecord record) {
+    Object[] row = subjectRow(record);
+    return db.inTransaction(
+        "create subject",
+        tx -> {
+          tx.insertUnlessPresent(sql.insertSubjectUnlessPresent(), row);
+          SubjectRecord stored =
+              tx.first(
+                  sql.selectSubject(),
+                  JdbcQuotaStore::subjectRecord,
+                  record.subject().kind().name(),
+                  record.subject().id());
+          return Objects.requireNonNull(stored, "subject vanished after insert");
+        });
+  }
+
+  @Override
+  public void saveSubject(SubjectRecord record) {
+    Object[] row = subjectRow(record);
+    db.inTransaction("save subject", tx -> tx.update(sql.upsertSubject(), row));
+  }
+
+  private static Object[] subjectRow(SubjectRecord r) {
+    List<String> overrides = new ArrayList<>();
+    new TreeMap<>(r.overrides())
+        .forEach(
+            (k, v) -> {
+              overrides.add(k);
+              overrides.add(Long.toString(v));
+            });
+    return new Object[] {
+      r.subject().kind().name(),
+      r.subject().id(),
+      r.plan(),
+      Codec.encode(overrides),
+      r.active(),
+      Times.stored("createdAt", r.createdAt()),
+      Times.stored("updatedAt", r.updatedAt())
+    };
+  }
+
+  private static SubjectRecord subjectRecord(ResultSet rs) throws SQLException {
+    List<String> packed = Codec.decode(rs.getString(4));
+    Map<String, Long> overrides = new HashMap<>();
+    for (int i = 0; i + 1 < packed.size(); i += 2) {
+      overrides.put(packed.get(i), Long.parseLong(packed.get(i + 1)));
+    }
+    return new SubjectRecord(
+        new SubjectRef(SubjectKind.valueOf(rs.getString(1)), rs.getString(2)),
+        rs.getString(3),
+        overrides,
+        rs.getBoolean(5),
+        Times.read(rs.getObject(6, LocalDateTime.class)),
+        Times.read(rs.getObject(7, LocalDateTime.class)));
+  }
+
+  @Override
+  public List<UsageEvent> findEvents(EventQuery query) {
+    List<Object> params = new ArrayList<>();
+    params.add(Times.clamped(query.from()));
+    params.add(Times.clamped(query.to()));
+    SubjectRef subject = query.subject();
+    if (subject != null) {
+      params.add(subject.kind().name());
+      params.add(subject.id());
+    }
+    String workflow = query.workflowId();
+    if (workflow != null) {
+      params.add(workflow);
+    }
+    params.add(query.limit());
+    if (query.from().equals(query.to())) {
+      return List.of();
+    }
+    return db.inTransaction(
+        "find events",
+        tx ->
+            tx.query(
+                sql.selectEvents(subject != null, workflow != null),
+                JdbcQuotaStore::event,
+                params.toArray()));
+  }
+
+  // ---- ledger rows --------------------------------------------------------------------------
+
+  private static Object[] eventRow(UsageEvent e, @Nullable String closes) {
+    List<String> tags = new ArrayList<>();
+    new TreeMap<>(e.tags())
+        .forEach(
+            (k, v) -> {
+              tags.add(k);
+              tags.add(v);
+            });
+    return new Object[] {
+      e.eventId(),
+      Db.str(e.reservationId()),
+      Db.str(closes),
+      Times.stored("event time", e.time()),
+      e.status().name(),
+      e.subject().kind().name(),
+      e.subject().id(),
+      Db.str(e.apiKey()),
+      Db.str(e.providerKey()),
+      Db.str(e.tenant()),
+      Db.str(e.workflowId()),
+      Db.str(e.sessionId()),
+      Db.str(e.operation()),
+      Db.str(e.provider()),
+      Db.str(e.model()),
+      Db.str(e.agent()),
+      Db.str(e.tool()),
+      e.inputTokens(),
+      e.outputTokens(),
+      e.cachedInputTokens(),
+      e.characters(),
+      e.costMicros(),
+      e.estimatedTokens(),
+      Db.str(e.errorCode()),
+      Db.str(e.errorMessage()),
+      Codec.encode(tags)
+    };
+  }
+
+  private static UsageEvent event(ResultSet rs) throws SQLException {
+    Map<String, String> tags = new HashMap<>();
+    List<String> packed = Codec.decode(rs.getString(26));
+    for (int i = 0; i + 1 < packed.size(); i += 2) {
+      tags.put(packed.get(i), packed.get(i + 1));
+    }
+    return new UsageEvent(
+        rs.getString(1),
+        rs.getString(2),
+        Times.read(rs.getObject(4, LocalDateTime.class)),
+        EventStatus.valueOf(rs.getString(5)),
+        new SubjectRef(SubjectKind.valueOf(rs.getString(6)), rs.getString(7)),
+        rs.getString(8),
+        rs.getString(9),
+        rs.getString(10),
+        rs.getString(11),
+        rs.getString(12),
+        rs.getString(13),
+        rs.getString(14),
+        rs.getString(15),
+        rs.getString(16),
+        rs.getString(17),
+        rs.getLong(18),
+        rs.getLong(19),
+        rs.getLong(20),
+        rs.getLong(21),
+        rs.getLong(22),
+        rs.getLong(23),
+        rs.getString(24),
+        rs.getString(25),
+        tags);
+  }
+
+  /** Adds a success, error or denial event to its hourly rollup row, in the same transaction. */
+  private void addToRollup(Db.Tx tx, UsageEvent e) throws SQLException {
+    EventStatus s = e.status();
+    boolean usage = s == EventStatus.SUCCESS || s == EventStatus.ERROR;
+    if (!usage && s != EventStatus.QUOTA_EXCEEDED) {
+      return;
+    }
+    String provider = e.provider() == null ? "" : e.provider();
+    String model = e.model() == null ? "" : e.model();
+    String operation = e.operation() == null ? "" : e.operation();
+    tx.update(
+        sql.upsertHourly(),
+        Times.stored("event time", e.time().truncatedTo(ChronoUnit.HOURS)),
+        e.subject().kind().name(),
+        sha256(Codec.encode(List.of(provider, model, operation))),
+        provider,
+        model,
+        operation,
+        usage ? 1L : 0L,
+        s == EventStatus.ERROR ? 1L : 0L,
+        usage ? 0L : 1L,
+        usage ? e.inputTokens() : 0L,
+        usage ? e.outputTokens() : 0L,
+        usage ? e.cachedInputTokens() : 0L,
+        usage ? e.characters() : 0L,
+        usage ? e.costMicros() : 0L);
+  }
+
+  // ---- packed charges -----------------------------------------------------------------------
+
+  /** A charge held by a reservation, as stored in its row. */
+  record Held(CounterKey key, long amount, long limit, Instant windowEnd) {}
+
+  static String packCharges(List<Charge> charges) {
+    List<String> fields = new ArrayList<>(charges.size() * 7);
+    for (Charge c : charges) {
+      fields.add(c.key().limitId());
+      fields.add(c.key().subject().kind().name());
+      fields.add(c.key().subject().id());
+      fields.add(c.key().windowStart().toString());
+      fields.add(Long.toString(c.amount()));
+      fields.add(Long.toString(c.limit()));
+      fields.add(c.windowEnd().toString());
+    }
+    return Codec.encode(fields);
+  }
+
+  static List<Held> unpackCharges(String packed) {
+    List<String> f = Codec.decode(packed);
+    List<Held> out = new ArrayList<>(f.size() / 7);
+    for (int i = 0; i + 6 < f.size(); i += 7) {
+      out.add(
+          new Held(
+              new CounterKey(
+                  f.get(i),
+                  new SubjectRef(SubjectKind.valueOf(f.get(i + 1)), f.get(i + 2)),
+                  Instant.parse(f.get(i + 3))),
+              Long.parseLong(f.get(i + 4)),
+              Long.parseLong(f.get(i + 5)),
+              Instant.parse(f.get(i + 6))));
+    }
+    return out;
+  }
+
+  /**
+   * The subject a reservation's expired event is filed under: the most specific subject among its
+   * charges (a user or anonymous session before keys, tenants and the system).
+   */
+  static SubjectRef primarySubject(List<Charge> charges) {
+    SubjectRef best = SubjectRef.SYSTEM;
+    int bestRank = Integer.MAX_VALUE;
+    for (Charge c : charges) {
+      int rank =
+          switch (c.key().subject().kind()) {
+            case USER, ANONYMOUS -> 0;
+            case API_KEY -> 1;
+            case TENANT -> 2;
+            case PROVIDER_KEY -> 3;
+            case WORKFLOW -> 4;
+            case SYSTEM -> 5;
+          };
+      if (rank < bestRank) {
+        best = c.key().subject();
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** Closes the pool this store built from a URL; never a caller's data source or Jdbi. */
+  @Override
+  public void close() {
+    AutoCloseable o = owned;
+    if (o != null) {
+      try {
+        o.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing the quota4j connection pool failed", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcQuotaStore[" + sql.dialect().displayName() + ", prefix " + sql.t.prefix + "]";
+  }
+
+  // ---- builder ------------------------------------------------------------------------------
+
+  /** Builds a {@link JdbcQuotaStore}. */
+  @CanIgnoreReturnValue
+  public static final class Builder {
+    private @Nullable DataSource dataSource;
+    private @Nullable Jdbi jdbi;
+    private @Nullable String url;
+    private @Nullable String username;
+    private @Nullable String password;
+    private int maxPoolSize = 10;
+    private Duration connectionTimeout = Duration.ofSeconds(5);
+    private @Nullable JdbcDialect dialect;
+    private String tablePrefix = Tables.DEFAULT_PREFIX;
+    private SchemaMode schemaMode = SchemaMode.VALIDATE;
+    private int maxAttempts = 5;
+
+    private Builder() {}
+
+    /** Connections from the caller's data source, which the store never closes. */
+    public Builder dataSource(DataSource value) {
+      dataSource = Objects.requireNonNull(value, "dataSource");
+      return this;
+    }
+
+    /** Connections from the caller's Jdbi, which the store never closes. */
+    public Builder jdbi(Jdbi value) {
+      jdbi = Objects.requireNonNull(value, "jdbi");
+      return this;
+    }
+
+    /**
+     * A JDBC URL: the store builds, owns and closes a small HikariCP pool (read committed, {@link
+     * #maxPoolSize} connections). The driver must be on the class path.
+     */
+    public Builder url(String value) {
+      Checks.argument(value.startsWith("jdbc:"), "url", "must start with jdbc:", redact(value));
+      url = value;
+      return this;
+    }
+
+    /** The user and password for {@link #url}; none by default (or given in the URL). */
+    public Builder credentials(String user, @Nullable String pass) {
+      username = Checks.id("username", user);
+      password = pass;
+      return this;
+    }
+
+    /** The size of the pool built for {@link #url}; 10 by default. */
+    public Builder maxPoolSize(int value) {
+      Checks.argument(value >= 1 && value <= 1000, "maxPoolSize", "must be 1 to 1000", value);
+      maxPoolSize = value;
+      return this;
+    }
+
+    /**
+     * How long a call waits for a connection of the pool built for {@link #url} before failing with
+     * {@link QuotaStoreUnavailableException}; 5 seconds by default.
+     */
+    public Builder connectionTimeout(Duration value) {
+      Checks.argument(
+          value.compareTo(Duration.ofMillis(250)) >= 0,
+          "connectionTimeout",
+          "must be 250 ms or more",
+          value);
+      connectionTimeout = value;
+      return this;
+    }
+
+    /** The dialect, instead of detecting it from the connection. */
+    public Builder dialect(JdbcDialect value) {
+      dialect = Objects.requireNonNull(value, "dialect");
+      return this;
+    }
+
+    /**
+     * The prefix of every table name, {@code quota_} by default: a lower-case letter, then up to 31
+     * lower-case letters, digits or underscores.
+     */
+    public Builder tablePrefix(String value) {
+      tablePrefix = Tables.validatePrefix(value);
+      return this;
+    }
+
+    /** What to do about the tables at build time; {@link SchemaMode#VALIDATE} by default. */
+    public Builder schemaMode(SchemaMode value) {
+      schemaMode = Objects.requireNonNull(value, "schemaMode");
+      return this;
+    }
+
+    /**
+     * How many times a transaction runs when it keeps hitting serialization failures, deadlocks or
+     * lock timeouts; 5 by default.
+     */
+    public Builder maxAttempts(int value) {
+      Checks.argument(value >= 1 && value <= 100, "maxAttempts", "must be 1 to 100", value);
+      maxAttempts = value;
+      return this;
+    }
+
+    /**
+     * Builds the store: detects the dialect (unless set) and applies the {@link SchemaMode}.
+     *
+     * @throws IllegalArgumentException when not exactly one of data source, Jdbi and URL is set
+     * @throws IllegalStateException when the schema is missing or of an unknown version, or the
+     *     database is not supported
+     * @throws QuotaStoreUnavailableException when the database cannot be reached
+     */
+    public JdbcQuotaStore build() {
+      int sources = (dataSource != null ? 1 : 0) + (jdbi != null ? 1 : 0) + (url != null ? 1 : 0);
+      if (sources != 1) {
+        throw new IllegalArgumentException(
+            "exactly one of dataSource, jdbi and url must be set, " + sources + " were");
+      }
+      Tables tables = new Tables(tablePrefix);
+      AutoCloseable owned = null;
+      Db.Source source;
+      String where;
+      if (url != null) {
+        DataSource pool = OwnedPool.create(url, username, password, maxPoolSize, connectionTimeout);
+        owned = (AutoCloseable) pool;
+        source = Db.of(pool);
+        where = redact(url);
+      } else if (jdbi != null) {
+        source = Db.of(jdbi);
+        where = "the given Jdbi";
+      } else {
+        source = Db.of(Objects.requireNonNull(dataSource));
+        where = "the given DataSource";
+      }
+      try {
+        JdbcDialect d = dialect;
+        if (d == null || schemaMode != SchemaMode.NONE) {
+          try (Db.Lease lease = source.open()) {
+            Connection c = lease.connection();
+            if (d == null) {
+              d = JdbcDialect.detect(c.getMetaData());
+            }
+          } catch (SQLException e) {
+            throw new QuotaStoreUnavailableException(
+                "cannot connect to " + where + ": " + Failures.describe(e), e);
+          }
+        }
+        Sql sql = d.sql(tables);
+        if (schemaMode == SchemaMode.INSTALL) {
+          SchemaInstaller.install(source, sql);
+        }
+        if (schemaMode != SchemaMode.NONE) {
+          SchemaInstaller.validate(source, sql);
+        }
+        return new JdbcQuotaStore(source, sql, maxAttempts, owned);
+      } catch (RuntimeException e) {
+        if (owned != null) {
+          try {
+            owned.close();
+          } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** A JDBC URL without its password, for messages. */
+  static String redact(String url) {
+    return url.replaceAll("(?i)(password|pwd)=[^&;]*", "$1=***")
+        .replaceAll("//[^/@?;]*:[^/@?;]*@", "//***@");
+  }
+}

@@ -1,0 +1,99 @@
+package dev.quota4j.jdbc;
+
+import java.util.Collections;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * MySQL 8 and MariaDB 10.6+: {@code ON DUPLICATE KEY UPDATE}, {@code INSERT IGNORE}; MariaDB also
+ * returns deleted rows. Ensuring a counter uses {@code ON DUPLICATE KEY UPDATE used = used}, not
+ * {@code INSERT IGNORE}: it takes the row's exclusive lock at once, where {@code INSERT IGNORE}
+ * takes a shared lock that two transactions would both try to upgrade (a deadlock).
+ */
+final class MySqlSql extends Sql {
+  private final JdbcDialect dialect;
+
+  MySqlSql(Tables t, JdbcDialect dialect) {
+    super(t);
+    this.dialect = dialect;
+  }
+
+  @Override
+  JdbcDialect dialect() {
+    return dialect;
+  }
+
+  @Override
+  String ensureCounters(int rows) {
+    return "INSERT INTO "
+        + t.counters
+        + " ("
+        + COUNTER_ROW_COLUMNS
+        + ", used, reserved) VALUES "
+        + String.join(", ", Collections.nCopies(rows, "(?, ?, ?, ?, ?, ?, 0, 0)"))
+        + " ON DUPLICATE KEY UPDATE used = used";
+  }
+
+  @Override
+  boolean rowCountMayBeAffectedRows() {
+    return true;
+  }
+
+  @Override
+  @Nullable String deleteReservationReturning(boolean onlyExpired) {
+    if (dialect != JdbcDialect.MARIADB) {
+      return null;
+    }
+    return "DELETE FROM "
+        + t.reservations
+        + " WHERE reservation_id = ?"
+        + (onlyExpired ? " AND lease_until < ?" : "")
+        + " RETURNING subject_kind, subject_id, charges";
+  }
+
+  @Override
+  String upsertHourly() {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(t.hourly)
+            .append(" (")
+            .append(HOURLY_COLUMNS)
+            .append(") VALUES (")
+            .append(params(14))
+            .append(") ON DUPLICATE KEY UPDATE ");
+    for (int i = 0; i < HOURLY_SUMS.length; i++) {
+      String c = HOURLY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
+      sql.append(" + VALUES(").append(c).append(')');
+    }
+    return sql.toString();
+  }
+
+  @Override
+  String upsertSubject() {
+    return "INSERT INTO "
+        + t.subjects
+        + " ("
+        + SUBJECT_COLUMNS
+        + ") VALUES ("
+        + params(7)
+        + ") ON DUPLICATE KEY UPDATE plan = VALUES(plan), overrides = VALUES(overrides),"
+        + " active = VALUES(active), created_at = VALUES(created_at),"
+        + " updated_at = VALUES(updated_at)";
+  }
+
+  @Override
+  String insertUnlessPresent(String table, String columns, int params) {
+    // IGNORE also turns other errors into warnings; every value is validated before it gets here
+    return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + params(params) + ")";
+  }
+
+  @Override
+  String currentUtcTime() {
+    return "SELECT UTC_TIMESTAMP(6)";
+  }
+
+  @Override
+  String installLock() {
+    return "SELECT GET_LOCK('quota4j_install_" + t.prefix + "', 60)";
+  }
+}
