@@ -1,0 +1,173 @@
+package dev.quota4j.jdbc;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A database for tests, with tables under a prefix of its own so that test classes, and engineers
+ * running the same tests at the same time on the same servers, never see each other's rows.
+ *
+ * <p>Which databases run:
+ *
+ * <ul>
+ *   <li>H2 (in memory): always.
+ *   <li>PostgreSQL: when the environment variable {@value #POSTGRES_ENV} holds a JDBC URL, for
+ *       example {@code jdbc:postgresql://127.0.0.1:5432/test?user=postgres} (what {@code .ci/run}
+ *       sets). Unset: those tests are skipped. Set but unreachable: they fail.
+ *   <li>MariaDB (or MySQL): when {@value #MARIADB_ENV} holds a JDBC URL, for example {@code
+ *       jdbc:mariadb://127.0.0.1:3306/test?user=root}. Same rules.
+ * </ul>
+ */
+final class TestDatabase implements AutoCloseable {
+  static final String POSTGRES_ENV = "QUOTA4J_TEST_POSTGRES_URL";
+  static final String MARIADB_ENV = "QUOTA4J_TEST_MARIADB_URL";
+
+  enum Kind {
+    H2,
+    POSTGRES,
+    MARIADB
+  }
+
+  final Kind kind;
+  final String url;
+  final String prefix;
+  final HikariDataSource dataSource;
+  private boolean installed;
+
+  private TestDatabase(Kind kind, String url, String prefix, int poolSize) {
+    this.kind = kind;
+    this.url = url;
+    this.prefix = prefix;
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(url);
+    c.setMaximumPoolSize(poolSize);
+    c.setPoolName("test-" + prefix);
+    c.setConnectionTimeout(10_000);
+    c.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    this.dataSource = new HikariDataSource(c);
+  }
+
+  /** The URL of {@code kind}, or a skipped test when its variable is unset. */
+  static String url(Kind kind) {
+    return switch (kind) {
+      case H2 -> "jdbc:h2:mem:" + uniquePrefix() + ";DB_CLOSE_DELAY=-1";
+      case POSTGRES -> env(POSTGRES_ENV);
+      case MARIADB -> env(MARIADB_ENV);
+    };
+  }
+
+  private static String env(String name) {
+    String v = System.getenv(name);
+    assumeTrue(v != null && !v.isBlank(), name + " is not set: skipping this database's tests");
+    return v;
+  }
+
+  static @Nullable String envOrNull(String name) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  static TestDatabase open(Kind kind) {
+    return open(kind, 16);
+  }
+
+  static TestDatabase open(Kind kind, int poolSize) {
+    return new TestDatabase(kind, url(kind), uniquePrefix(), poolSize);
+  }
+
+  /** A prefix no other run uses: {@code t} and 10 random hex digits. */
+  static String uniquePrefix() {
+    return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+  }
+
+  JdbcDialect dialect() {
+    return switch (kind) {
+      case H2 -> JdbcDialect.H2;
+      case POSTGRES -> JdbcDialect.POSTGRESQL;
+      case MARIADB -> JdbcDialect.MARIADB;
+    };
+  }
+
+  /** A store on this database; the first one installs the schema, later ones validate it. */
+  JdbcQuotaStore store() {
+    SchemaMode mode = installed ? SchemaMode.VALIDATE : SchemaMode.INSTALL;
+    installed = true;
+    return JdbcQuotaStore.builder()
+        .dataSource(dataSource)
+        .tablePrefix(prefix)
+        .schemaMode(mode)
+        .build();
+  }
+
+  /** A fresh store: the schema installed, every table emptied. */
+  JdbcQuotaStore freshStore() {
+    JdbcQuotaStore s = store();
+    clean();
+    return s;
+  }
+
+  void clean() {
+    Tables t = new Tables(prefix);
+    exec(
+        List.of(
+            "DELETE FROM " + t.counters,
+            "DELETE FROM " + t.reservations,
+            "DELETE FROM " + t.events,
+            "DELETE FROM " + t.hourly,
+            "DELETE FROM " + t.subjects));
+  }
+
+  void exec(List<String> statements) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement()) {
+      for (String s : statements) {
+        st.execute(s);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  long queryLong(String sql) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void dropTables() {
+    Tables t = new Tables(prefix);
+    for (String table : t.all()) {
+      try (Connection c = dataSource.getConnection();
+          Statement st = c.createStatement()) {
+        st.execute("DROP TABLE IF EXISTS " + table);
+      } catch (SQLException e) {
+        // best effort
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    dropTables();
+    dataSource.close();
+  }
+
+  @Override
+  public String toString() {
+    return kind.name().toLowerCase(Locale.ROOT) + " " + prefix;
+  }
+}
