@@ -1,0 +1,67 @@
+package dev.quota4j.internal;
+
+import dev.quota4j.Window;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+
+/**
+ * Calendar window math. A window is identified by its start; its end is the next window's start.
+ * Days follow the zone's rules, so a DST day lasts 23 or 25 hours.
+ */
+public final class Windows {
+  private Windows() {}
+
+  /** The start of the window of kind {@code window} that holds {@code t}. */
+  public static Instant start(Window window, Instant t, ZoneId zone, Duration offset) {
+    if (!window.isCalendar()) {
+      return Instant.EPOCH;
+    }
+    if (window == Window.HOUR) {
+      return t.atZone(zone).truncatedTo(ChronoUnit.HOURS).toInstant();
+    }
+    LocalDate day = t.atZone(zone).toLocalDateTime().minus(offset).toLocalDate();
+    LocalDate first =
+        switch (window) {
+          case WEEK -> day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+          case MONTH -> day.withDayOfMonth(1);
+          default -> day;
+        };
+    return at(first, zone, offset);
+  }
+
+  /** The start of the window after the one that starts at {@code start}. */
+  public static Instant end(Window window, Instant start, ZoneId zone, Duration offset) {
+    if (!window.isCalendar()) {
+      return Instant.MAX;
+    }
+    if (window == Window.HOUR) {
+      // the next local hour; across a DST change the local hour may repeat or be skipped
+      ZonedDateTime z = start.atZone(zone);
+      Instant next = z.plusHours(1).truncatedTo(ChronoUnit.HOURS).toInstant();
+      return next.isAfter(start) ? next : start.plus(1, ChronoUnit.HOURS);
+    }
+    LocalDate first = start.atZone(zone).toLocalDateTime().minus(offset).toLocalDate();
+    LocalDate next =
+        switch (window) {
+          case WEEK -> first.plusWeeks(1);
+          case MONTH -> first.plusMonths(1);
+          default -> first.plusDays(1);
+        };
+    return at(next, zone, offset);
+  }
+
+  private static Instant at(LocalDate day, ZoneId zone, Duration offset) {
+    if (offset.isZero()) {
+      return day.atStartOfDay(zone).toInstant();
+    }
+    LocalDateTime local = day.atStartOfDay().plus(offset);
+    return local.atZone(zone).toInstant();
+  }
+}
