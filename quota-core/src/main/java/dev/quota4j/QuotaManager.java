@@ -316,7 +316,7 @@ public final class QuotaManager implements UsageRecorder {
   public boolean record(String eventId, UsageRequest request, Usage usage) {
     Checks.id("eventId", eventId);
     Instant now = clock.instant();
-    Resolved resolved = resolve(request.subject(), now, true);
+    Resolved resolved = resolveOrFallBack(request.subject(), now, true);
     Estimate est = estimate(request, now);
     List<Bound> bounds = bounds(resolved, request, now, true);
     List<Charge> charges = new ArrayList<>();
@@ -349,12 +349,13 @@ public final class QuotaManager implements UsageRecorder {
 
   private QuotaDecision admit(UsageRequest request, boolean reserve) {
     Instant now = clock.instant();
-    Resolved resolved = resolve(request.subject(), now, reserve);
+    Resolved resolved = resolveOrFallBack(request.subject(), now, reserve);
     if (resolved.denial != null) {
       return deny(resolved.denial, request, now, reserve);
     }
     Plan plan = resolved.plan;
     if (plan != null
+        && !resolved.fallback
         && (!plan.allowsOperation(request.operation()) || !plan.allowsModel(request.model()))) {
       return deny(featureDenial(resolved, plan, request), request, now, reserve);
     }
@@ -413,8 +414,15 @@ public final class QuotaManager implements UsageRecorder {
         }
       }
       if (!clampBounds.isEmpty()) {
-        Map<CounterKey, CounterValue> values =
-            store.counters(clampBounds.stream().map(Bound::key).toList());
+        Map<CounterKey, CounterValue> values;
+        try {
+          values = store.counters(clampBounds.stream().map(Bound::key).toList());
+        } catch (QuotaStoreUnavailableException e) {
+          if (failMode == FailMode.FAIL_CLOSED) {
+            throw e;
+          }
+          values = Map.of(); // fail open: nothing to clamp against
+        }
         for (Bound b : clampBounds) {
           CounterValue v = values.getOrDefault(b.key(), CounterValue.ZERO);
           long left = b.amount - saturatedAdd(v.used(), v.reserved());
@@ -496,8 +504,16 @@ public final class QuotaManager implements UsageRecorder {
     if (charges.isEmpty()) {
       return QuotaDecision.allowed(null);
     }
-    Map<CounterKey, CounterValue> values =
-        store.counters(charges.stream().map(Charge::key).toList());
+    Map<CounterKey, CounterValue> values;
+    try {
+      values = store.counters(charges.stream().map(Charge::key).toList());
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      notifyFailOpen(request, e);
+      return QuotaDecision.allowed(null);
+    }
     for (int i = 0; i < charges.size(); i++) {
       Charge c = charges.get(i);
       CounterValue v = values.getOrDefault(c.key(), CounterValue.ZERO);
@@ -669,6 +685,25 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   // ---------------------------------------------------------------- subjects and limits
+
+  /**
+   * Resolves the subject; when the store is unreachable and the manager fails open, falls back to
+   * the default plan with no directory entry (feature gates are then not checked).
+   */
+  private Resolved resolveOrFallBack(SubjectRef subject, Instant now, boolean create) {
+    try {
+      return resolve(subject, now, create);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      Plan plan =
+          subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS
+              ? policy.plan(policy.defaultPlan())
+              : null;
+      return new Resolved(subject, null, plan, null, true);
+    }
+  }
 
   /** The subject's directory entry and plan, or the denial. */
   private Resolved resolve(SubjectRef subject, Instant now, boolean create) {
@@ -1135,7 +1170,16 @@ public final class QuotaManager implements UsageRecorder {
       SubjectRef subject,
       @Nullable SubjectRecord record,
       @Nullable Plan plan,
-      @Nullable QuotaDenial denial) {}
+      @Nullable QuotaDenial denial,
+      boolean fallback) {
+    Resolved(
+        SubjectRef subject,
+        @Nullable SubjectRecord record,
+        @Nullable Plan plan,
+        @Nullable QuotaDenial denial) {
+      this(subject, record, plan, denial, false);
+    }
+  }
 
   /** A limit bound to a subject, its amount after overrides, and its current window. */
   static final class Bound {

@@ -7,9 +7,10 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 
 /**
  * Calendar window math. A window is identified by its start; its end is the next window's start.
@@ -24,7 +25,15 @@ public final class Windows {
       return Instant.EPOCH;
     }
     if (window == Window.HOUR) {
-      return t.atZone(zone).truncatedTo(ChronoUnit.HOURS).toInstant();
+      // the local hour in the offset in force at t; an hour never spans an offset change, so
+      // zones that shift by 30 minutes (Lord Howe) still get contiguous windows
+      ZoneRules rules = zone.getRules();
+      Instant candidate = hourStartInOffset(t, rules.getOffset(t));
+      ZoneOffsetTransition previous = rules.previousTransition(t.plusNanos(1));
+      if (previous != null && previous.getInstant().isAfter(candidate)) {
+        return previous.getInstant();
+      }
+      return candidate;
     }
     LocalDate day = t.atZone(zone).toLocalDateTime().minus(offset).toLocalDate();
     LocalDate first =
@@ -42,10 +51,13 @@ public final class Windows {
       return Instant.MAX;
     }
     if (window == Window.HOUR) {
-      // the next local hour; across a DST change the local hour may repeat or be skipped
-      ZonedDateTime z = start.atZone(zone);
-      Instant next = z.plusHours(1).truncatedTo(ChronoUnit.HOURS).toInstant();
-      return next.isAfter(start) ? next : start.plus(1, ChronoUnit.HOURS);
+      ZoneRules rules = zone.getRules();
+      Instant next = hourStartInOffset(start, rules.getOffset(start)).plusSeconds(3600);
+      ZoneOffsetTransition change = rules.nextTransition(start);
+      if (change != null && change.getInstant().isBefore(next)) {
+        return change.getInstant();
+      }
+      return next;
     }
     LocalDate first = start.atZone(zone).toLocalDateTime().minus(offset).toLocalDate();
     LocalDate next =
@@ -55,6 +67,11 @@ public final class Windows {
           default -> first.plusDays(1);
         };
     return at(next, zone, offset);
+  }
+
+  private static Instant hourStartInOffset(Instant t, ZoneOffset offset) {
+    long local = t.getEpochSecond() + offset.getTotalSeconds();
+    return Instant.ofEpochSecond(Math.floorDiv(local, 3600) * 3600 - offset.getTotalSeconds());
   }
 
   private static Instant at(LocalDate day, ZoneId zone, Duration offset) {
