@@ -9,4 +9,6 @@ module dev.quota4j.core {
   exports dev.quota4j.spi;
   exports dev.quota4j.tokens;
   exports dev.quota4j.pricing;
+  exports dev.quota4j.memory;
+  exports dev.quota4j.testing;
 }

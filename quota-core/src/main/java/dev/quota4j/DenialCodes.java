@@ -49,7 +49,7 @@ public final class DenialCodes {
     if (window == Window.CONCURRENT) {
       return kind == SubjectKind.WORKFLOW
           ? WORKFLOW_STEP_LIMIT_EXCEEDED
-          : "CONCURRENT_" + unit(metric) + "_LIMIT_EXCEEDED";
+          : CONCURRENT_WORKFLOW_LIMIT_EXCEEDED;
     }
     String period =
         switch (window) {

@@ -16,6 +16,14 @@ public final class Checks {
 
   private Checks() {}
 
+  /** Fails, naming the field, when {@code value} is null. */
+  public static <T> T notNull(String field, @Nullable T value) {
+    if (value == null) {
+      throw new IllegalArgumentException(field + " must be set");
+    }
+    return value;
+  }
+
   /** Fails unless {@code value} is a non-blank id of at most {@link #MAX_ID_LENGTH} characters. */
   public static String id(String field, @Nullable String value) {
     if (value == null) {

@@ -21,6 +21,11 @@ public record Charge(
     Checks.nonNegative("limit", limit);
   }
 
+  /** The same charge under another admission rule. */
+  public Charge withAdmission(Admission newAdmission) {
+    return new Charge(key, amount, limit, newAdmission, windowEnd);
+  }
+
   /** The same charge with another amount. */
   public Charge withAmount(long newAmount) {
     return new Charge(key, newAmount, limit, admission, windowEnd);

@@ -26,13 +26,18 @@ import java.util.Optional;
  *   <li>{@link #commit}: in one atomic step, take each reserved amount off {@code reserved}, add
  *       each actual amount to {@code used}, delete the reservation and append the event. A second
  *       commit of the same id changes nothing. When the reservation is gone because its lease was
- *       reclaimed, add the actual amounts to {@code used} and append the event anyway, once.
+ *       reclaimed, add the actual amounts to {@code used} and append the event anyway, once. The
+ *       event id of a commit or release is the reservation id, so the ledger's unique key makes
+ *       both idempotent.
  *   <li>{@link #release}: in one atomic step, take the reserved amounts off {@code reserved},
  *       delete the reservation and append the event. Idempotent.
  *   <li>{@link #record}: in one atomic step, add the amounts to {@code used} without any condition
  *       and append the event; idempotent by event id.
  *   <li>{@link #reclaimExpired}: release every reservation whose lease ended before {@code now},
- *       appending an {@link EventStatus#EXPIRED} event for each.
+ *       appending an {@link EventStatus#EXPIRED} event for each, with the id {@code reservationId +
+ *       "#expired"} (so that a late commit can still append its own event), the reservation id, and
+ *       as subject the subject of its first charge that is neither SYSTEM nor WORKFLOW (else of its
+ *       first charge).
  *   <li>Reads ({@link #counters}, {@link #findSubject}, {@link #findEvents}) see only committed
  *       state.
  *   <li>Optional capabilities are {@code default} methods that throw {@link

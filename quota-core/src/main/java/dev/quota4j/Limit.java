@@ -1,0 +1,362 @@
+package dev.quota4j;
+
+import dev.quota4j.internal.Checks;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One limit: how much of a metric a subject may use in a window. Immutable; the {@code with}-style
+ * methods return a changed copy.
+ *
+ * <pre>{@code
+ * Limit.of("user-daily-tokens", Metric.TOKENS, Window.DAY, 500_000)
+ * Limit.of("gpt4o-monthly-cost", Metric.COST, Window.MONTH, 0).costLimit(new BigDecimal("20.00"))
+ *     .forModels("gpt-4o")
+ * Limit.of("planning-cap", Metric.TOKENS, Window.PER_REQUEST, 8_000).forOperations("planning")
+ * }</pre>
+ *
+ * @param name unique within a policy; the counter key and the override key
+ * @param metric what is counted
+ * @param window over which period
+ * @param amount how much; cost limits in micro-units of the currency
+ * @param appliesTo which kind of subject is charged (plan limits: the subject on the plan)
+ * @param providers only calls to these providers count (empty: all)
+ * @param models only calls to models with these name prefixes count (empty: all)
+ * @param operations only these operations count (empty: all)
+ * @param mode enforce, warn only, or count and log
+ * @param overshoot what happens when the estimate does not fit
+ * @param thresholds percentages at which listeners are told, ascending, each 1 to 100
+ * @param zone the zone calendar windows align to; null: the policy's zone
+ * @param resetOffset how long after the calendar boundary the window starts (for example 4 hours
+ *     for a day that starts at 04:00)
+ * @param code the denial code; null: the general form from {@link DenialCodes#forLimit}
+ */
+public record Limit(
+    String name,
+    Metric metric,
+    Window window,
+    long amount,
+    SubjectKind appliesTo,
+    Set<String> providers,
+    Set<String> models,
+    Set<String> operations,
+    LimitMode mode,
+    Overshoot overshoot,
+    List<Integer> thresholds,
+    @Nullable ZoneId zone,
+    Duration resetOffset,
+    @Nullable String code) {
+
+  /** The default alert thresholds: 75, 90 and 100 percent. */
+  public static final List<Integer> DEFAULT_THRESHOLDS = List.of(75, 90, 100);
+
+  /** Validates every field; the message names the field and the value. */
+  public Limit {
+    Checks.id("limit name", name);
+    Checks.nonNegative("amount of limit " + Checks.show(name), amount);
+    providers = Set.copyOf(providers);
+    models = Set.copyOf(models);
+    operations = Set.copyOf(operations);
+    providers.forEach(p -> Checks.id("provider filter of limit " + Checks.show(name), p));
+    models.forEach(m -> Checks.id("model filter of limit " + Checks.show(name), m));
+    operations.forEach(o -> Checks.id("operation filter of limit " + Checks.show(name), o));
+    thresholds = List.copyOf(thresholds);
+    int previous = 0;
+    for (int t : thresholds) {
+      Checks.argument(
+          t > previous && t <= 100,
+          "thresholds of limit " + Checks.show(name),
+          "must be ascending percentages from 1 to 100",
+          thresholds);
+      previous = t;
+    }
+    Checks.argument(
+        !resetOffset.isNegative() && resetOffset.compareTo(Duration.ofDays(1)) < 0,
+        "resetOffset of limit " + Checks.show(name),
+        "must be zero or more and less than a day",
+        resetOffset);
+    Checks.argument(
+        resetOffset.isZero()
+            || window == Window.DAY
+            || window == Window.WEEK
+            || window == Window.MONTH,
+        "resetOffset of limit " + Checks.show(name),
+        "applies only to DAY, WEEK and MONTH windows",
+        resetOffset);
+    Checks.argument(
+        window != Window.CONCURRENT || metric == Metric.REQUESTS,
+        "metric of limit " + Checks.show(name),
+        "must be REQUESTS for a CONCURRENT window",
+        metric);
+    Checks.argument(
+        appliesTo != SubjectKind.SYSTEM || window != Window.PER_REQUEST,
+        "window of limit " + Checks.show(name),
+        "PER_REQUEST caps apply to the caller, not to SYSTEM",
+        window);
+    Checks.optionalId("code of limit " + Checks.show(name), code);
+  }
+
+  /** An enforced, rejecting limit on users with the default thresholds and no filter. */
+  public static Limit of(String name, Metric metric, Window window, long amount) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        SubjectKind.USER,
+        Set.of(),
+        Set.of(),
+        Set.of(),
+        LimitMode.ENFORCE,
+        Overshoot.REJECT,
+        DEFAULT_THRESHOLDS,
+        null,
+        Duration.ZERO,
+        null);
+  }
+
+  /** A cost limit given as an amount of money (stored as micro-units). */
+  public static Limit ofCost(String name, Window window, java.math.BigDecimal money) {
+    return of(name, Metric.COST, window, Money.toMicros("cost limit " + Checks.show(name), money));
+  }
+
+  /** The same limit charged to another kind of subject. */
+  public Limit appliesTo(SubjectKind kind) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        kind,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** The same limit with another amount. */
+  public Limit withAmount(long newAmount) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        newAmount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** Counts only calls to these providers. */
+  public Limit forProviders(String... names) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        Set.of(names),
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** Counts only calls to models with these name prefixes. */
+  public Limit forModels(String... prefixes) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        Set.of(prefixes),
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** Counts only these operations. */
+  public Limit forOperations(String... names) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        Set.of(names),
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** The same limit in another mode. */
+  public Limit mode(LimitMode newMode) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        newMode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** The same limit with another overshoot policy. */
+  public Limit overshoot(Overshoot newOvershoot) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        newOvershoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** The same limit with other alert thresholds, in percent. */
+  public Limit thresholds(Integer... percents) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        List.of(percents),
+        zone,
+        resetOffset,
+        code);
+  }
+
+  /** Calendar windows aligned in this zone. */
+  public Limit zone(ZoneId newZone) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        newZone,
+        resetOffset,
+        code);
+  }
+
+  /** Windows start this long after the calendar boundary. */
+  public Limit resetOffset(Duration offset) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        offset,
+        code);
+  }
+
+  /** Denials by this limit carry this code. */
+  public Limit code(String newCode) {
+    return new Limit(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        newCode);
+  }
+
+  /** The code denials by this limit carry. */
+  public String denialCode() {
+    return code != null ? code : DenialCodes.forLimit(appliesTo, metric, window);
+  }
+
+  /** Whether a call with these dimensions counts against this limit. */
+  public boolean matches(
+      @Nullable String provider, @Nullable String model, @Nullable String operation) {
+    if (!providers.isEmpty() && (provider == null || !providers.contains(provider))) {
+      return false;
+    }
+    if (!operations.isEmpty() && (operation == null || !operations.contains(operation))) {
+      return false;
+    }
+    if (!models.isEmpty()) {
+      if (model == null) {
+        return false;
+      }
+      for (String prefix : models) {
+        if (model.startsWith(prefix)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return true;
+  }
+}

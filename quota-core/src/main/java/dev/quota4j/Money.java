@@ -1,0 +1,34 @@
+package dev.quota4j;
+
+import dev.quota4j.internal.Checks;
+import java.math.BigDecimal;
+
+/** Converts between amounts of money and the integer micro-units (1e-6) stores keep. */
+public final class Money {
+  private static final BigDecimal MICROS_PER_UNIT = BigDecimal.valueOf(1_000_000);
+
+  private Money() {}
+
+  /**
+   * Exact micro-units of {@code amount}. Fails, naming {@code field}, when the amount is negative,
+   * has more than six decimal places, or does not fit in a long.
+   */
+  public static long toMicros(String field, BigDecimal amount) {
+    Checks.nonNegative(field, amount);
+    BigDecimal micros = amount.multiply(MICROS_PER_UNIT);
+    try {
+      return micros.longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          field
+              + " must have at most 6 decimal places and fit in a long of micro-units, was "
+              + amount.toPlainString(),
+          e);
+    }
+  }
+
+  /** Micro-units as an amount of money with six decimal places. */
+  public static BigDecimal fromMicros(long micros) {
+    return BigDecimal.valueOf(micros, 6);
+  }
+}

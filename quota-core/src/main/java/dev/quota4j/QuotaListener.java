@@ -1,0 +1,34 @@
+package dev.quota4j;
+
+import dev.quota4j.spi.UsageEvent;
+
+/**
+ * Hears what admission does. Every method has an empty default. Listeners are called on the
+ * caller's thread after the store has acted; one that throws is logged and never breaks admission.
+ */
+public interface QuotaListener {
+
+  /** A limit's usage crossed one of its thresholds; fires once per level per window per subject. */
+  default void onThreshold(ThresholdEvent event) {}
+
+  /** A call was denied. */
+  default void onDenied(QuotaDenial denial, UsageRequest request) {}
+
+  /** A soft or shadow limit would have denied this call; it was admitted. */
+  default void onWouldDeny(QuotaDenial denial, UsageRequest request) {}
+
+  /** A reservation was committed, or failed with billed usage. */
+  default void onCommitted(UsageEvent event) {}
+
+  /** A reservation was released without a call. */
+  default void onReleased(UsageEvent event) {}
+
+  /** Usage that was never reserved was recorded. */
+  default void onRecorded(UsageEvent event) {}
+
+  /** The store was unreachable and the call was admitted because the manager fails open. */
+  default void onFailOpenAdmission(UsageRequest request, QuotaStoreUnavailableException cause) {}
+
+  /** Something worth a warning that is not a denial, such as a model with no price. */
+  default void onWarning(String code, String message) {}
+}

@@ -1,0 +1,1416 @@
+package dev.quota4j;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.internal.Checks;
+import dev.quota4j.internal.Windows;
+import dev.quota4j.pricing.ModelPrice;
+import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.ReserveResult;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.tokens.OperationEstimates;
+import dev.quota4j.tokens.TokenCounter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits LLM calls against their limits. Build one per application with {@link #builder()} and wrap
+ * every call:
+ *
+ * <pre>{@code
+ * try (Reservation r = quotas.reserve(UsageRequest.forUser("u-42")
+ *         .operation("planning").model("gpt-4o").estimatedTokens(prompt, 2_000))) {
+ *   ChatResult out = llm.call(prompt);
+ *   r.commit(Usage.of(out.promptTokens(), out.completionTokens()));
+ * }
+ * }</pre>
+ *
+ * <p>Admission, in order: resolve the subject (unknown: create on the default plan or deny;
+ * inactive: deny); check feature gates and per-request caps without the store; turn the estimate
+ * into one charge per limit and window; let the store reserve all of them or none. Thread-safe.
+ */
+public final class QuotaManager implements UsageRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(QuotaManager.class);
+  private static final int CLAMP_ATTEMPTS = 3;
+
+  private final QuotaStore store;
+  private final QuotaPolicy policy;
+  private final Clock clock;
+  private final TokenCounter tokenCounter;
+  private final ModelPricing pricing;
+  private final boolean warnUnpriced;
+  private final OperationEstimates operationEstimates;
+  private final List<QuotaListener> listeners;
+  private final Duration leaseDuration;
+  private final Duration workflowLease;
+  private final FailMode failMode;
+  private final boolean recordDenials;
+  private final Supplier<String> ids;
+  private final ConcurrentLinkedQueue<PendingRecord> pending = new ConcurrentLinkedQueue<>();
+
+  private QuotaManager(Builder b) {
+    this.store = Checks.notNull("store", b.store);
+    this.policy = b.policy;
+    this.clock = b.clock;
+    this.tokenCounter = b.tokenCounter;
+    this.pricing = b.pricing != null ? b.pricing : ModelPricing.none();
+    this.warnUnpriced = b.pricing != null;
+    this.operationEstimates = b.operationEstimates;
+    List<QuotaListener> l = new ArrayList<>();
+    if (b.defaultLogging) {
+      l.add(new LoggingQuotaListener());
+    }
+    l.addAll(b.listeners);
+    this.listeners = List.copyOf(l);
+    this.leaseDuration = b.leaseDuration;
+    this.workflowLease = b.workflowLease;
+    this.failMode = b.failMode;
+    this.recordDenials = b.recordDenials;
+    this.ids = b.ids;
+  }
+
+  /** A builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The policy in force. */
+  public QuotaPolicy policy() {
+    return policy;
+  }
+
+  /** The store. */
+  public QuotaStore store() {
+    return store;
+  }
+
+  /** The clock. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The token counter. */
+  public TokenCounter tokenCounter() {
+    return tokenCounter;
+  }
+
+  /** Reserves capacity for one call, or throws {@link QuotaExceededException}. */
+  public Reservation reserve(UsageRequest request) {
+    QuotaDecision d = tryReserve(request);
+    if (!d.allowed()) {
+      throw new QuotaExceededException(d.denial());
+    }
+    return d.reservation();
+  }
+
+  /** Builds the request and reserves; see {@link #reserve(UsageRequest)}. */
+  public Reservation reserve(UsageRequest.Builder request) {
+    return reserve(request.build());
+  }
+
+  /** Reserves capacity for one call; a denial is returned as a value. */
+  public QuotaDecision tryReserve(UsageRequest request) {
+    return admit(request, true);
+  }
+
+  /** Builds the request and tries to reserve; see {@link #tryReserve(UsageRequest)}. */
+  public QuotaDecision tryReserve(UsageRequest.Builder request) {
+    return tryReserve(request.build());
+  }
+
+  /**
+   * Whether the call would be admitted now, without reserving anything. The answer may be stale by
+   * the time a call is made; use {@link #tryReserve} to admit.
+   */
+  public QuotaDecision check(UsageRequest request) {
+    return admit(request, false);
+  }
+
+  /** Builds the request and checks it; see {@link #check(UsageRequest)}. */
+  public QuotaDecision check(UsageRequest.Builder request) {
+    return check(request.build());
+  }
+
+  /**
+   * Opens a workflow for {@code subject}: counts against the concurrent-workflow limits until it is
+   * closed, and each reservation made through it counts as a step.
+   *
+   * @throws QuotaExceededException with {@link DenialCodes#CONCURRENT_WORKFLOW_LIMIT_EXCEEDED} when
+   *     too many workflows are open
+   */
+  public Workflow openWorkflow(SubjectRef subject) {
+    return openWorkflow(subject, "wf-" + ids.get());
+  }
+
+  /** Opens a workflow with a caller-chosen id; see {@link #openWorkflow(SubjectRef)}. */
+  public Workflow openWorkflow(SubjectRef subject, String workflowId) {
+    Checks.id("workflowId", workflowId);
+    Instant now = clock.instant();
+    Resolved resolved = resolve(subject, now, true);
+    if (resolved.denial != null) {
+      throw new QuotaExceededException(resolved.denial);
+    }
+    List<Bound> bounds = new ArrayList<>();
+    for (Limit limit : limitsFor(resolved)) {
+      if (limit.window() != Window.CONCURRENT || limit.appliesTo() == SubjectKind.WORKFLOW) {
+        continue;
+      }
+      SubjectRef target =
+          limit.appliesTo() == SubjectKind.SYSTEM ? SubjectRef.SYSTEM : resolved.subject;
+      if (limit.appliesTo() != SubjectKind.SYSTEM
+          && limit.appliesTo() != subject.kind()
+          && !isPlanLimit(resolved, limit)) {
+        continue;
+      }
+      bounds.add(new Bound(limit, target, effectiveAmount(resolved, limit), Instant.EPOCH, null));
+    }
+    String reservationId = workflowId + "#open";
+    if (bounds.isEmpty()) {
+      return new Workflow(this, workflowId, subject, null);
+    }
+    List<Charge> charges = new ArrayList<>();
+    for (Bound bound : bounds) {
+      charges.add(bound.charge(1));
+    }
+    Instant leaseUntil = now.plus(workflowLease);
+    ReserveResult result;
+    try {
+      result = store.reserve(reservationId, charges, now, leaseUntil);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      return new Workflow(this, workflowId, subject, null);
+    }
+    if (result instanceof ReserveResult.Rejected rejected) {
+      Bound bound = bounds.get(charges.indexOf(rejected.charge()));
+      QuotaDenial denial = denialFor(bound, rejected.charge().amount(), rejected.current(), now);
+      UsageRequest asRequest = UsageRequest.forSubject(subject).workflow(workflowId).build();
+      notifyDenied(denial, asRequest, now);
+      throw new QuotaExceededException(denial);
+    }
+    if (result instanceof ReserveResult.Duplicate) {
+      throw new IllegalArgumentException(
+          "workflowId " + Checks.show(workflowId) + " is already open");
+    }
+    return new Workflow(this, workflowId, subject, new WorkflowSlot(reservationId, leaseUntil));
+  }
+
+  /** Where every limit of {@code subject} stands now. Creates nothing. */
+  public QuotaStatus status(SubjectRef subject) {
+    Instant now = clock.instant();
+    Resolved resolved = resolve(subject, now, false);
+    List<Bound> bounds = new ArrayList<>();
+    if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
+      for (Limit limit : policy.limits()) {
+        if (limit.appliesTo() == subject.kind()) {
+          bounds.add(bind(limit, subject, limit.amount(), now));
+        }
+      }
+    } else {
+      for (Limit limit : limitsFor(resolved)) {
+        if (isPlanLimit(resolved, limit) || limit.appliesTo() == subject.kind()) {
+          bounds.add(bind(limit, subject, effectiveAmount(resolved, limit), now));
+        }
+      }
+    }
+    List<CounterKey> keys = new ArrayList<>();
+    for (Bound b : bounds) {
+      if (b.limit.window().isStored()) {
+        keys.add(b.key());
+      }
+    }
+    Map<CounterKey, CounterValue> values = keys.isEmpty() ? Map.of() : store.counters(keys);
+    List<LimitStatus> out = new ArrayList<>();
+    for (Bound b : bounds) {
+      CounterValue v =
+          b.limit.window().isStored() ? values.getOrDefault(b.key(), CounterValue.ZERO) : null;
+      long used = v == null ? 0 : v.used();
+      long reserved = v == null ? 0 : v.reserved();
+      long taken = saturatedAdd(used, reserved);
+      double percent = UsageLevel.percentOf(taken, b.amount);
+      UsageLevel level =
+          v == null ? UsageLevel.OK : UsageLevel.of(taken, b.amount, b.limit.thresholds());
+      out.add(
+          new LimitStatus(
+              b.subject,
+              b.limit.name(),
+              b.limit.metric(),
+              b.limit.window(),
+              b.limit.mode(),
+              used,
+              reserved,
+              b.amount,
+              Math.max(0, b.amount - taken),
+              percent,
+              level,
+              b.limit.window().isStored() ? b.windowStart : null,
+              b.windowEnd));
+    }
+    SubjectRecord rec = resolved.record;
+    return new QuotaStatus(
+        subject,
+        rec != null ? rec.plan() : (resolved.plan != null ? resolved.plan.name() : null),
+        rec == null || rec.active(),
+        out);
+  }
+
+  /**
+   * Releases reservations whose lease has ended, in the store. Stores also do this lazily when a
+   * reservation would not fit; call it from maintenance to keep counters tidy.
+   */
+  @CanIgnoreReturnValue
+  public int reclaimExpired() {
+    return store.reclaimExpired(clock.instant());
+  }
+
+  /**
+   * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store.
+   * Idempotent: each usage is recorded once by its event id. Returns how many are still waiting.
+   */
+  @CanIgnoreReturnValue
+  public int replayPending() {
+    PendingRecord p;
+    int attempts = pending.size();
+    while (attempts-- > 0 && (p = pending.peek()) != null) {
+      try {
+        CommitResult r = store.record(p.charges, p.event);
+        pending.remove(p);
+        fireThresholds(p.bounds, p.charges, r);
+      } catch (QuotaStoreUnavailableException e) {
+        break;
+      }
+    }
+    return pending.size();
+  }
+
+  /**
+   * How many usages kept while the store was unreachable are waiting for {@link #replayPending}.
+   */
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public boolean record(String eventId, UsageRequest request, Usage usage) {
+    Checks.id("eventId", eventId);
+    Instant now = clock.instant();
+    Resolved resolved = resolveOrFallBack(request.subject(), now, true);
+    Estimate est = estimate(request, now);
+    List<Bound> bounds = bounds(resolved, request, now, true);
+    List<Charge> charges = new ArrayList<>();
+    Actual actual = actual(request, est, usage, now);
+    for (Bound b : bounds) {
+      charges.add(b.charge(actual.amount(b.limit.metric(), b)).withAdmission(Admission.ALWAYS));
+    }
+    UsageEvent event =
+        event(eventId, null, now, EventStatus.SUCCESS, request, est, actual, null, null);
+    CommitResult r;
+    try {
+      r = store.record(charges, event);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      pending.add(new PendingRecord(bounds, charges, event));
+      notifyFailOpen(request, e);
+      return true;
+    }
+    if (r.status() == CommitResult.Status.ALREADY_APPLIED) {
+      return false;
+    }
+    fireThresholds(bounds, charges, r);
+    notify(l -> l.onRecorded(event));
+    return true;
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  private QuotaDecision admit(UsageRequest request, boolean reserve) {
+    Instant now = clock.instant();
+    Resolved resolved = resolveOrFallBack(request.subject(), now, reserve);
+    if (resolved.denial != null) {
+      return deny(resolved.denial, request, now, reserve);
+    }
+    Plan plan = resolved.plan;
+    if (plan != null
+        && !resolved.fallback
+        && (!plan.allowsOperation(request.operation()) || !plan.allowsModel(request.model()))) {
+      return deny(featureDenial(resolved, plan, request), request, now, reserve);
+    }
+    Estimate est;
+    try {
+      est = estimate(request, now);
+    } catch (UnknownModelPrice e) {
+      QuotaDenial d =
+          QuotaDenial.of(
+              DenialCodes.UNKNOWN_MODEL_PRICE,
+              "Model "
+                  + Checks.show(request.model())
+                  + " has no price and unknown models are denied",
+              request.subject());
+      return deny(d, request, now, reserve);
+    }
+    List<Bound> bounds = bounds(resolved, request, now, false);
+
+    // per-request caps: no store call
+    long maxOutput = est.maxOutputTokens;
+    for (Bound b : bounds) {
+      if (b.limit.window() != Window.PER_REQUEST) {
+        continue;
+      }
+      long amount = est.amount(b.limit.metric(), maxOutput);
+      if (amount <= b.amount) {
+        continue;
+      }
+      if (b.limit.mode() == LimitMode.ENFORCE
+          && b.limit.overshoot() == Overshoot.CLAMP
+          && clampable(b.limit.metric())) {
+        long fit = b.amount - (b.limit.metric() == Metric.TOKENS ? est.inputTokens : 0);
+        if (fit > 0) {
+          maxOutput = Math.min(maxOutput, fit);
+          continue;
+        }
+      }
+      QuotaDenial d = denialFor(b, amount, CounterValue.ZERO, now);
+      if (b.limit.mode() != LimitMode.ENFORCE) {
+        wouldDeny(d, request);
+        continue;
+      }
+      return deny(d, request, now, reserve);
+    }
+
+    for (int attempt = 1; ; attempt++) {
+      // CLAMP on stored token limits: shrink the output to what is left
+      boolean clamped = false;
+      List<Bound> clampBounds = new ArrayList<>();
+      for (Bound b : bounds) {
+        if (b.limit.window().isStored()
+            && b.limit.mode() == LimitMode.ENFORCE
+            && b.limit.overshoot() == Overshoot.CLAMP
+            && clampable(b.limit.metric())) {
+          clampBounds.add(b);
+        }
+      }
+      if (!clampBounds.isEmpty()) {
+        Map<CounterKey, CounterValue> values;
+        try {
+          values = store.counters(clampBounds.stream().map(Bound::key).toList());
+        } catch (QuotaStoreUnavailableException e) {
+          if (failMode == FailMode.FAIL_CLOSED) {
+            throw e;
+          }
+          values = Map.of(); // fail open: nothing to clamp against
+        }
+        for (Bound b : clampBounds) {
+          CounterValue v = values.getOrDefault(b.key(), CounterValue.ZERO);
+          long left = b.amount - saturatedAdd(v.used(), v.reserved());
+          long fit = left - (b.limit.metric() == Metric.TOKENS ? est.inputTokens : 0);
+          if (fit < maxOutput && fit > 0) {
+            maxOutput = fit;
+            clamped = true;
+          }
+        }
+      }
+      List<Charge> charges = new ArrayList<>();
+      List<Bound> charged = new ArrayList<>();
+      for (Bound b : bounds) {
+        if (!b.limit.window().isStored()) {
+          continue;
+        }
+        charged.add(b);
+        charges.add(b.charge(est.amount(b.limit.metric(), maxOutput)));
+      }
+      if (!reserve) {
+        return checkOnly(charged, charges, request, now);
+      }
+      String reservationId = "r-" + ids.get();
+      Instant leaseUntil = now.plus(leaseDuration);
+      ReserveResult result;
+      try {
+        result =
+            charges.isEmpty()
+                ? new ReserveResult.Granted(Map.of())
+                : store.reserve(reservationId, charges, now, leaseUntil);
+      } catch (QuotaStoreUnavailableException e) {
+        if (failMode == FailMode.FAIL_CLOSED) {
+          throw e;
+        }
+        notifyFailOpen(request, e);
+        return QuotaDecision.allowed(
+            new Reservation(
+                this, reservationId, request, est, charged, charges, maxOutput, leaseUntil, true));
+      }
+      if (result instanceof ReserveResult.Granted granted) {
+        for (int i = 0; i < charges.size(); i++) {
+          Charge c = charges.get(i);
+          CounterValue after = granted.unconditional().get(c.key());
+          if (after != null && c.admission() == Admission.ALWAYS) {
+            long before = saturatedAdd(after.used(), after.reserved()) - c.amount();
+            if (!charged
+                .get(i)
+                .admissionIfEnforced(c.amount())
+                .admits(Math.max(0, before), 0, c.amount(), c.limit())) {
+              wouldDeny(
+                  denialFor(
+                      charged.get(i),
+                      c.amount(),
+                      new CounterValue(after.used(), after.reserved() - c.amount()),
+                      now),
+                  request);
+            }
+          }
+        }
+        return QuotaDecision.allowed(
+            new Reservation(
+                this, reservationId, request, est, charged, charges, maxOutput, leaseUntil, false));
+      }
+      if (result instanceof ReserveResult.Rejected rejected) {
+        int index = charges.indexOf(rejected.charge());
+        Bound b = charged.get(index);
+        if (clamped && attempt < CLAMP_ATTEMPTS && b.limit.overshoot() == Overshoot.CLAMP) {
+          continue; // raced with another caller: measure again
+        }
+        return deny(
+            denialFor(b, rejected.charge().amount(), rejected.current(), now), request, now, true);
+      }
+      throw new IllegalStateException("store reported a duplicate for fresh id " + reservationId);
+    }
+  }
+
+  private QuotaDecision checkOnly(
+      List<Bound> charged, List<Charge> charges, UsageRequest request, Instant now) {
+    if (charges.isEmpty()) {
+      return QuotaDecision.allowed(null);
+    }
+    Map<CounterKey, CounterValue> values;
+    try {
+      values = store.counters(charges.stream().map(Charge::key).toList());
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      notifyFailOpen(request, e);
+      return QuotaDecision.allowed(null);
+    }
+    for (int i = 0; i < charges.size(); i++) {
+      Charge c = charges.get(i);
+      CounterValue v = values.getOrDefault(c.key(), CounterValue.ZERO);
+      if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
+        return deny(denialFor(charged.get(i), c.amount(), v, now), request, now, false);
+      }
+    }
+    return QuotaDecision.allowed(null);
+  }
+
+  private static boolean clampable(Metric m) {
+    return m == Metric.TOKENS || m == Metric.OUTPUT_TOKENS;
+  }
+
+  private QuotaDecision deny(
+      QuotaDenial denial, UsageRequest request, Instant now, boolean notify) {
+    if (notify) {
+      notifyDenied(denial, request, now);
+    }
+    return QuotaDecision.denied(denial);
+  }
+
+  private void notifyDenied(QuotaDenial denial, UsageRequest request, Instant now) {
+    if (recordDenials) {
+      UsageEvent e =
+          eventBuilder("d-" + ids.get(), null, now, EventStatus.QUOTA_EXCEEDED, request)
+              .errorCode(denial.code())
+              .errorMessage(denial.message())
+              .build();
+      try {
+        store.appendEvent(e);
+      } catch (QuotaStoreUnavailableException ex) {
+        LOG.debug("could not record a denial in the ledger", ex);
+      }
+    }
+    notify(l -> l.onDenied(denial, request));
+  }
+
+  private void wouldDeny(QuotaDenial denial, UsageRequest request) {
+    notify(l -> l.onWouldDeny(denial, request));
+  }
+
+  private void notifyFailOpen(UsageRequest request, QuotaStoreUnavailableException e) {
+    notify(l -> l.onFailOpenAdmission(request, e));
+  }
+
+  private QuotaDenial featureDenial(Resolved resolved, Plan plan, UsageRequest request) {
+    List<String> upgrades = new ArrayList<>();
+    for (Plan other : policy.plans().values()) {
+      if (!other.name().equals(plan.name())
+          && other.allowsOperation(request.operation())
+          && other.allowsModel(request.model())) {
+        upgrades.add(other.name());
+      }
+    }
+    upgrades.sort(null);
+    String what =
+        !plan.allowsOperation(request.operation())
+            ? "operation " + Checks.show(request.operation())
+            : "model " + Checks.show(request.model());
+    String message =
+        "The "
+            + what
+            + " is not in plan "
+            + Checks.show(plan.name())
+            + (upgrades.isEmpty() ? "" : "; plans that include it: " + upgrades);
+    return new QuotaDenial(
+        DenialCodes.FEATURE_NOT_IN_PLAN,
+        message,
+        resolved.subject,
+        null,
+        null,
+        null,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        null,
+        null,
+        !upgrades.isEmpty(),
+        upgrades);
+  }
+
+  QuotaDenial denialFor(Bound b, long requested, CounterValue current, Instant now) {
+    Limit limit = b.limit;
+    long taken = saturatedAdd(current.used(), current.reserved());
+    long overBy = Math.max(0, saturatedAdd(taken, requested) - b.amount);
+    long remaining = Math.max(0, b.amount - taken);
+    Instant resets = b.windowEnd;
+    Duration retry = resets == null ? null : Duration.between(now, resets);
+    String unit = unitOf(limit.metric());
+    StringBuilder m = new StringBuilder();
+    m.append(describe(limit))
+        .append(" exceeded for ")
+        .append(b.subject)
+        .append(": limit ")
+        .append(Checks.show(limit.name()))
+        .append(" allows ")
+        .append(shown(limit.metric(), b.amount))
+        .append(' ')
+        .append(unit);
+    if (limit.window() == Window.PER_REQUEST) {
+      m.append(" per request; requested ").append(shown(limit.metric(), requested));
+    } else {
+      m.append("; used ")
+          .append(shown(limit.metric(), current.used()))
+          .append(", reserved ")
+          .append(shown(limit.metric(), current.reserved()))
+          .append(", requested ")
+          .append(shown(limit.metric(), requested))
+          .append(", remaining ")
+          .append(shown(limit.metric(), remaining));
+    }
+    if (resets != null) {
+      m.append("; resets at ").append(resets);
+    }
+    return new QuotaDenial(
+        limit.denialCode(),
+        m.toString(),
+        b.subject,
+        limit.name(),
+        limit.metric(),
+        limit.window(),
+        current.used(),
+        current.reserved(),
+        b.amount,
+        requested,
+        overBy,
+        remaining,
+        resets,
+        retry,
+        false,
+        List.of());
+  }
+
+  private static String describe(Limit limit) {
+    String period =
+        switch (limit.window()) {
+          case HOUR -> "Hourly";
+          case DAY -> "Daily";
+          case WEEK -> "Weekly";
+          case MONTH -> "Monthly";
+          case PER_REQUEST -> "Per-request";
+          case CONCURRENT -> "Concurrency";
+        };
+    if (limit.window() == Window.CONCURRENT) {
+      return limit.appliesTo() == SubjectKind.WORKFLOW
+          ? "Workflow step limit"
+          : "Concurrent workflow limit";
+    }
+    return period + " " + unitOf(limit.metric()).replace("micro-units of ", "") + " limit";
+  }
+
+  private static String unitOf(Metric metric) {
+    return switch (metric) {
+      case TOKENS -> "tokens";
+      case INPUT_TOKENS -> "input tokens";
+      case OUTPUT_TOKENS -> "output tokens";
+      case REQUESTS -> "requests";
+      case CHARACTERS -> "characters";
+      case COST -> "cost";
+    };
+  }
+
+  private static String shown(Metric metric, long amount) {
+    return metric == Metric.COST ? Money.fromMicros(amount).toPlainString() : Long.toString(amount);
+  }
+
+  // ---------------------------------------------------------------- subjects and limits
+
+  /**
+   * Resolves the subject; when the store is unreachable and the manager fails open, falls back to
+   * the default plan with no directory entry (feature gates are then not checked).
+   */
+  private Resolved resolveOrFallBack(SubjectRef subject, Instant now, boolean create) {
+    try {
+      return resolve(subject, now, create);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      Plan plan =
+          subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS
+              ? policy.plan(policy.defaultPlan())
+              : null;
+      return new Resolved(subject, null, plan, null, true);
+    }
+  }
+
+  /** The subject's directory entry and plan, or the denial. */
+  private Resolved resolve(SubjectRef subject, Instant now, boolean create) {
+    if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
+      return new Resolved(subject, null, null, null);
+    }
+    Optional<SubjectRecord> found = store.findSubject(subject);
+    SubjectRecord rec;
+    if (found.isPresent()) {
+      rec = found.get();
+    } else if (policy.unknownSubjects() == UnknownSubjects.DENY
+        && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
+      return new Resolved(
+          subject,
+          null,
+          null,
+          QuotaDenial.of(
+              DenialCodes.USER_NOT_FOUND,
+              "Unknown subject " + subject + ": not in the directory",
+              subject));
+    } else if (create
+        && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
+      rec = store.createSubjectIfAbsent(SubjectRecord.create(subject, policy.defaultPlan(), now));
+    } else {
+      rec = null;
+    }
+    Plan plan;
+    if (rec == null) {
+      plan =
+          subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS
+              ? policy.plan(policy.defaultPlan())
+              : null;
+    } else {
+      plan = policy.plan(rec.plan());
+      if (plan == null) {
+        throw new IllegalStateException(
+            "subject "
+                + subject
+                + " is on plan "
+                + Checks.show(rec.plan())
+                + ", which the policy does not define "
+                + policy.plans().keySet());
+      }
+      if (!rec.active()) {
+        return new Resolved(
+            subject,
+            rec,
+            plan,
+            QuotaDenial.of(
+                DenialCodes.USER_INACTIVE, "Subject " + subject + " is deactivated", subject));
+      }
+    }
+    return new Resolved(subject, rec, plan, null);
+  }
+
+  private List<Limit> limitsFor(Resolved resolved) {
+    List<Limit> all = new ArrayList<>();
+    if (resolved.plan != null) {
+      all.addAll(resolved.plan.limits());
+    }
+    all.addAll(policy.limits());
+    return all;
+  }
+
+  private static boolean isPlanLimit(Resolved resolved, Limit limit) {
+    return resolved.plan != null && resolved.plan.limits().contains(limit);
+  }
+
+  private static long effectiveAmount(Resolved resolved, Limit limit) {
+    SubjectRecord rec = resolved.record;
+    if (rec != null) {
+      Long o = rec.overrides().get(limit.name());
+      if (o != null) {
+        return o;
+      }
+    }
+    return limit.amount();
+  }
+
+  /** The limits that apply to this request, bound to their subjects and current windows. */
+  private List<Bound> bounds(
+      Resolved resolved, UsageRequest request, Instant now, boolean storedOnly) {
+    List<Bound> out = new ArrayList<>();
+    for (Limit limit : limitsFor(resolved)) {
+      if (storedOnly && !limit.window().isStored()) {
+        continue;
+      }
+      if (!limit.matches(request.provider(), request.model(), request.operation())) {
+        continue;
+      }
+      SubjectRef target = targetOf(resolved, limit, request);
+      if (target == null) {
+        continue;
+      }
+      if (limit.window() == Window.CONCURRENT && target.kind() != SubjectKind.WORKFLOW) {
+        continue; // workflow concurrency is charged by openWorkflow
+      }
+      long amount =
+          target.equals(resolved.subject) ? effectiveAmount(resolved, limit) : limit.amount();
+      out.add(bind(limit, target, amount, now));
+    }
+    return out;
+  }
+
+  private static @Nullable SubjectRef targetOf(
+      Resolved resolved, Limit limit, UsageRequest request) {
+    if (isPlanLimit(resolved, limit)) {
+      return resolved.subject;
+    }
+    SubjectKind kind = limit.appliesTo();
+    if (kind == request.subject().kind()) {
+      return request.subject();
+    }
+    return switch (kind) {
+      case SYSTEM -> SubjectRef.SYSTEM;
+      case API_KEY -> request.apiKey() == null ? null : SubjectRef.apiKey(request.apiKey());
+      case PROVIDER_KEY ->
+          request.providerKey() == null ? null : SubjectRef.providerKey(request.providerKey());
+      case TENANT -> request.tenant() == null ? null : SubjectRef.tenant(request.tenant());
+      case WORKFLOW ->
+          request.workflowId() == null ? null : SubjectRef.workflow(request.workflowId());
+      default -> null;
+    };
+  }
+
+  private Bound bind(Limit limit, SubjectRef subject, long amount, Instant now) {
+    if (!limit.window().isCalendar()) {
+      return new Bound(limit, subject, amount, Instant.EPOCH, null);
+    }
+    ZoneId zone = limit.zone() != null ? limit.zone() : policy.zone();
+    Instant start = Windows.start(limit.window(), now, zone, limit.resetOffset());
+    Instant end = Windows.end(limit.window(), start, zone, limit.resetOffset());
+    return new Bound(limit, subject, amount, start, end);
+  }
+
+  // ---------------------------------------------------------------- estimates and actuals
+
+  private Estimate estimate(UsageRequest request, Instant now) {
+    String prompt = request.prompt();
+    String model = request.model();
+    long input = request.inputTokens();
+    long maxOutput = Math.max(0, request.maxOutputTokens());
+    if (input == UsageRequest.UNKNOWN) {
+      if (prompt != null) {
+        input = tokenCounter.count(prompt, model != null ? model : "");
+      } else {
+        OptionalLong op =
+            request.operation() == null
+                ? OptionalLong.empty()
+                : operationEstimates.tokensFor(request.operation());
+        input = 0;
+        if (op.isPresent() && request.maxOutputTokens() == UsageRequest.UNKNOWN) {
+          // an operation estimate is a total; count it as output so that CLAMP can shrink it
+          maxOutput = op.getAsLong();
+        } else if (op.isPresent()) {
+          input = Math.max(0, op.getAsLong() - maxOutput);
+        }
+      }
+    }
+    long chars = request.characters();
+    if (chars == UsageRequest.UNKNOWN) {
+      chars = prompt != null ? TokenCounter.characters(prompt) : 0;
+    }
+    Checks.add("estimated tokens", input, maxOutput);
+    long costMicros;
+    java.math.BigDecimal given = request.estimatedCost();
+    if (given != null) {
+      costMicros = Money.toMicros("estimatedCost", given);
+      return new Estimate(input, maxOutput, chars, costMicros, null);
+    }
+    ModelPrice price = priceOf(model, now);
+    return new Estimate(input, maxOutput, chars, 0, price);
+  }
+
+  private @Nullable ModelPrice priceOf(@Nullable String model, Instant now) {
+    if (model == null) {
+      return null;
+    }
+    Optional<ModelPrice> p = pricing.find(model, now);
+    if (p.isPresent()) {
+      return p.get();
+    }
+    if (pricing.denyUnknownModels()) {
+      throw new UnknownModelPrice();
+    }
+    return null;
+  }
+
+  Actual actual(UsageRequest request, Estimate est, Usage usage, Instant now) {
+    long costMicros;
+    java.math.BigDecimal billed = usage.cost();
+    if (billed != null) {
+      costMicros = Money.toMicros("cost", billed);
+    } else {
+      String model = usage.model() != null ? usage.model() : request.model();
+      ModelPrice price = null;
+      if (model != null) {
+        Optional<ModelPrice> p = pricing.find(model, now);
+        if (p.isPresent()) {
+          price = p.get();
+        } else if (warnUnpriced) {
+          warnUnpriced(model);
+        }
+      }
+      costMicros =
+          price == null
+              ? 0
+              : price.costMicros(
+                  usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens());
+    }
+    long chars = usage.characters() >= 0 ? usage.characters() : est.characters;
+    return new Actual(usage, chars, costMicros);
+  }
+
+  private void warnUnpriced(String model) {
+    notify(
+        l ->
+            l.onWarning(
+                "UNKNOWN_MODEL_PRICE",
+                "Model " + Checks.show(model) + " has no price; its cost counts as zero"));
+  }
+
+  // ---------------------------------------------------------------- reservation callbacks
+
+  Reservation.Outcome commit(
+      Reservation r,
+      Usage usage,
+      EventStatus status,
+      @Nullable String errorCode,
+      @Nullable String errorMessage) {
+    Instant now = clock.instant();
+    Actual actual = actual(r.request(), r.estimate(), usage, now);
+    List<Charge> charges = new ArrayList<>();
+    for (int i = 0; i < r.bounds().size(); i++) {
+      Bound b = r.bounds().get(i);
+      charges.add(r.charges().get(i).withAmount(actual.amount(b.limit.metric(), b)));
+    }
+    UsageEvent event =
+        event(
+            r.id(),
+            r.id(),
+            now,
+            status,
+            r.request(),
+            r.estimate(),
+            actual,
+            errorCode,
+            errorMessage);
+    CommitResult result;
+    try {
+      if (r.detached()) {
+        List<Charge> unconditional =
+            charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList();
+        result = store.record(unconditional, event);
+      } else {
+        result = store.commit(r.id(), charges, event);
+      }
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED && !r.detached()) {
+        throw e;
+      }
+      pending.add(
+          new PendingRecord(
+              r.bounds(),
+              charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList(),
+              event));
+      notify(l -> l.onWarning("STORE_UNAVAILABLE", "usage of " + r.id() + " kept for replay"));
+      return Reservation.Outcome.PENDING;
+    }
+    if (result.status() == CommitResult.Status.ALREADY_APPLIED) {
+      return Reservation.Outcome.ALREADY_DONE;
+    }
+    fireThresholds(r.bounds(), charges, result);
+    notify(l -> l.onCommitted(event));
+    if (result.status() == CommitResult.Status.APPLIED_LATE) {
+      notify(
+          l ->
+              l.onWarning(
+                  "LEASE_EXPIRED",
+                  "reservation "
+                      + r.id()
+                      + " was committed after its lease ended at "
+                      + r.leaseUntil()
+                      + "; its usage was recorded"));
+      return Reservation.Outcome.COMMITTED_LATE;
+    }
+    return Reservation.Outcome.COMMITTED;
+  }
+
+  void release(Reservation r) {
+    if (r.detached() || r.charges().isEmpty()) {
+      return;
+    }
+    Instant now = clock.instant();
+    UsageEvent event =
+        eventBuilder(r.id(), r.id(), now, EventStatus.RELEASED, r.request())
+            .estimatedTokens(r.estimate().inputTokens + r.estimate().maxOutputTokens)
+            .build();
+    if (store.release(r.id(), event)) {
+      notify(l -> l.onReleased(event));
+    }
+  }
+
+  Instant extend(Reservation r, Duration more) {
+    Checks.argument(!more.isNegative() && !more.isZero(), "extension", "must be positive", more);
+    Instant now = clock.instant();
+    Instant until = now.plus(more);
+    if (r.detached() || r.charges().isEmpty()) {
+      return until;
+    }
+    if (!store.extend(r.id(), now, until)) {
+      throw new ReservationExpiredException(
+          "reservation "
+              + r.id()
+              + " cannot be extended: its lease ended at "
+              + r.leaseUntil()
+              + " and the store reclaimed it (now "
+              + now
+              + ")");
+    }
+    return until;
+  }
+
+  void closeWorkflow(Workflow w, WorkflowSlot slot) {
+    UsageEvent event =
+        UsageEvent.builder(slot.reservationId, clock.instant(), EventStatus.RELEASED, w.subject())
+            .reservationId(slot.reservationId)
+            .workflowId(w.id())
+            .operation("workflow")
+            .build();
+    try {
+      store.release(slot.reservationId, event);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      LOG.warn("could not release workflow {}: its lease will end by itself", Checks.show(w.id()));
+    }
+  }
+
+  void extendWorkflow(Workflow w, WorkflowSlot slot) {
+    Instant now = clock.instant();
+    if (now.isAfter(slot.leaseUntil.minus(workflowLease.dividedBy(2)))) {
+      Instant until = now.plus(workflowLease);
+      if (store.extend(slot.reservationId, now, until)) {
+        slot.leaseUntil = until;
+      }
+    }
+  }
+
+  private void fireThresholds(List<Bound> bounds, List<Charge> charges, CommitResult result) {
+    for (int i = 0; i < bounds.size(); i++) {
+      Bound b = bounds.get(i);
+      Charge c = charges.get(i);
+      Long after = result.usedAfter().get(c.key());
+      if (after == null
+          || b.amount <= 0
+          || c.amount() <= 0
+          || b.limit.window() == Window.CONCURRENT) {
+        continue;
+      }
+      long before = after - c.amount();
+      for (int percent : b.limit.thresholds()) {
+        long mark = ceilPercent(b.amount, percent);
+        if (before < mark && after >= mark) {
+          ThresholdEvent e =
+              new ThresholdEvent(
+                  b.subject,
+                  b.limit.name(),
+                  b.limit.metric(),
+                  b.limit.window(),
+                  b.windowStart,
+                  percent,
+                  UsageLevel.forPercent(percent, b.limit.thresholds()),
+                  after,
+                  b.amount);
+          notify(l -> l.onThreshold(e));
+        }
+      }
+    }
+  }
+
+  private static long ceilPercent(long amount, int percent) {
+    // amount * percent / 100 rounded up, without overflow for large amounts
+    long whole = amount / 100 * percent;
+    long rest = amount % 100 * percent;
+    return whole + (rest + 99) / 100;
+  }
+
+  private UsageEvent event(
+      String eventId,
+      @Nullable String reservationId,
+      Instant now,
+      EventStatus status,
+      UsageRequest request,
+      Estimate est,
+      Actual actual,
+      @Nullable String errorCode,
+      @Nullable String errorMessage) {
+    Usage u = actual.usage;
+    UsageEvent.Builder b =
+        eventBuilder(eventId, reservationId, now, status, request)
+            .inputTokens(u.inputTokens())
+            .outputTokens(u.outputTokens())
+            .cachedInputTokens(u.cachedInputTokens())
+            .characters(actual.characters)
+            .costMicros(actual.costMicros)
+            .estimatedTokens(est.inputTokens + est.maxOutputTokens)
+            .errorCode(errorCode)
+            .errorMessage(errorMessage);
+    if (u.model() != null) {
+      b.model(u.model());
+    }
+    return b.build();
+  }
+
+  private static UsageEvent.Builder eventBuilder(
+      String eventId,
+      @Nullable String reservationId,
+      Instant now,
+      EventStatus status,
+      UsageRequest request) {
+    return UsageEvent.builder(eventId, now, status, request.subject())
+        .reservationId(reservationId)
+        .apiKey(request.apiKey())
+        .providerKey(request.providerKey())
+        .tenant(request.tenant())
+        .workflowId(request.workflowId())
+        .sessionId(request.sessionId())
+        .operation(request.operation())
+        .provider(request.provider())
+        .model(request.model())
+        .agent(request.agent())
+        .tool(request.tool())
+        .tags(request.tags());
+  }
+
+  private void notify(java.util.function.Consumer<QuotaListener> call) {
+    for (QuotaListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException e) {
+        LOG.error("quota listener {} threw; admission goes on", l.getClass().getName(), e);
+      }
+    }
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  // ---------------------------------------------------------------- small value types
+
+  private static final class UnknownModelPrice extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnknownModelPrice() {
+      super(null, null, false, false);
+    }
+  }
+
+  private record Resolved(
+      SubjectRef subject,
+      @Nullable SubjectRecord record,
+      @Nullable Plan plan,
+      @Nullable QuotaDenial denial,
+      boolean fallback) {
+    Resolved(
+        SubjectRef subject,
+        @Nullable SubjectRecord record,
+        @Nullable Plan plan,
+        @Nullable QuotaDenial denial) {
+      this(subject, record, plan, denial, false);
+    }
+  }
+
+  /** A limit bound to a subject, its amount after overrides, and its current window. */
+  static final class Bound {
+    final Limit limit;
+    final SubjectRef subject;
+    final long amount;
+    final Instant windowStart;
+    final @Nullable Instant windowEnd;
+
+    Bound(
+        Limit limit,
+        SubjectRef subject,
+        long amount,
+        Instant windowStart,
+        @Nullable Instant windowEnd) {
+      this.limit = limit;
+      this.subject = subject;
+      this.amount = amount;
+      this.windowStart = windowStart;
+      this.windowEnd = windowEnd;
+    }
+
+    CounterKey key() {
+      return new CounterKey(limit.name(), subject, windowStart);
+    }
+
+    Admission admissionIfEnforced(long charge) {
+      return limit.overshoot() == Overshoot.ADMIT_IF_ANY || charge == 0
+          ? Admission.ANY_REMAINING
+          : Admission.FIT;
+    }
+
+    Charge charge(long charge) {
+      Admission a =
+          limit.mode() != LimitMode.ENFORCE ? Admission.ALWAYS : admissionIfEnforced(charge);
+      return new Charge(key(), charge, amount, a, windowEnd != null ? windowEnd : Instant.MAX);
+    }
+  }
+
+  /** What admission estimated. */
+  static final class Estimate {
+    final long inputTokens;
+    final long maxOutputTokens;
+    final long characters;
+    final long givenCostMicros;
+    final @Nullable ModelPrice price;
+
+    Estimate(
+        long inputTokens,
+        long maxOutputTokens,
+        long characters,
+        long givenCostMicros,
+        @Nullable ModelPrice price) {
+      this.inputTokens = inputTokens;
+      this.maxOutputTokens = maxOutputTokens;
+      this.characters = characters;
+      this.givenCostMicros = givenCostMicros;
+      this.price = price;
+    }
+
+    long amount(Metric metric, long maxOutput) {
+      return switch (metric) {
+        case TOKENS -> inputTokens + maxOutput;
+        case INPUT_TOKENS -> inputTokens;
+        case OUTPUT_TOKENS -> maxOutput;
+        case REQUESTS -> 1;
+        case CHARACTERS -> characters;
+        case COST -> price == null ? givenCostMicros : price.costMicros(inputTokens, maxOutput, 0);
+      };
+    }
+  }
+
+  /** What a call really used, priced. */
+  static final class Actual {
+    final Usage usage;
+    final long characters;
+    final long costMicros;
+
+    Actual(Usage usage, long characters, long costMicros) {
+      this.usage = usage;
+      this.characters = characters;
+      this.costMicros = costMicros;
+    }
+
+    long amount(Metric metric, Bound b) {
+      if (b.limit.window() == Window.CONCURRENT) {
+        return 1; // a workflow step
+      }
+      return switch (metric) {
+        case TOKENS -> usage.totalTokens();
+        case INPUT_TOKENS -> usage.inputTokens();
+        case OUTPUT_TOKENS -> usage.outputTokens();
+        case REQUESTS -> 1;
+        case CHARACTERS -> characters;
+        case COST -> costMicros;
+      };
+    }
+  }
+
+  /** The concurrency reservation of an open workflow. */
+  static final class WorkflowSlot {
+    final String reservationId;
+    volatile Instant leaseUntil;
+
+    WorkflowSlot(String reservationId, Instant leaseUntil) {
+      this.reservationId = reservationId;
+      this.leaseUntil = leaseUntil;
+    }
+  }
+
+  private record PendingRecord(List<Bound> bounds, List<Charge> charges, UsageEvent event) {}
+
+  /** Builds a {@link QuotaManager}. */
+  public static final class Builder {
+    private @Nullable QuotaStore store;
+    private QuotaPolicy policy = QuotaPolicy.builder().build();
+    private Clock clock = Clock.systemUTC();
+    private TokenCounter tokenCounter = TokenCounter.estimating();
+    private @Nullable ModelPricing pricing;
+    private OperationEstimates operationEstimates = OperationEstimates.none();
+    private final List<QuotaListener> listeners = new ArrayList<>();
+    private boolean defaultLogging = true;
+    private Duration leaseDuration = Duration.ofMinutes(5);
+    private Duration workflowLease = Duration.ofMinutes(30);
+    private FailMode failMode = FailMode.FAIL_CLOSED;
+    private boolean recordDenials = true;
+    private Supplier<String> ids = () -> UUID.randomUUID().toString();
+
+    private Builder() {}
+
+    /** Where counters and the ledger live. Required. */
+    @CanIgnoreReturnValue
+    public Builder store(QuotaStore value) {
+      store = value;
+      return this;
+    }
+
+    /** The plans and limits; default: one plan with no limits. */
+    @CanIgnoreReturnValue
+    public Builder policy(QuotaPolicy value) {
+      policy = value;
+      return this;
+    }
+
+    /** The clock windows and leases follow; default: the UTC system clock. */
+    @CanIgnoreReturnValue
+    public Builder clock(Clock value) {
+      clock = value;
+      return this;
+    }
+
+    /** Counts prompt tokens; default: {@link TokenCounter#estimating()}. */
+    @CanIgnoreReturnValue
+    public Builder tokenCounter(TokenCounter value) {
+      tokenCounter = value;
+      return this;
+    }
+
+    /** Prices calls for COST limits and the ledger; default: no prices. */
+    @CanIgnoreReturnValue
+    public Builder pricing(ModelPricing value) {
+      pricing = value;
+      return this;
+    }
+
+    /** Token estimates for requests that give none; default: none. */
+    @CanIgnoreReturnValue
+    public Builder operationEstimates(OperationEstimates value) {
+      operationEstimates = value;
+      return this;
+    }
+
+    /** Adds a listener. */
+    @CanIgnoreReturnValue
+    public Builder listener(QuotaListener value) {
+      listeners.add(value);
+      return this;
+    }
+
+    /** Whether the built-in SLF4J listener is added; default true. */
+    @CanIgnoreReturnValue
+    public Builder defaultLogging(boolean value) {
+      defaultLogging = value;
+      return this;
+    }
+
+    /** How long a reservation holds its capacity unless extended; default 5 minutes. */
+    @CanIgnoreReturnValue
+    public Builder leaseDuration(Duration value) {
+      Checks.argument(
+          !value.isNegative() && !value.isZero(), "leaseDuration", "must be positive", value);
+      leaseDuration = value;
+      return this;
+    }
+
+    /**
+     * How long an open workflow holds its concurrency slot without activity; each step renews it.
+     * Default 30 minutes.
+     */
+    @CanIgnoreReturnValue
+    public Builder workflowLease(Duration value) {
+      Checks.argument(
+          !value.isNegative() && !value.isZero(), "workflowLease", "must be positive", value);
+      workflowLease = value;
+      return this;
+    }
+
+    /** What happens when the store is unreachable; default {@link FailMode#FAIL_CLOSED}. */
+    @CanIgnoreReturnValue
+    public Builder failMode(FailMode value) {
+      failMode = value;
+      return this;
+    }
+
+    /** Whether denials are written to the ledger as QUOTA_EXCEEDED events; default true. */
+    @CanIgnoreReturnValue
+    public Builder recordDenials(boolean value) {
+      recordDenials = value;
+      return this;
+    }
+
+    /** Where reservation and workflow ids come from; default random UUIDs. */
+    @CanIgnoreReturnValue
+    public Builder idGenerator(Supplier<String> value) {
+      ids = value;
+      return this;
+    }
+
+    /** Builds the manager. */
+    public QuotaManager build() {
+      return new QuotaManager(this);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package dev.quota4j;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.internal.Checks;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything admission needs to know besides the store: plans, limits that apply regardless of plan
+ * (system, provider keys, API keys, per-request caps, workflow guards), the zone windows align to,
+ * and what to do with unknown subjects. Immutable.
+ *
+ * <p>Limits outside plans apply by {@link Limit#appliesTo()}: a USER or ANONYMOUS limit to the
+ * request's user or anonymous session, an API_KEY, PROVIDER_KEY or TENANT limit to the one the
+ * request names, a SYSTEM limit to everything. CONCURRENT limits on SYSTEM, USER or ANONYMOUS count
+ * open workflows; a CONCURRENT limit on WORKFLOW counts the steps of one workflow.
+ */
+public final class QuotaPolicy {
+  /** The name of the plan used when a policy defines none. */
+  public static final String DEFAULT_PLAN = "default";
+
+  private final Map<String, Plan> plans;
+  private final String defaultPlan;
+  private final List<Limit> limits;
+  private final ZoneId zone;
+  private final UnknownSubjects unknownSubjects;
+
+  private QuotaPolicy(Builder b) {
+    Map<String, Plan> p = new LinkedHashMap<>(b.plans);
+    if (p.isEmpty()) {
+      p.put(DEFAULT_PLAN, Plan.builder(DEFAULT_PLAN).build());
+    }
+    this.plans = Map.copyOf(p);
+    this.defaultPlan = b.defaultPlan != null ? b.defaultPlan : p.keySet().iterator().next();
+    Checks.argument(
+        plans.containsKey(defaultPlan),
+        "defaultPlan",
+        "must name a plan of the policy " + p.keySet(),
+        defaultPlan);
+    this.limits = List.copyOf(b.limits);
+    this.zone = b.zone;
+    this.unknownSubjects = b.unknownSubjects;
+    Set<String> names = new HashSet<>();
+    for (Limit l : limits) {
+      Checks.argument(names.add(l.name()), "policy limits", "must have unique names", l.name());
+    }
+    for (Plan plan : plans.values()) {
+      for (Limit l : plan.limits()) {
+        Checks.argument(
+            !names.contains(l.name()),
+            "limit of plan " + Checks.show(plan.name()),
+            "must not share its name with a policy-wide limit",
+            l.name());
+        Checks.argument(
+            l.appliesTo() != SubjectKind.SYSTEM && l.appliesTo() != SubjectKind.WORKFLOW,
+            "limit " + Checks.show(l.name()) + " of plan " + Checks.show(plan.name()),
+            "applies to the subject on the plan, so appliesTo must not be SYSTEM or WORKFLOW",
+            l.appliesTo());
+      }
+    }
+  }
+
+  /** A builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The plans, by name. */
+  public Map<String, Plan> plans() {
+    return plans;
+  }
+
+  /** The plan called {@code name}, or null. */
+  public @Nullable Plan plan(String name) {
+    return plans.get(name);
+  }
+
+  /** The plan unknown subjects are created on. */
+  public String defaultPlan() {
+    return defaultPlan;
+  }
+
+  /** Limits that apply regardless of plan. */
+  public List<Limit> limits() {
+    return limits;
+  }
+
+  /** The zone calendar windows align to unless a limit says otherwise. */
+  public ZoneId zone() {
+    return zone;
+  }
+
+  /** What to do with unknown users and anonymous sessions. */
+  public UnknownSubjects unknownSubjects() {
+    return unknownSubjects;
+  }
+
+  /** A builder holding this policy's settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.plans.putAll(plans);
+    b.defaultPlan = defaultPlan;
+    b.limits.addAll(limits);
+    b.zone = zone;
+    b.unknownSubjects = unknownSubjects;
+    return b;
+  }
+
+  /** Builds a {@link QuotaPolicy}. */
+  public static final class Builder {
+    private final Map<String, Plan> plans = new LinkedHashMap<>();
+    private @Nullable String defaultPlan;
+    private final List<Limit> limits = new ArrayList<>();
+    private ZoneId zone = ZoneOffset.UTC;
+    private UnknownSubjects unknownSubjects = UnknownSubjects.AUTO_CREATE;
+
+    private Builder() {}
+
+    /** Adds or replaces a plan. */
+    @CanIgnoreReturnValue
+    public Builder plan(Plan plan) {
+      plans.put(plan.name(), plan);
+      return this;
+    }
+
+    /** The plan unknown subjects are created on; default: the first plan added. */
+    @CanIgnoreReturnValue
+    public Builder defaultPlan(String name) {
+      defaultPlan = Checks.id("defaultPlan", name);
+      return this;
+    }
+
+    /** Adds a limit that applies regardless of plan. */
+    @CanIgnoreReturnValue
+    public Builder limit(Limit limit) {
+      limits.add(limit);
+      return this;
+    }
+
+    /** The zone calendar windows align to; default UTC. */
+    @CanIgnoreReturnValue
+    public Builder zone(ZoneId value) {
+      zone = value;
+      return this;
+    }
+
+    /** What to do with unknown users and anonymous sessions; default AUTO_CREATE. */
+    @CanIgnoreReturnValue
+    public Builder unknownSubjects(UnknownSubjects value) {
+      unknownSubjects = value;
+      return this;
+    }
+
+    /** Builds and validates the policy. */
+    public QuotaPolicy build() {
+      return new QuotaPolicy(this);
+    }
+  }
+}

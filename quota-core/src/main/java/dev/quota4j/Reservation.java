@@ -1,0 +1,223 @@
+package dev.quota4j;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.QuotaManager.Bound;
+import dev.quota4j.QuotaManager.Estimate;
+import dev.quota4j.internal.Checks;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.EventStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Capacity held for one call. Commit what the provider really used, fail with what it billed, or
+ * close to release everything; each is idempotent and the first one wins. Use it in
+ * try-with-resources so that a call that never happens gives its capacity back.
+ *
+ * <p>A reservation holds its capacity for a lease ({@link QuotaManager.Builder#leaseDuration});
+ * {@link #extend} renews it for long streams. After the lease ends the store may reclaim it; a
+ * later commit still records the usage and reports {@link Outcome#COMMITTED_LATE}.
+ */
+public final class Reservation implements AutoCloseable {
+
+  /** What a commit or fail did. */
+  public enum Outcome {
+    /** The usage was committed now. */
+    COMMITTED,
+    /** The lease had ended and the store had reclaimed it; the usage was recorded anyway, once. */
+    COMMITTED_LATE,
+    /** This reservation was already committed, failed or released; nothing changed. */
+    ALREADY_DONE,
+    /** The store was unreachable and the manager fails open: the usage waits for replay. */
+    PENDING
+  }
+
+  private enum State {
+    OPEN,
+    COMMITTED,
+    RELEASED
+  }
+
+  private final QuotaManager manager;
+  private final String id;
+  private final UsageRequest request;
+  private final Estimate estimate;
+  private final List<Bound> bounds;
+  private final List<Charge> charges;
+  private final long grantedMaxOutputTokens;
+  private final boolean detached;
+  private volatile Instant leaseUntil;
+  private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
+
+  Reservation(
+      QuotaManager manager,
+      String id,
+      UsageRequest request,
+      Estimate estimate,
+      List<Bound> bounds,
+      List<Charge> charges,
+      long grantedMaxOutputTokens,
+      Instant leaseUntil,
+      boolean detached) {
+    this.manager = manager;
+    this.id = id;
+    // keep the dimensions, never the prompt text
+    this.request = request.prompt() == null ? request : withoutPrompt(request);
+    this.estimate = estimate;
+    this.bounds = List.copyOf(bounds);
+    this.charges = List.copyOf(charges);
+    this.grantedMaxOutputTokens = grantedMaxOutputTokens;
+    this.leaseUntil = leaseUntil;
+    this.detached = detached;
+  }
+
+  private static UsageRequest withoutPrompt(UsageRequest r) {
+    UsageRequest.Builder b = r.toBuilder();
+    b.estimatedTokens(Math.max(0, r.inputTokens()), Math.max(0, r.maxOutputTokens()));
+    UsageRequest copy = b.build();
+    return copy.prompt() == null ? copy : r;
+  }
+
+  /** The reservation id; also the id of the ledger event that closes it. */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The most output tokens the call may produce: the request's maximum, or less when a CLAMP limit
+   * shrank it to what fits. Pass it to the provider as {@code max_tokens}.
+   */
+  public long grantedMaxOutputTokens() {
+    return grantedMaxOutputTokens;
+  }
+
+  /** The input tokens estimated at admission. */
+  public long estimatedInputTokens() {
+    return estimate.inputTokens;
+  }
+
+  /** When the lease ends unless extended. */
+  public Instant leaseUntil() {
+    return leaseUntil;
+  }
+
+  /**
+   * Whether this reservation was admitted without the store (in {@link FailMode#FAIL_OPEN}); its
+   * usage is recorded when the store is back.
+   */
+  public boolean isDetached() {
+    return detached;
+  }
+
+  /** Whether it is still open: not committed, failed or released. */
+  public boolean isOpen() {
+    return state.get() == State.OPEN;
+  }
+
+  /**
+   * Replaces the estimate with what the call really used. The actual usage may exceed the estimate:
+   * it is recorded and later calls see it.
+   *
+   * @throws IllegalStateException if the reservation was already released
+   */
+  @CanIgnoreReturnValue
+  public Outcome commit(Usage actual) {
+    return finish(actual, EventStatus.SUCCESS, null, null);
+  }
+
+  /**
+   * Records that the call failed and charges only what the provider billed ({@link Usage#NONE} if
+   * nothing). The ledger keeps the exception's class name, not its message, since messages of
+   * client libraries may quote the prompt.
+   */
+  @CanIgnoreReturnValue
+  public Outcome fail(Throwable cause, Usage billed) {
+    return finish(billed, EventStatus.ERROR, cause.getClass().getName(), null);
+  }
+
+  /**
+   * Records that the call failed with a message the caller vouches for (no prompt text) and charges
+   * only what the provider billed.
+   */
+  @CanIgnoreReturnValue
+  public Outcome fail(String errorMessage, Usage billed) {
+    return finish(billed, EventStatus.ERROR, "ERROR", errorMessage);
+  }
+
+  private Outcome finish(
+      Usage usage,
+      EventStatus status,
+      @org.jspecify.annotations.Nullable String code,
+      @org.jspecify.annotations.Nullable String message) {
+    if (!state.compareAndSet(State.OPEN, State.COMMITTED)) {
+      if (state.get() == State.RELEASED) {
+        throw new IllegalStateException(
+            "reservation " + id + " was already released; record late usage with record()");
+      }
+      return Outcome.ALREADY_DONE;
+    }
+    try {
+      return manager.commit(this, usage, status, code, message);
+    } catch (RuntimeException e) {
+      state.set(State.OPEN); // nothing was applied: the caller may try again or close
+      throw e;
+    }
+  }
+
+  /**
+   * Holds the capacity for {@code duration} from now.
+   *
+   * @throws ReservationExpiredException if the lease already ended and the store reclaimed it
+   * @throws IllegalStateException if the reservation is no longer open
+   */
+  public void extend(Duration duration) {
+    if (!isOpen()) {
+      throw new IllegalStateException("reservation " + id + " is no longer open");
+    }
+    leaseUntil = manager.extend(this, duration);
+  }
+
+  /** Releases whatever was not committed. Idempotent; a no-op after commit or fail. */
+  @Override
+  public void close() {
+    if (state.compareAndSet(State.OPEN, State.RELEASED)) {
+      try {
+        manager.release(this);
+      } catch (QuotaStoreUnavailableException e) {
+        // the lease ends by itself and the store reclaims the capacity then
+        org.slf4j.LoggerFactory.getLogger(Reservation.class)
+            .warn(
+                "could not release reservation {}: its capacity returns when its lease ends at {}",
+                Checks.show(id),
+                leaseUntil);
+      }
+    }
+  }
+
+  UsageRequest request() {
+    return request;
+  }
+
+  Estimate estimate() {
+    return estimate;
+  }
+
+  List<Bound> bounds() {
+    return bounds;
+  }
+
+  List<Charge> charges() {
+    return charges;
+  }
+
+  boolean detached() {
+    return detached;
+  }
+
+  @Override
+  public String toString() {
+    return "Reservation{" + id + ", " + state.get() + ", lease until " + leaseUntil + "}";
+  }
+}

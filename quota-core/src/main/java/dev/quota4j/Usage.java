@@ -1,0 +1,81 @@
+package dev.quota4j;
+
+import dev.quota4j.internal.Checks;
+import java.math.BigDecimal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a call really used, as the provider reported it.
+ *
+ * @param inputTokens prompt tokens
+ * @param outputTokens completion tokens
+ * @param cachedInputTokens the part of the input tokens served from the provider's cache
+ * @param characters characters sent (Unicode code points); -1: take the request's figure
+ * @param model the model actually used; null: the one asked for
+ * @param cost the cost the provider billed; null: priced by the manager's {@code ModelPricing}
+ */
+public record Usage(
+    long inputTokens,
+    long outputTokens,
+    long cachedInputTokens,
+    long characters,
+    @Nullable String model,
+    @Nullable BigDecimal cost) {
+
+  /** Nothing used. */
+  public static final Usage NONE = new Usage(0, 0, 0, 0, null, null);
+
+  /** Validates the amounts. */
+  public Usage {
+    Checks.nonNegative("inputTokens", inputTokens);
+    Checks.nonNegative("outputTokens", outputTokens);
+    Checks.nonNegative("cachedInputTokens", cachedInputTokens);
+    Checks.argument(
+        cachedInputTokens <= inputTokens,
+        "cachedInputTokens",
+        "must not exceed inputTokens (" + inputTokens + ")",
+        cachedInputTokens);
+    Checks.argument(characters >= -1, "characters", "must be zero or more", characters);
+    Checks.add("inputTokens + outputTokens", inputTokens, outputTokens);
+    Checks.optionalId("model", model);
+    if (cost != null) {
+      var unused = Money.toMicros("cost", cost);
+    }
+  }
+
+  /** Input and output tokens. */
+  public static Usage of(long inputTokens, long outputTokens) {
+    return new Usage(inputTokens, outputTokens, 0, -1, null, null);
+  }
+
+  /** A total of tokens, counted as output (for providers that report only a total). */
+  public static Usage tokens(long totalTokens) {
+    return of(0, totalTokens);
+  }
+
+  /** The same usage with cached input tokens. */
+  public Usage withCachedInputTokens(long cached) {
+    return new Usage(inputTokens, outputTokens, cached, characters, model, cost);
+  }
+
+  /** The same usage with a character count. */
+  public Usage withCharacters(long count) {
+    Checks.nonNegative("characters", count);
+    return new Usage(inputTokens, outputTokens, cachedInputTokens, count, model, cost);
+  }
+
+  /** The same usage for the model actually used. */
+  public Usage withModel(String modelUsed) {
+    return new Usage(inputTokens, outputTokens, cachedInputTokens, characters, modelUsed, cost);
+  }
+
+  /** The same usage with the cost the provider billed. */
+  public Usage withCost(BigDecimal billed) {
+    return new Usage(inputTokens, outputTokens, cachedInputTokens, characters, model, billed);
+  }
+
+  /** Input plus output tokens. */
+  public long totalTokens() {
+    return inputTokens + outputTokens;
+  }
+}

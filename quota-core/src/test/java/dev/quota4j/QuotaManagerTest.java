@@ -1,0 +1,430 @@
+package dev.quota4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.pricing.ModelPrice;
+import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.testing.FixedTokenCounter;
+import dev.quota4j.testing.MutableClock;
+import dev.quota4j.testing.RecordingListener;
+import dev.quota4j.tokens.OperationEstimates;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Admission rules that need no particular store: caps, gates, clamps, estimates, listeners. */
+class QuotaManagerTest {
+  private final InMemoryQuotaStore store = new InMemoryQuotaStore();
+  private final MutableClock clock = MutableClock.at("2026-11-25T10:15:00Z");
+  private final RecordingListener heard = new RecordingListener();
+
+  private QuotaManager.Builder builder(QuotaPolicy policy) {
+    return QuotaManager.builder()
+        .store(store)
+        .policy(policy)
+        .clock(clock)
+        .defaultLogging(false)
+        .listener(heard);
+  }
+
+  private QuotaManager manager(QuotaPolicy policy) {
+    return builder(policy).build();
+  }
+
+  @Test
+  void perRequestCapsDenyWithoutTouchingTheStore() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of()));
+    QuotaDecision d =
+        m.tryReserve(UsageRequest.forUser("u").operation("planning").estimatedTokens(6_000, 2_001));
+    assertFalse(d.allowed());
+    QuotaDenial denial = d.denial();
+    assertEquals(DenialCodes.REQUEST_TOKEN_LIMIT_EXCEEDED, denial.code());
+    assertEquals(8_000, denial.limit());
+    assertEquals(8_001, denial.requested());
+    assertEquals(1, denial.overBy());
+    assertEquals(null, denial.resetsAt());
+    assertTrue(store.findSubject(SubjectRef.user("u")).isPresent(), "subject resolved first");
+    assertEquals(0, store.openReservations());
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("u").operation("planning").estimatedTokens(6_000, 2_000))
+            .allowed());
+    assertFalse(
+        m.tryReserve(UsageRequest.forUser("u").operation("agent_call").estimatedTokens(4_000, 1))
+            .allowed());
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("u").operation("other").estimatedTokens(9_000, 0))
+            .allowed(),
+        "caps apply only to their operations");
+  }
+
+  @Test
+  void environmentPolicyUsesTheSeedNamesAndDefaults() {
+    QuotaPolicy p = EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "1_000"));
+    Plan plan = java.util.Objects.requireNonNull(p.plan(QuotaPolicy.DEFAULT_PLAN));
+    assertEquals(
+        1_000,
+        java.util.Objects.requireNonNull(plan.limit(EnvironmentPolicy.USER_DAILY_TOKENS)).amount());
+    assertEquals(
+        100,
+        java.util.Objects.requireNonNull(plan.limit(EnvironmentPolicy.USER_DAILY_REQUESTS))
+            .amount());
+    Map<String, Long> amounts =
+        p.limits().stream().collect(java.util.stream.Collectors.toMap(Limit::name, Limit::amount));
+    assertEquals(
+        Map.of(
+            EnvironmentPolicy.PLANNING_CAP, 8_000L,
+            EnvironmentPolicy.AGENT_CALL_CAP, 4_000L,
+            EnvironmentPolicy.SYSTEM_HOURLY_TOKENS, 1_000_000L,
+            EnvironmentPolicy.CONCURRENT_WORKFLOWS, 10L,
+            EnvironmentPolicy.WORKFLOW_STEPS, 20L),
+        amounts);
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> EnvironmentPolicy.from(Map.of("MAX_CONCURRENT_WORKFLOWS", "ten")));
+    assertEquals(
+        "environment variable MAX_CONCURRENT_WORKFLOWS must be a whole number, was 'ten'",
+        bad.getMessage());
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> EnvironmentPolicy.from(Map.of("MAX_STEPS_PER_WORKFLOW", "0")));
+    assertTrue(
+        String.valueOf(zero.getMessage())
+            .contains("MAX_STEPS_PER_WORKFLOW must be greater than zero"));
+  }
+
+  @Test
+  void dailyRequestQuotaHasTheSeedCode() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_REQUESTS_PER_USER_PER_DAY", "2")));
+    for (int i = 0; i < 2; i++) {
+      try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+        r.commit(Usage.of(10, 10));
+      }
+    }
+    QuotaDenial d = m.tryReserve(UsageRequest.forUser("u").estimatedTokens(1, 1)).denial();
+    assertEquals(DenialCodes.DAILY_REQUEST_QUOTA_EXCEEDED, d.code());
+    assertEquals(Duration.ofMinutes(13 * 60 + 45), d.retryAfter());
+  }
+
+  @Test
+  void featureGatesDenyWithAnUpgradeHint() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(Plan.builder("free").denyOperations("briefing").denyModels("gpt-4o").build())
+            .plan(Plan.builder("premium").build())
+            .plan(Plan.builder("basic").allowOperations("conversation").build())
+            .defaultPlan("free")
+            .build();
+    QuotaManager m = manager(policy);
+    QuotaDenial d =
+        m.tryReserve(UsageRequest.forUser("f").operation("briefing").estimatedTokens(1, 1))
+            .denial();
+    assertEquals(DenialCodes.FEATURE_NOT_IN_PLAN, d.code());
+    assertTrue(d.requiresUpgrade());
+    assertEquals(List.of("premium"), d.upgradePlans());
+    QuotaDenial model =
+        m.tryReserve(UsageRequest.forUser("f").model("gpt-4o-mini").estimatedTokens(1, 1)).denial();
+    assertEquals(DenialCodes.FEATURE_NOT_IN_PLAN, model.code());
+    assertEquals(List.of("premium"), model.upgradePlans(), "basic allows no call without its op");
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("f").operation("conversation").estimatedTokens(1, 1))
+            .allowed());
+  }
+
+  @Test
+  void clampShrinksTheOutputToWhatFits() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(
+                        Limit.of("daily", Metric.TOKENS, Window.DAY, 1_000)
+                            .overshoot(Overshoot.CLAMP))
+                    .build())
+            .limit(
+                Limit.of("cap", Metric.TOKENS, Window.PER_REQUEST, 900).overshoot(Overshoot.CLAMP))
+            .build();
+    QuotaManager m = manager(policy);
+    try (Reservation r = m.reserve(UsageRequest.forUser("c").estimatedTokens(100, 2_000))) {
+      assertEquals(800, r.grantedMaxOutputTokens(), "the per-request cap clamps first");
+      r.commit(Usage.of(100, 700));
+    }
+    try (Reservation r = m.reserve(UsageRequest.forUser("c").estimatedTokens(50, 500))) {
+      assertEquals(150, r.grantedMaxOutputTokens(), "200 left, 50 of them input");
+      r.commit(Usage.of(50, 150));
+    }
+    QuotaDecision d = m.tryReserve(UsageRequest.forUser("c").estimatedTokens(1, 10));
+    assertFalse(d.allowed());
+    assertEquals(DenialCodes.DAILY_TOKEN_QUOTA_EXCEEDED, d.denial().code());
+  }
+
+  @Test
+  void admitIfAnyAdmitsTheWholeCallWhileAnythingIsLeft() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(
+                        Limit.of("daily", Metric.TOKENS, Window.DAY, 100)
+                            .overshoot(Overshoot.ADMIT_IF_ANY))
+                    .build())
+            .build();
+    QuotaManager m = manager(policy);
+    try (Reservation r = m.reserve(UsageRequest.forUser("a").estimatedTokens(90, 0))) {
+      r.commit(Usage.of(90, 0));
+    }
+    try (Reservation r = m.reserve(UsageRequest.forUser("a").estimatedTokens(500, 0))) {
+      r.commit(Usage.of(500, 0));
+    }
+    assertFalse(m.tryReserve(UsageRequest.forUser("a").estimatedTokens(1, 0)).allowed());
+  }
+
+  @Test
+  void promptsAreCountedWithTheTokenCounterAndCharactersAsCodePoints() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.of("chars", Metric.CHARACTERS, Window.DAY, 10))
+                    .limit(Limit.of("input", Metric.INPUT_TOKENS, Window.DAY, 1_000))
+                    .build())
+            .build();
+    QuotaManager m =
+        builder(policy).tokenCounter(FixedTokenCounter.always(3).with("héllo🙂", 42)).build();
+    try (Reservation r =
+        m.reserve(UsageRequest.forUser("p").model("gpt-4o").estimatedTokens("héllo🙂", 10))) {
+      assertEquals(42, r.estimatedInputTokens());
+      assertEquals(
+          6, m.status(SubjectRef.user("p")).limit("chars").orElseThrow().reserved(), "code points");
+      r.commit(Usage.of(40, 5));
+    }
+    UsageEvent e = store.findEvents(EventQuery.all(10)).get(0);
+    assertEquals(6, e.characters());
+    assertEquals(52, e.estimatedTokens());
+    assertFalse(e.toString().contains("héllo"), "prompt text never reaches the ledger");
+  }
+
+  @Test
+  void operationEstimatesApplyWhenARequestGivesNone() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.of("monthly", Metric.TOKENS, Window.MONTH, 10_000))
+                    .build())
+            .build();
+    QuotaManager m =
+        builder(policy)
+            .operationEstimates(
+                OperationEstimates.of(
+                    Map.of("conversation", 500L, "email_draft", 800L, "briefing", 1_000L)))
+            .build();
+    try (Reservation r = m.reserve(UsageRequest.forUser("e").operation("briefing"))) {
+      assertEquals(1_000, m.status(SubjectRef.user("e")).limit("monthly").orElseThrow().reserved());
+    }
+  }
+
+  @Test
+  void costLimitsUseExactPrices() {
+    ModelPricing pricing =
+        (model, at) ->
+            model.startsWith("gpt-4o")
+                ? Optional.of(
+                    new ModelPrice(
+                        "gpt-4o",
+                        new BigDecimal("2.50"),
+                        new BigDecimal("10.00"),
+                        new BigDecimal("1.25"),
+                        LocalDate.of(2024, 8, 6)))
+                : Optional.empty();
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.ofCost("daily-cost", Window.DAY, new BigDecimal("0.05")))
+                    .build())
+            .build();
+    QuotaManager m = builder(policy).pricing(pricing).build();
+    try (Reservation r =
+        m.reserve(UsageRequest.forUser("m").model("gpt-4o").estimatedTokens(1_000, 1_000))) {
+      // 1000 * 2.50 + 1000 * 10.00 micro-units
+      assertEquals(
+          12_500, m.status(SubjectRef.user("m")).limit("daily-cost").orElseThrow().reserved());
+      r.commit(Usage.of(1_000, 500).withCachedInputTokens(400));
+    }
+    UsageEvent e = store.findEvents(EventQuery.all(10)).get(0);
+    assertEquals(
+        600 * 2_500_000L / 1_000_000 + 400 * 1_250_000L / 1_000_000 + 5_000, e.costMicros());
+    QuotaDecision d =
+        m.tryReserve(UsageRequest.forUser("m").model("gpt-4o").estimatedTokens(1_000, 5_000));
+    assertEquals("DAILY_COST_QUOTA_EXCEEDED", d.denial().code());
+    assertTrue(d.denial().message().contains("0.050000"), d.denial().message());
+    try (Reservation r =
+        m.reserve(UsageRequest.forUser("m").model("llama-3").estimatedTokens(1, 1))) {
+      r.commit(Usage.of(1, 1));
+    }
+    assertTrue(heard.warnings().stream().anyMatch(w -> w.startsWith("UNKNOWN_MODEL_PRICE")));
+  }
+
+  @Test
+  void unknownModelsCanBeDenied() {
+    ModelPricing denying =
+        new ModelPricing() {
+          @Override
+          public Optional<ModelPrice> find(String model, Instant at) {
+            return Optional.empty();
+          }
+
+          @Override
+          public boolean denyUnknownModels() {
+            return true;
+          }
+        };
+    QuotaManager m = builder(QuotaPolicy.builder().build()).pricing(denying).build();
+    assertEquals(
+        DenialCodes.UNKNOWN_MODEL_PRICE,
+        m.tryReserve(UsageRequest.forUser("x").model("mystery-1").estimatedTokens(1, 1))
+            .denial()
+            .code());
+    assertTrue(m.tryReserve(UsageRequest.forUser("x").estimatedTokens(1, 1)).allowed());
+  }
+
+  @Test
+  void checkReservesNothing() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));
+    QuotaDecision ok = m.check(UsageRequest.forUser("k").estimatedTokens(100, 0));
+    assertTrue(ok.allowed());
+    assertThrows(IllegalStateException.class, ok::reservation);
+    assertEquals(0, store.openReservations());
+    assertFalse(m.check(UsageRequest.forUser("k").estimatedTokens(101, 0)).allowed());
+    assertTrue(heard.denials().isEmpty(), "check is not a denial");
+  }
+
+  @Test
+  void statusReportsEveryLimitWithLevels() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "1000")));
+    m.record("e1", UsageRequest.forUser("s").build(), Usage.of(800, 0));
+    QuotaStatus s = m.status(SubjectRef.user("s"));
+    assertEquals(QuotaPolicy.DEFAULT_PLAN, s.plan());
+    LimitStatus tokens = s.limit(EnvironmentPolicy.USER_DAILY_TOKENS).orElseThrow();
+    assertEquals(800, tokens.used());
+    assertEquals(200, tokens.remaining());
+    assertEquals(80.0, tokens.percent());
+    assertEquals(UsageLevel.WARNING, tokens.level());
+    assertEquals(Instant.parse("2026-11-26T00:00:00Z"), tokens.resetsAt());
+    assertEquals(UsageLevel.WARNING, s.level());
+    m.record("e2", UsageRequest.forUser("s").build(), Usage.of(100, 0));
+    assertEquals(
+        UsageLevel.CRITICAL,
+        m.status(SubjectRef.user("s"))
+            .limit(EnvironmentPolicy.USER_DAILY_TOKENS)
+            .orElseThrow()
+            .level());
+    QuotaStatus system = m.status(SubjectRef.SYSTEM);
+    assertEquals(900, system.limit(EnvironmentPolicy.SYSTEM_HOURLY_TOKENS).orElseThrow().used());
+  }
+
+  @Test
+  void aThrowingListenerNeverBreaksAdmission() {
+    QuotaManager m =
+        builder(EnvironmentPolicy.from(Map.of()))
+            .listener(
+                new QuotaListener() {
+                  @Override
+                  public void onCommitted(UsageEvent event) {
+                    throw new IllegalStateException("listener bug");
+                  }
+                })
+            .build();
+    try (Reservation r = m.reserve(UsageRequest.forUser("l").estimatedTokens(1, 1))) {
+      assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(1, 1)));
+    }
+    assertEquals(1, heard.committed().size());
+  }
+
+  @Test
+  void badInputNamesTheFieldAndValueAndChargesNothing() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of()));
+    assertMessage(
+        "inputTokens must be zero or more, was -1",
+        () -> UsageRequest.forUser("u").estimatedTokens(-1, 10));
+    assertMessage(
+        "maxOutputTokens must be zero or more, was -5",
+        () -> UsageRequest.forUser("u").estimatedTokens(1, -5));
+    assertMessage(
+        "inputTokens + maxOutputTokens overflows: 9223372036854775807 + 1 does not fit in a long",
+        () -> UsageRequest.forUser("u").estimatedTokens(Long.MAX_VALUE, 1).build());
+    assertMessage("user id must not be blank, was '  '", () -> UsageRequest.forUser("  "));
+    String tooLong = "u".repeat(256);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> UsageRequest.forUser(tooLong));
+    assertTrue(
+        String.valueOf(e.getMessage())
+            .startsWith("user id must be at most 255 characters, was 256"));
+    assertMessage("outputTokens must be zero or more, was -3", () -> Usage.of(1, -3));
+    assertMessage(
+        "cachedInputTokens must not exceed inputTokens (1), was '2'",
+        () -> Usage.of(1, 1).withCachedInputTokens(2));
+    assertMessage(
+        "cost must have at most 6 decimal places and fit in a long of micro-units, was 0.0000001",
+        () -> Usage.of(1, 1).withCost(new BigDecimal("0.0000001")));
+    assertMessage(
+        "eventId must not be blank, was ''",
+        () -> m.record("", UsageRequest.forUser("u").build(), Usage.NONE));
+    assertMessage(
+        "amount of limit 'x' must be zero or more, was -1",
+        () -> Limit.of("x", Metric.TOKENS, Window.DAY, -1));
+    assertMessage(
+        "thresholds of limit 'x' must be ascending percentages from 1 to 100, was '[90, 75]'",
+        () -> Limit.of("x", Metric.TOKENS, Window.DAY, 1).thresholds(90, 75));
+    assertMessage(
+        "metric of limit 'c' must be REQUESTS for a CONCURRENT window, was 'TOKENS'",
+        () -> Limit.of("c", Metric.TOKENS, Window.CONCURRENT, 1));
+    assertMessage(
+        "limits of plan 'p' must have unique names, was 'd'",
+        () ->
+            Plan.builder("p")
+                .limit(Limit.of("d", Metric.TOKENS, Window.DAY, 1))
+                .limit(Limit.of("d", Metric.REQUESTS, Window.DAY, 1))
+                .build());
+    assertMessage(
+        "limit of plan 'p' must not share its name with a policy-wide limit, was 'd'",
+        () ->
+            QuotaPolicy.builder()
+                .plan(Plan.builder("p").limit(Limit.of("d", Metric.TOKENS, Window.DAY, 1)).build())
+                .limit(Limit.of("d", Metric.TOKENS, Window.HOUR, 1))
+                .build());
+    assertMessage(
+        "defaultPlan must name a plan of the policy [p], was 'q'",
+        () -> QuotaPolicy.builder().plan(Plan.builder("p").build()).defaultPlan("q").build());
+    assertMessage(
+        "leaseDuration must be positive, was 'PT0S'",
+        () -> QuotaManager.builder().leaseDuration(Duration.ZERO));
+    assertMessage("store must be set", () -> QuotaManager.builder().build());
+    assertEquals(0, store.openReservations());
+    assertTrue(store.findEvents(EventQuery.all(10)).isEmpty());
+  }
+
+  @Test
+  void loggedIdsAreEscaped() {
+    SubjectRef s = SubjectRef.user("evil\nINFO forged line");
+    assertEquals("user:'evil\\u000aINFO forged line'", s.toString());
+  }
+
+  private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable e) {
+    IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, e);
+    assertEquals(expected, thrown.getMessage());
+  }
+}
