@@ -192,7 +192,7 @@ final class Db {
 
     int update(String statement, Object... params) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(statement)) {
-        bind(ps, params);
+        bind(ps, sql, params);
         return ps.executeUpdate();
       }
     }
@@ -214,7 +214,7 @@ final class Db {
 
     <T> List<T> query(String statement, RowMapper<T> mapper, Object... params) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(statement)) {
-        bind(ps, params);
+        bind(ps, sql, params);
         try (ResultSet rs = ps.executeQuery()) {
           List<T> out = new ArrayList<>();
           while (rs.next()) {
@@ -235,14 +235,14 @@ final class Db {
   /** A null bind value of type VARCHAR. */
   static final Object NULL_STRING = new Object();
 
-  static void bind(PreparedStatement ps, Object... params) throws SQLException {
+  static void bind(PreparedStatement ps, Sql sql, Object... params) throws SQLException {
     for (int i = 0; i < params.length; i++) {
       Object p = params[i];
       int at = i + 1;
       if (p == NULL_STRING) {
         ps.setNull(at, Types.VARCHAR);
       } else if (p instanceof String s) {
-        ps.setString(at, s);
+        ps.setString(at, sql.text(s));
       } else if (p instanceof Long l) {
         ps.setLong(at, l);
       } else if (p instanceof Integer n) {

@@ -205,7 +205,8 @@ public final class JdbcQuotaStore implements QuotaStore {
     for (Charge c : ordered) {
       CounterValue post = reserveOne(tx, c);
       if (post == null) {
-        post = ensureCounter(tx, c.key(), c.windowEnd(), c.limit()) ? reserveOne(tx, c) : null;
+        ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+        post = reserveOne(tx, c);
       }
       if (post == null) {
         ReserveResult.Rejected r = rejection(tx, given, c, applied);
@@ -287,22 +288,20 @@ public final class JdbcQuotaStore implements QuotaStore {
   }
 
   /**
-   * Creates the counter unless it exists. Returns whether it may have been missing, that is,
-   * whether a missed update is worth running again.
+   * Creates the counter unless it exists. Whatever the row count says, the caller runs its update
+   * again: a row inserted meanwhile by another transaction (which this insert waited for) may have
+   * room.
    */
-  private boolean ensureCounter(Db.Tx tx, CounterKey k, Instant windowEnd, long limit)
+  private void ensureCounter(Db.Tx tx, CounterKey k, Instant windowEnd, long limit)
       throws SQLException {
-    int n =
-        tx.update(
-            sql.ensureCounters(1),
-            k.limitId(),
-            k.subject().kind().name(),
-            k.subject().id(),
-            Times.stored("windowStart", k.windowStart()),
-            Times.clamped(windowEnd),
-            limit);
-    // PostgreSQL and H2 count only the inserted row; MySQL's no-op update may count 1 as well
-    return n > 0;
+    tx.insertUnlessPresent(
+        sql.ensureCounters(1),
+        k.limitId(),
+        k.subject().kind().name(),
+        k.subject().id(),
+        Times.stored("windowStart", k.windowStart()),
+        Times.clamped(windowEnd),
+        limit);
   }
 
   private ReserveResult.Rejected rejection(
@@ -537,7 +536,7 @@ public final class JdbcQuotaStore implements QuotaStore {
               tx ->
                   tx.query(
                       sql.expiredReservations(),
-                      rs -> rs.getString(1),
+                      rs -> text(rs, 1),
                       Times.clamped(now),
                       RECLAIM_BATCH));
       if (ids.isEmpty()) {
@@ -560,8 +559,8 @@ public final class JdbcQuotaStore implements QuotaStore {
                 tx.query(
                     sql.expiredReservations(),
                     rs -> {
-                      String id = rs.getString(1);
-                      for (Held h : unpackCharges(rs.getString(2))) {
+                      String id = text(rs, 1);
+                      for (Held h : unpackCharges(text(rs, 2))) {
                         if (keys.contains(h.key())) {
                           return id;
                         }
@@ -630,8 +629,8 @@ public final class JdbcQuotaStore implements QuotaStore {
     Db.RowMapper<Reclaimed> mapper =
         rs ->
             new Reclaimed(
-                new SubjectRef(SubjectKind.valueOf(rs.getString(1)), rs.getString(2)),
-                unpackCharges(rs.getString(3)));
+                new SubjectRef(SubjectKind.valueOf(text(rs, 1)), text(rs, 2)),
+                unpackCharges(text(rs, 3)));
     String returning = sql.deleteReservationReturning(onlyExpired);
     if (returning != null) {
       return tx.first(returning, mapper, params);
@@ -672,9 +671,9 @@ public final class JdbcQuotaStore implements QuotaStore {
               rs ->
                   Map.entry(
                       List.<Object>of(
-                          rs.getString(1),
-                          rs.getString(2),
-                          rs.getString(3),
+                          text(rs, 1),
+                          text(rs, 2),
+                          text(rs, 3),
                           rs.getObject(4, LocalDateTime.class)),
                       new CounterValue(rs.getLong(5), rs.getLong(6))),
               params);
@@ -695,6 +694,14 @@ public final class JdbcQuotaStore implements QuotaStore {
         Times.stored("windowStart", k.windowStart()));
   }
 
+  private String text(ResultSet rs, int column) throws SQLException {
+    return Objects.requireNonNull(sql.read(rs, column), "NULL in a NOT NULL column");
+  }
+
+  private @Nullable String optText(ResultSet rs, int column) throws SQLException {
+    return sql.read(rs, column);
+  }
+
   private static CounterValue value(ResultSet rs) throws SQLException {
     return new CounterValue(rs.getLong(1), rs.getLong(2));
   }
@@ -706,10 +713,7 @@ public final class JdbcQuotaStore implements QuotaStore {
             "find subject",
             tx ->
                 tx.query(
-                    sql.selectSubject(),
-                    JdbcQuotaStore::subjectRecord,
-                    subject.kind().name(),
-                    subject.id()))
+                    sql.selectSubject(), this::subjectRecord, subject.kind().name(), subject.id()))
         .stream()
         .findFirst();
   }
@@ -724,7 +728,7 @@ public final class JdbcQuotaStore implements QuotaStore {
           SubjectRecord stored =
               tx.first(
                   sql.selectSubject(),
-                  JdbcQuotaStore::subjectRecord,
+                  this::subjectRecord,
                   record.subject().kind().name(),
                   record.subject().id());
           return Objects.requireNonNull(stored, "subject vanished after insert");
@@ -756,15 +760,15 @@ public final class JdbcQuotaStore implements QuotaStore {
     };
   }
 
-  private static SubjectRecord subjectRecord(ResultSet rs) throws SQLException {
-    List<String> packed = Codec.decode(rs.getString(4));
+  private SubjectRecord subjectRecord(ResultSet rs) throws SQLException {
+    List<String> packed = Codec.decode(text(rs, 4));
     Map<String, Long> overrides = new HashMap<>();
     for (int i = 0; i + 1 < packed.size(); i += 2) {
       overrides.put(packed.get(i), Long.parseLong(packed.get(i + 1)));
     }
     return new SubjectRecord(
-        new SubjectRef(SubjectKind.valueOf(rs.getString(1)), rs.getString(2)),
-        rs.getString(3),
+        new SubjectRef(SubjectKind.valueOf(text(rs, 1)), text(rs, 2)),
+        text(rs, 3),
         overrides,
         rs.getBoolean(5),
         Times.read(rs.getObject(6, LocalDateTime.class)),
@@ -794,7 +798,7 @@ public final class JdbcQuotaStore implements QuotaStore {
         tx ->
             tx.query(
                 sql.selectEvents(subject != null, workflow != null),
-                JdbcQuotaStore::event,
+                this::event,
                 params.toArray()));
   }
 
@@ -838,36 +842,36 @@ public final class JdbcQuotaStore implements QuotaStore {
     };
   }
 
-  private static UsageEvent event(ResultSet rs) throws SQLException {
+  private UsageEvent event(ResultSet rs) throws SQLException {
     Map<String, String> tags = new HashMap<>();
-    List<String> packed = Codec.decode(rs.getString(26));
+    List<String> packed = Codec.decode(text(rs, 26));
     for (int i = 0; i + 1 < packed.size(); i += 2) {
       tags.put(packed.get(i), packed.get(i + 1));
     }
     return new UsageEvent(
-        rs.getString(1),
-        rs.getString(2),
+        text(rs, 1),
+        optText(rs, 2),
         Times.read(rs.getObject(4, LocalDateTime.class)),
-        EventStatus.valueOf(rs.getString(5)),
-        new SubjectRef(SubjectKind.valueOf(rs.getString(6)), rs.getString(7)),
-        rs.getString(8),
-        rs.getString(9),
-        rs.getString(10),
-        rs.getString(11),
-        rs.getString(12),
-        rs.getString(13),
-        rs.getString(14),
-        rs.getString(15),
-        rs.getString(16),
-        rs.getString(17),
+        EventStatus.valueOf(text(rs, 5)),
+        new SubjectRef(SubjectKind.valueOf(text(rs, 6)), text(rs, 7)),
+        optText(rs, 8),
+        optText(rs, 9),
+        optText(rs, 10),
+        optText(rs, 11),
+        optText(rs, 12),
+        optText(rs, 13),
+        optText(rs, 14),
+        optText(rs, 15),
+        optText(rs, 16),
+        optText(rs, 17),
         rs.getLong(18),
         rs.getLong(19),
         rs.getLong(20),
         rs.getLong(21),
         rs.getLong(22),
         rs.getLong(23),
-        rs.getString(24),
-        rs.getString(25),
+        optText(rs, 24),
+        optText(rs, 25),
         tags);
   }
 

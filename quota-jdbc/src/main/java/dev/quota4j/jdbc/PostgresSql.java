@@ -1,6 +1,9 @@
 package dev.quota4j.jdbc;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Collections;
+import org.jspecify.annotations.Nullable;
 
 /** PostgreSQL 13+: {@code ON CONFLICT}, {@code RETURNING}, advisory locks, transactional DDL. */
 final class PostgresSql extends Sql {
@@ -11,6 +14,50 @@ final class PostgresSql extends Sql {
   @Override
   JdbcDialect dialect() {
     return JdbcDialect.POSTGRESQL;
+  }
+
+  /**
+   * PostgreSQL text cannot hold U+0000. Every string is stored with U+0000 as {@code ESC '0'} and
+   * the escape character U+E000 (private use) as {@code ESC 'e'}: a bijection, so equality and
+   * uniqueness of ids are kept. Id columns are {@code VARCHAR(510)} to leave room.
+   */
+  static final char ESC = '\uE000';
+
+  @Override
+  String text(String value) {
+    if (value.indexOf('\u0000') < 0 && value.indexOf(ESC) < 0) {
+      return value;
+    }
+    StringBuilder out = new StringBuilder(value.length() + 8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\u0000') {
+        out.append(ESC).append('0');
+      } else if (c == ESC) {
+        out.append(ESC).append('e');
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  @Override
+  @Nullable String read(ResultSet rs, int column) throws SQLException {
+    String v = rs.getString(column);
+    if (v == null || v.indexOf(ESC) < 0) {
+      return v;
+    }
+    StringBuilder out = new StringBuilder(v.length());
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c == ESC && i + 1 < v.length()) {
+        out.append(v.charAt(++i) == '0' ? '\u0000' : ESC);
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   @Override

@@ -235,6 +235,16 @@ abstract class Sql {
     return false;
   }
 
+  /** A string as bound: the identity, except where the database cannot hold every character. */
+  String text(String value) {
+    return value;
+  }
+
+  /** A string column as read back: undoes {@link #text}. */
+  @Nullable String read(java.sql.ResultSet rs, int column) throws java.sql.SQLException {
+    return rs.getString(column);
+  }
+
   String returning(String columns) {
     return updateReturns() ? " RETURNING " + columns : "";
   }

@@ -1,0 +1,30 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.QuotaStoreContract;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+
+/** The store contract on in memory: tables installed once per class, emptied for each test. */
+class H2ContractTest extends QuotaStoreContract {
+  private static @Nullable TestDatabase db;
+
+  @Override
+  protected QuotaStore newStore() {
+    TestDatabase d = db;
+    if (d == null) {
+      d = TestDatabase.open(TestDatabase.Kind.H2, THREADS + 4);
+      db = d;
+    }
+    return d.freshStore();
+  }
+
+  @AfterAll
+  static void dropTables() {
+    TestDatabase d = db;
+    if (d != null) {
+      d.close();
+      db = null;
+    }
+  }
+}

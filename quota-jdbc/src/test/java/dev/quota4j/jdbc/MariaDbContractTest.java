@@ -1,0 +1,35 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.QuotaStoreContract;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * The store contract on MariaDB (when QUOTA4J_TEST_MARIADB_URL is set): tables installed once per
+ * class, emptied for each test.
+ */
+@EnabledIfEnvironmentVariable(named = TestDatabase.MARIADB_ENV, matches = ".+")
+class MariaDbContractTest extends QuotaStoreContract {
+  private static @Nullable TestDatabase db;
+
+  @Override
+  protected QuotaStore newStore() {
+    TestDatabase d = db;
+    if (d == null) {
+      d = TestDatabase.open(TestDatabase.Kind.MARIADB, THREADS + 4);
+      db = d;
+    }
+    return d.freshStore();
+  }
+
+  @AfterAll
+  static void dropTables() {
+    TestDatabase d = db;
+    if (d != null) {
+      d.close();
+      db = null;
+    }
+  }
+}
