@@ -1,0 +1,17 @@
+package dev.quota4j.jdbc;
+
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/** {@link StatementCountTestBase} on the server named by {@value TestDatabase#MARIADB_ENV}. */
+@EnabledIfEnvironmentVariable(named = TestDatabase.MARIADB_ENV, matches = ".+")
+class MariaDbStatementCountTest extends StatementCountTestBase {
+  @Override
+  TestDatabase.Kind kind() {
+    return TestDatabase.Kind.MARIADB;
+  }
+
+  @Override
+  int[] expectedStatements() {
+    return new int[] {3, 6, 7, 7};
+  }
+}
