@@ -4,7 +4,6 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.QuotaStoreUnavailableException;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
-import dev.quota4j.internal.Checks;
 import dev.quota4j.spi.Admission;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
@@ -162,8 +161,8 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   public ReserveResult reserve(
       String reservationId, List<Charge> charges, Instant now, Instant leaseUntil) {
-    Checks.id("reservationId", reservationId);
-    Checks.argument(
+    Args.id("reservationId", reservationId);
+    Args.argument(
         !leaseUntil.isBefore(now),
         "leaseUntil",
         "must not be before now (" + now + ")",
@@ -329,7 +328,7 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   @Override
   public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
-    Checks.id("reservationId", reservationId);
+    Args.id("reservationId", reservationId);
     List<Charge> charges = List.copyOf(actual);
     Object[] eventRow = eventRow(event, reservationId);
     return db.inTransaction(
@@ -350,7 +349,7 @@ public final class JdbcQuotaStore implements QuotaStore {
           }
           for (Charge c : charges) {
             long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
-            d[1] = Checks.add("actual amount", d[1], c.amount());
+            d[1] = Args.add("actual amount", d[1], c.amount());
             rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
           }
           Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
@@ -364,7 +363,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   @CanIgnoreReturnValue
   public boolean release(String reservationId, UsageEvent event) {
-    Checks.id("reservationId", reservationId);
+    Args.id("reservationId", reservationId);
     Object[] eventRow = eventRow(event, reservationId);
     return db.inTransaction(
         "release",
@@ -399,7 +398,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     for (Charge c : given) {
       Times.stored("windowStart of " + c.key().limitId(), c.key().windowStart());
       long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
-      d[1] = Checks.add("amount", d[1], c.amount());
+      d[1] = Args.add("amount", d[1], c.amount());
       rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
     }
     return db.inTransaction(
@@ -511,8 +510,8 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   @Override
   public boolean extend(String reservationId, Instant now, Instant leaseUntil) {
-    Checks.id("reservationId", reservationId);
-    Checks.argument(
+    Args.id("reservationId", reservationId);
+    Args.argument(
         !leaseUntil.isBefore(now),
         "leaseUntil",
         "must not be before now (" + now + ")",
@@ -605,7 +604,7 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   static String expiredEventId(String reservationId) {
     String id = "expired:" + reservationId;
-    return id.length() <= Checks.MAX_ID_LENGTH ? id : "expired:" + sha256(reservationId);
+    return id.length() <= Args.MAX_ID_LENGTH ? id : "expired:" + sha256(reservationId);
   }
 
   private record Reclaimed(SubjectRef subject, List<Held> held) {}
@@ -1028,21 +1027,21 @@ public final class JdbcQuotaStore implements QuotaStore {
      * #maxPoolSize} connections). The driver must be on the class path.
      */
     public Builder url(String value) {
-      Checks.argument(value.startsWith("jdbc:"), "url", "must start with jdbc:", redact(value));
+      Args.argument(value.startsWith("jdbc:"), "url", "must start with jdbc:", redact(value));
       url = value;
       return this;
     }
 
     /** The user and password for {@link #url}; none by default (or given in the URL). */
     public Builder credentials(String user, @Nullable String pass) {
-      username = Checks.id("username", user);
+      username = Args.id("username", user);
       password = pass;
       return this;
     }
 
     /** The size of the pool built for {@link #url}; 10 by default. */
     public Builder maxPoolSize(int value) {
-      Checks.argument(value >= 1 && value <= 1000, "maxPoolSize", "must be 1 to 1000", value);
+      Args.argument(value >= 1 && value <= 1000, "maxPoolSize", "must be 1 to 1000", value);
       maxPoolSize = value;
       return this;
     }
@@ -1052,7 +1051,7 @@ public final class JdbcQuotaStore implements QuotaStore {
      * {@link QuotaStoreUnavailableException}; 5 seconds by default.
      */
     public Builder connectionTimeout(Duration value) {
-      Checks.argument(
+      Args.argument(
           value.compareTo(Duration.ofMillis(250)) >= 0,
           "connectionTimeout",
           "must be 250 ms or more",
@@ -1087,7 +1086,7 @@ public final class JdbcQuotaStore implements QuotaStore {
      * lock timeouts; 5 by default.
      */
     public Builder maxAttempts(int value) {
-      Checks.argument(value >= 1 && value <= 100, "maxAttempts", "must be 1 to 100", value);
+      Args.argument(value >= 1 && value <= 100, "maxAttempts", "must be 1 to 100", value);
       maxAttempts = value;
       return this;
     }

@@ -1,6 +1,5 @@
 package dev.quota4j.jdbc;
 
-import dev.quota4j.internal.Checks;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -47,7 +46,7 @@ final class Tables {
           "tablePrefix must be a lower-case SQL identifier: a letter a-z, then up to "
               + (MAX_PREFIX_LENGTH - 1)
               + " letters a-z, digits or underscores; was "
-              + Checks.show(prefix));
+              + Args.show(prefix));
     }
     return prefix;
   }

@@ -1,6 +1,5 @@
 package dev.quota4j.jdbc;
 
-import dev.quota4j.internal.Checks;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -22,7 +21,7 @@ final class Times {
 
   /** A stored instant; fails naming {@code field} when the database cannot hold it. */
   static LocalDateTime stored(String field, Instant i) {
-    Checks.argument(
+    Args.argument(
         !i.isBefore(MIN) && !i.isAfter(MAX), field, "must be between " + MIN + " and " + MAX, i);
     return LocalDateTime.ofInstant(i.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
