@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,9 +52,15 @@ abstract class JdbcStoreTestBase {
 
   abstract TestDatabase.Kind kind();
 
+  /** The dialect the store is told to use; null to detect it. */
+  @Nullable JdbcDialect storeDialect() {
+    return null;
+  }
+
   @BeforeAll
   void openDatabase() {
     db = TestDatabase.open(kind());
+    db.storeDialect = storeDialect();
   }
 
   @AfterAll

@@ -43,6 +43,12 @@ final class TestDatabase implements AutoCloseable {
   final HikariDataSource dataSource;
   private boolean installed;
 
+  /**
+   * Stores talk this dialect instead of the detected one (the schema is still installed in the
+   * detected one): MySQL's SQL runs on MariaDB, so its own paths are tested without a MySQL server.
+   */
+  @Nullable JdbcDialect storeDialect;
+
   private TestDatabase(Kind kind, String url, String prefix, int poolSize) {
     this.kind = kind;
     this.url = url;
@@ -99,13 +105,21 @@ final class TestDatabase implements AutoCloseable {
 
   /** A store on this database; the first one installs the schema, later ones validate it. */
   JdbcQuotaStore store() {
-    SchemaMode mode = installed ? SchemaMode.VALIDATE : SchemaMode.INSTALL;
-    installed = true;
-    return JdbcQuotaStore.builder()
-        .dataSource(dataSource)
-        .tablePrefix(prefix)
-        .schemaMode(mode)
-        .build();
+    if (!installed) {
+      JdbcQuotaStore.builder()
+          .dataSource(dataSource)
+          .tablePrefix(prefix)
+          .schemaMode(SchemaMode.INSTALL)
+          .build()
+          .close();
+      installed = true;
+    }
+    JdbcQuotaStore.Builder b = JdbcQuotaStore.builder().dataSource(dataSource).tablePrefix(prefix);
+    JdbcDialect d = storeDialect;
+    if (d != null) {
+      b.dialect(d);
+    }
+    return b.build();
   }
 
   /** A fresh store: the schema installed, every table emptied. */
