@@ -27,7 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -66,7 +67,9 @@ public final class QuotaManager implements UsageRecorder {
   private final FailMode failMode;
   private final boolean recordDenials;
   private final Supplier<String> ids;
-  private final ConcurrentLinkedQueue<PendingRecord> pending = new ConcurrentLinkedQueue<>();
+  private final UsageJournal journal;
+  private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
+  private final AtomicBoolean maybePending = new AtomicBoolean(true);
 
   private QuotaManager(Builder b) {
     this.store = Checks.notNull("store", b.store);
@@ -87,6 +90,7 @@ public final class QuotaManager implements UsageRecorder {
     this.failMode = b.failMode;
     this.recordDenials = b.recordDenials;
     this.ids = b.ids;
+    this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
   }
 
   /** A builder. */
@@ -290,25 +294,48 @@ public final class QuotaManager implements UsageRecorder {
    */
   @CanIgnoreReturnValue
   public int replayPending() {
-    PendingRecord p;
-    int attempts = pending.size();
-    while (attempts-- > 0 && (p = pending.peek()) != null) {
+    List<UsageJournal.Entry> entries = journal.pending();
+    int left = entries.size();
+    for (UsageJournal.Entry e : entries) {
+      CommitResult r;
       try {
-        CommitResult r = store.record(p.charges, p.event);
-        pending.remove(p);
-        fireThresholds(p.bounds, p.charges, r);
-      } catch (QuotaStoreUnavailableException e) {
-        break;
+        r = store.record(e.charges(), e.event());
+      } catch (QuotaStoreUnavailableException ex) {
+        return left;
+      }
+      journal.markReplayed(e.event().eventId());
+      left--;
+      List<Bound> bounds = pendingBounds.remove(e.event().eventId());
+      if (bounds != null && r.status() != CommitResult.Status.ALREADY_APPLIED) {
+        fireThresholds(bounds, e.charges(), r);
       }
     }
-    return pending.size();
+    if (left == 0) {
+      maybePending.set(false);
+    }
+    return left;
   }
 
   /**
    * How many usages kept while the store was unreachable are waiting for {@link #replayPending}.
    */
   public int pendingCount() {
-    return pending.size();
+    return journal.pending().size();
+  }
+
+  private void keep(List<Bound> bounds, List<Charge> charges, UsageEvent event) {
+    List<Charge> unconditional =
+        charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList();
+    journal.append(new UsageJournal.Entry(unconditional, event));
+    pendingBounds.put(event.eventId(), bounds);
+    maybePending.set(true);
+  }
+
+  /** After a store call succeeded: hand over what waits in the journal, if anything does. */
+  private void replayIfPending() {
+    if (maybePending.get()) {
+      int unused = replayPending();
+    }
   }
 
   @Override
@@ -333,10 +360,11 @@ public final class QuotaManager implements UsageRecorder {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
       }
-      pending.add(new PendingRecord(bounds, charges, event));
+      keep(bounds, charges, event);
       notifyFailOpen(request, e);
       return true;
     }
+    replayIfPending();
     if (r.status() == CommitResult.Status.ALREADY_APPLIED) {
       return false;
     }
@@ -965,14 +993,11 @@ public final class QuotaManager implements UsageRecorder {
       if (failMode == FailMode.FAIL_CLOSED && !r.detached()) {
         throw e;
       }
-      pending.add(
-          new PendingRecord(
-              r.bounds(),
-              charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList(),
-              event));
+      keep(r.bounds(), charges, event);
       notify(l -> l.onWarning("STORE_UNAVAILABLE", "usage of " + r.id() + " kept for replay"));
       return Reservation.Outcome.PENDING;
     }
+    replayIfPending();
     if (result.status() == CommitResult.Status.ALREADY_APPLIED) {
       return Reservation.Outcome.ALREADY_DONE;
     }
@@ -1290,8 +1315,6 @@ public final class QuotaManager implements UsageRecorder {
     }
   }
 
-  private record PendingRecord(List<Bound> bounds, List<Charge> charges, UsageEvent event) {}
-
   /** Builds a {@link QuotaManager}. */
   public static final class Builder {
     private @Nullable QuotaStore store;
@@ -1307,8 +1330,19 @@ public final class QuotaManager implements UsageRecorder {
     private FailMode failMode = FailMode.FAIL_CLOSED;
     private boolean recordDenials = true;
     private Supplier<String> ids = () -> UUID.randomUUID().toString();
+    private @Nullable UsageJournal journal;
 
     private Builder() {}
+
+    /**
+     * Where usage waits while the store is unreachable, in {@link FailMode#FAIL_OPEN}; default in
+     * memory. Use {@link UsageJournal#file} so that it survives a restart.
+     */
+    @CanIgnoreReturnValue
+    public Builder journal(UsageJournal value) {
+      journal = value;
+      return this;
+    }
 
     /** Where counters and the ledger live. Required. */
     @CanIgnoreReturnValue

@@ -1,6 +1,7 @@
 package dev.quota4j.spi;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.Beta;
 import dev.quota4j.QuotaStoreUnavailableException;
 import dev.quota4j.SubjectRef;
 import java.time.Instant;
@@ -49,6 +50,7 @@ import java.util.Optional;
  *
  * <p>Beta until 1.0.
  */
+@Beta
 public interface QuotaStore extends AutoCloseable {
 
   /** Reserves every charge or none. */
