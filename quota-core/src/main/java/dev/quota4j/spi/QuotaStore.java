@@ -46,7 +46,8 @@ import java.util.Optional;
  * </ol>
  *
  * <p>Every method throws {@link QuotaStoreUnavailableException} when the store cannot be reached;
- * then nothing was changed. Amounts never go below zero.
+ * then nothing was changed. Amounts never go below zero. Stores may keep instants only to the
+ * microsecond (PostgreSQL and MySQL keep no finer).
  *
  * <p>Beta until 1.0.
  */
