@@ -67,7 +67,11 @@ public final class QuotaManager implements UsageRecorder {
   private final FailMode failMode;
   private final boolean recordDenials;
   private final Supplier<String> ids;
+  private static final int SUBJECT_CACHE_MAX = 100_000;
+
   private final UsageJournal journal;
+  private final Duration subjectCacheTtl;
+  private final Map<SubjectRef, CachedSubject> subjectCache = new ConcurrentHashMap<>();
   private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
   private final AtomicBoolean maybePending = new AtomicBoolean(true);
 
@@ -91,6 +95,7 @@ public final class QuotaManager implements UsageRecorder {
     this.recordDenials = b.recordDenials;
     this.ids = b.ids;
     this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
+    this.subjectCacheTtl = b.subjectCacheTtl;
   }
 
   /** A builder. */
@@ -738,7 +743,7 @@ public final class QuotaManager implements UsageRecorder {
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       return new Resolved(subject, null, null, null);
     }
-    Optional<SubjectRecord> found = store.findSubject(subject);
+    Optional<SubjectRecord> found = findSubject(subject, now);
     SubjectRecord rec;
     if (found.isPresent()) {
       rec = found.get();
@@ -755,6 +760,7 @@ public final class QuotaManager implements UsageRecorder {
     } else if (create
         && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
       rec = store.createSubjectIfAbsent(SubjectRecord.create(subject, policy.defaultPlan(), now));
+      cacheSubject(rec, now);
     } else {
       rec = null;
     }
@@ -786,6 +792,40 @@ public final class QuotaManager implements UsageRecorder {
     }
     return new Resolved(subject, rec, plan, null);
   }
+
+  private Optional<SubjectRecord> findSubject(SubjectRef subject, Instant now) {
+    if (subjectCacheTtl.isZero()) {
+      return store.findSubject(subject);
+    }
+    CachedSubject c = subjectCache.get(subject);
+    if (c != null && now.isBefore(c.expiresAt)) {
+      return Optional.of(c.record);
+    }
+    Optional<SubjectRecord> found = store.findSubject(subject);
+    found.ifPresent(r -> cacheSubject(r, now));
+    return found;
+  }
+
+  private void cacheSubject(SubjectRecord rec, Instant now) {
+    if (subjectCacheTtl.isZero()) {
+      return;
+    }
+    if (subjectCache.size() >= SUBJECT_CACHE_MAX) {
+      subjectCache.clear(); // crude but bounded; a miss costs one read
+    }
+    subjectCache.put(rec.subject(), new CachedSubject(rec, now.plus(subjectCacheTtl)));
+  }
+
+  /**
+   * Forgets this manager's cached directory entry of {@code subject}, so that the next request
+   * reads it from the store. Call after changing the subject in the store directly; changes made
+   * through quota4j's administration API do this themselves.
+   */
+  public void invalidateSubject(SubjectRef subject) {
+    subjectCache.remove(subject);
+  }
+
+  private record CachedSubject(SubjectRecord record, Instant expiresAt) {}
 
   private List<Limit> limitsFor(Resolved resolved) {
     List<Limit> all = new ArrayList<>();
@@ -1331,8 +1371,22 @@ public final class QuotaManager implements UsageRecorder {
     private boolean recordDenials = true;
     private Supplier<String> ids = () -> UUID.randomUUID().toString();
     private @Nullable UsageJournal journal;
+    private Duration subjectCacheTtl = Duration.ZERO;
 
     private Builder() {}
+
+    /**
+     * How long this manager may use a subject's directory entry (plan, overrides, active flag)
+     * without reading it again; default zero, so that every admission reads it and a plan change
+     * made anywhere applies to the next request. A positive value saves one store round trip per
+     * admission; a change made through another instance then applies within this time.
+     */
+    @CanIgnoreReturnValue
+    public Builder subjectCacheTtl(Duration value) {
+      Checks.argument(!value.isNegative(), "subjectCacheTtl", "must not be negative", value);
+      subjectCacheTtl = value;
+      return this;
+    }
 
     /**
      * Where usage waits while the store is unreachable, in {@link FailMode#FAIL_OPEN}; default in

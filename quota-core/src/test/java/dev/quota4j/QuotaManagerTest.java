@@ -418,6 +418,29 @@ class QuotaManagerTest {
   }
 
   @Test
+  void cachedSubjectsAreReadOncePerTtl() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(Plan.builder("free").denyOperations("briefing").build())
+            .plan(Plan.builder("pro").build())
+            .defaultPlan("free")
+            .build();
+    QuotaManager m = builder(policy).subjectCacheTtl(Duration.ofSeconds(30)).build();
+    assertFalse(m.check(UsageRequest.forUser("c").operation("briefing")).allowed());
+    m.record("e", UsageRequest.forUser("c").build(), Usage.NONE); // creates the subject
+    store.saveSubject(
+        store.findSubject(SubjectRef.user("c")).orElseThrow().withPlan("pro", clock.instant()));
+    assertFalse(
+        m.check(UsageRequest.forUser("c").operation("briefing")).allowed(), "cached: still free");
+    clock.advance(Duration.ofSeconds(31));
+    assertTrue(m.check(UsageRequest.forUser("c").operation("briefing")).allowed(), "re-read");
+    store.saveSubject(
+        store.findSubject(SubjectRef.user("c")).orElseThrow().withPlan("free", clock.instant()));
+    m.invalidateSubject(SubjectRef.user("c"));
+    assertFalse(m.check(UsageRequest.forUser("c").operation("briefing")).allowed(), "invalidated");
+  }
+
+  @Test
   void loggedIdsAreEscaped() {
     SubjectRef s = SubjectRef.user("evil\nINFO forged line");
     assertEquals("user:'evil\\u000aINFO forged line'", s.toString());
