@@ -11,7 +11,6 @@ import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.testing.MutableClock;
-import dev.quota4j.tokens.TokenCounter;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +38,7 @@ public final class Demo {
             .clock(clock)
             .defaultLogging(false)
             .build();
-    FakeLlm llm = new FakeLlm(TokenCounter.estimating(), "gpt-4o");
+    FakeLlm llm = new FakeLlm(Tokens.COUNTER, "gpt-4o");
     String prompt = "Summarise the quarterly report for the board in five bullet points.";
     int denied = 0;
     for (int i = 1; i <= 7; i++) {

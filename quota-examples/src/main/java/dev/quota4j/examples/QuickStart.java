@@ -14,7 +14,6 @@ import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
-import dev.quota4j.tokens.TokenCounter;
 import java.io.PrintStream;
 
 /** The README's quick start, compiled and run by {@code ReadmeTest}. */
@@ -23,7 +22,7 @@ public final class QuickStart {
 
   /** Runs the quick start, printing what happened to {@code out}. */
   public static void run(PrintStream out) {
-    FakeLlm llm = new FakeLlm(TokenCounter.estimating(), "gpt-4o");
+    FakeLlm llm = new FakeLlm(Tokens.COUNTER, "gpt-4o");
     String prompt = "Plan a three-step research task about solar panels.";
     // README-START
     QuotaManager quotas =
