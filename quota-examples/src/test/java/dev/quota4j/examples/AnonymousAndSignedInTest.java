@@ -11,7 +11,10 @@ import dev.quota4j.spi.UsageEvent;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+/** Runs the example once and checks what it printed and returned. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AnonymousAndSignedInTest {
   private final Output<AnonymousAndSignedIn.Result> run = Output.of(AnonymousAndSignedIn::run);
   private final AnonymousAndSignedIn.Result r = run.result;

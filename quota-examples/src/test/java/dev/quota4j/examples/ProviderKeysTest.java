@@ -9,7 +9,10 @@ import dev.quota4j.examples.ProviderKeys.KeyStatus;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+/** Runs the example once and checks what it printed and returned. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProviderKeysTest {
   private final Output<ProviderKeys.Result> run = Output.of(ProviderKeys::run);
   private final ProviderKeys.Result r = run.result;

@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+/** Runs the example once and checks what it printed and returned. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SupervisorAgentTest {
   private final Output<SupervisorAgent.Result> run = Output.of(SupervisorAgent::run);
   private final List<Response> responses = run.result.responses();

@@ -10,7 +10,10 @@ import dev.quota4j.UsageLevel;
 import java.math.BigDecimal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+/** Runs the example once and checks what it printed and returned. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TiersAndFeatureGatesTest {
   private final Output<TiersAndFeatureGates.Result> run = Output.of(TiersAndFeatureGates::run);
   private final TiersAndFeatureGates.Result r = run.result;
