@@ -51,21 +51,6 @@ class ReadmeTest {
     assertTrue(lines.get(2).startsWith("call 3: DAILY_TOKEN_QUOTA_EXCEEDED, "), lines.get(2));
   }
 
-  @Test
-  void demoReservesCommitsAndIsDenied() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int denied;
-    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      denied = Demo.run(out);
-    }
-    String text = bytes.toString(StandardCharsets.UTF_8);
-    assertTrue(denied >= 2, text);
-    assertTrue(text.contains("DENIED REQUEST_TOKEN_LIMIT_EXCEEDED"), text);
-    assertTrue(text.contains("DENIED DAILY_"), text);
-    assertTrue(text.contains("committed"), text);
-    assertTrue(text.contains("user-daily-tokens"), text);
-  }
-
   private static String squeeze(String code) {
     return code.replaceAll("\\s+", "");
   }
