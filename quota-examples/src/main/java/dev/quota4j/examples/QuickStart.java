@@ -24,7 +24,7 @@ public final class QuickStart {
   public static void run(PrintStream out) {
     FakeLlm llm = new FakeLlm(Tokens.COUNTER, "gpt-4o");
     String prompt = "Plan a three-step research task about solar panels.";
-    // README-START
+    // README-START quick-start
     QuotaManager quotas =
         QuotaManager.builder()
             .store(new InMemoryQuotaStore()) // JdbcQuotaStore when instances share a database
