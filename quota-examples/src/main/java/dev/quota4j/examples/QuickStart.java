@@ -8,7 +8,6 @@ import dev.quota4j.QuotaExceededException;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Reservation;
-import dev.quota4j.SubjectKind;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
@@ -33,12 +32,7 @@ public final class QuickStart {
                     .plan(
                         Plan.builder("free")
                             .limit(Limit.of("user-daily-tokens", Metric.TOKENS, Window.DAY, 2_500))
-                            .limit(
-                                Limit.of("user-daily-requests", Metric.REQUESTS, Window.DAY, 100))
                             .build())
-                    .limit(
-                        Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, 1_000_000)
-                            .appliesTo(SubjectKind.SYSTEM))
                     .build())
             .build();
 
