@@ -58,6 +58,27 @@ public record QuotaDenial(
         code, message, subject, null, null, null, 0, 0, 0, 0, 0, 0, null, null, false, List.of());
   }
 
+  /** The same denial, saying that these plans would allow the call. */
+  public QuotaDenial withUpgrades(List<String> plans) {
+    return new QuotaDenial(
+        code,
+        message,
+        subject,
+        limitName,
+        metric,
+        window,
+        used,
+        reserved,
+        limit,
+        requested,
+        overBy,
+        remaining,
+        resetsAt,
+        retryAfter,
+        !plans.isEmpty(),
+        plans);
+  }
+
   /** The reset instant, if the limit's window resets. */
   public Optional<Instant> resetTime() {
     return Optional.ofNullable(resetsAt);

@@ -525,8 +525,8 @@ public final class QuotaManager implements UsageRecorder {
         if (clamped && attempt < CLAMP_ATTEMPTS && b.limit.overshoot() == Overshoot.CLAMP) {
           continue; // raced with another caller: measure again
         }
-        return deny(
-            denialFor(b, rejected.charge().amount(), rejected.current(), now), request, now, true);
+        QuotaDenial denial = denialFor(b, rejected.charge().amount(), rejected.current(), now);
+        return deny(withUpgrades(denial, resolved, b), request, now, true);
       }
       throw new IllegalStateException("store reported a duplicate for fresh id " + reservationId);
     }
@@ -555,6 +555,32 @@ public final class QuotaManager implements UsageRecorder {
       }
     }
     return QuotaDecision.allowed(null);
+  }
+
+  /**
+   * For a denial by a limit of the subject's plan: the other plans whose limit of the same name
+   * allows more (or that have no such limit), so the denial can say an upgrade would help.
+   */
+  private QuotaDenial withUpgrades(QuotaDenial denial, Resolved resolved, Bound b) {
+    Plan current = resolved.plan;
+    if (current == null || !isPlanLimit(resolved, b.limit) || !b.subject.equals(resolved.subject)) {
+      return denial;
+    }
+    List<String> upgrades = new ArrayList<>();
+    for (Plan other : policy.plans().values()) {
+      if (other.name().equals(current.name())) {
+        continue;
+      }
+      Limit same = other.limit(b.limit.name());
+      if (same == null || same.amount() > b.amount) {
+        upgrades.add(other.name());
+      }
+    }
+    if (upgrades.isEmpty()) {
+      return denial;
+    }
+    upgrades.sort(null);
+    return denial.withUpgrades(upgrades);
   }
 
   private static boolean clampable(Metric m) {
@@ -732,7 +758,7 @@ public final class QuotaManager implements UsageRecorder {
       }
       Plan plan =
           subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS
-              ? policy.plan(policy.defaultPlan())
+              ? policy.plan(policy.defaultPlanFor(subject.kind()))
               : null;
       return new Resolved(subject, null, plan, null, true);
     }
@@ -759,7 +785,9 @@ public final class QuotaManager implements UsageRecorder {
               subject));
     } else if (create
         && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
-      rec = store.createSubjectIfAbsent(SubjectRecord.create(subject, policy.defaultPlan(), now));
+      rec =
+          store.createSubjectIfAbsent(
+              SubjectRecord.create(subject, policy.defaultPlanFor(subject.kind()), now));
       cacheSubject(rec, now);
     } else {
       rec = null;
@@ -768,7 +796,7 @@ public final class QuotaManager implements UsageRecorder {
     if (rec == null) {
       plan =
           subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS
-              ? policy.plan(policy.defaultPlan())
+              ? policy.plan(policy.defaultPlanFor(subject.kind()))
               : null;
     } else {
       plan = policy.plan(rec.plan());
@@ -855,6 +883,7 @@ public final class QuotaManager implements UsageRecorder {
   private List<Bound> bounds(
       Resolved resolved, UsageRequest request, Instant now, boolean storedOnly) {
     List<Bound> out = new ArrayList<>();
+    Map<SubjectRef, Optional<SubjectRecord>> others = new java.util.HashMap<>();
     for (Limit limit : limitsFor(resolved)) {
       if (storedOnly && !limit.window().isStored()) {
         continue;
@@ -870,10 +899,38 @@ public final class QuotaManager implements UsageRecorder {
         continue; // workflow concurrency is charged by openWorkflow
       }
       long amount =
-          target.equals(resolved.subject) ? effectiveAmount(resolved, limit) : limit.amount();
+          target.equals(resolved.subject)
+              ? effectiveAmount(resolved, limit)
+              : overrideOf(target, limit, now, others);
       out.add(bind(limit, target, amount, now));
     }
     return out;
+  }
+
+  /**
+   * The amount of {@code limit} for a charged subject other than the request's own (an API key, a
+   * provider key, a tenant): its directory entry's override, if it has one.
+   */
+  private long overrideOf(
+      SubjectRef target, Limit limit, Instant now, Map<SubjectRef, Optional<SubjectRecord>> seen) {
+    SubjectKind k = target.kind();
+    if (k != SubjectKind.API_KEY && k != SubjectKind.PROVIDER_KEY && k != SubjectKind.TENANT) {
+      return limit.amount();
+    }
+    Optional<SubjectRecord> rec = seen.get(target);
+    if (rec == null) {
+      try {
+        rec = findSubject(target, now);
+      } catch (QuotaStoreUnavailableException e) {
+        if (failMode == FailMode.FAIL_CLOSED) {
+          throw e;
+        }
+        rec = Optional.empty();
+      }
+      seen.put(target, rec);
+    }
+    Long o = rec.isPresent() ? rec.get().overrides().get(limit.name()) : null;
+    return o != null ? o : limit.amount();
   }
 
   private static @Nullable SubjectRef targetOf(
@@ -1141,6 +1198,7 @@ public final class QuotaManager implements UsageRecorder {
                   b.limit.metric(),
                   b.limit.window(),
                   b.windowStart,
+                  b.windowEnd,
                   percent,
                   UsageLevel.forPercent(percent, b.limit.thresholds()),
                   after,

@@ -28,6 +28,7 @@ public final class QuotaPolicy {
 
   private final Map<String, Plan> plans;
   private final String defaultPlan;
+  private final Map<SubjectKind, String> defaultPlanByKind;
   private final List<Limit> limits;
   private final ZoneId zone;
   private final UnknownSubjects unknownSubjects;
@@ -44,6 +45,14 @@ public final class QuotaPolicy {
         "defaultPlan",
         "must name a plan of the policy " + p.keySet(),
         defaultPlan);
+    this.defaultPlanByKind = Map.copyOf(b.defaultPlanByKind);
+    defaultPlanByKind.forEach(
+        (kind, name) ->
+            Checks.argument(
+                plans.containsKey(name),
+                "defaultPlan of " + kind,
+                "must name a plan of the policy " + p.keySet(),
+                name));
     this.limits = List.copyOf(b.limits);
     this.zone = b.zone;
     this.unknownSubjects = b.unknownSubjects;
@@ -87,6 +96,11 @@ public final class QuotaPolicy {
     return defaultPlan;
   }
 
+  /** The plan unknown subjects of this kind are created on. */
+  public String defaultPlanFor(SubjectKind kind) {
+    return defaultPlanByKind.getOrDefault(kind, defaultPlan);
+  }
+
   /** Limits that apply regardless of plan. */
   public List<Limit> limits() {
     return limits;
@@ -107,6 +121,7 @@ public final class QuotaPolicy {
     Builder b = new Builder();
     b.plans.putAll(plans);
     b.defaultPlan = defaultPlan;
+    b.defaultPlanByKind.putAll(defaultPlanByKind);
     b.limits.addAll(limits);
     b.zone = zone;
     b.unknownSubjects = unknownSubjects;
@@ -117,6 +132,8 @@ public final class QuotaPolicy {
   public static final class Builder {
     private final Map<String, Plan> plans = new LinkedHashMap<>();
     private @Nullable String defaultPlan;
+    private final Map<SubjectKind, String> defaultPlanByKind =
+        new java.util.EnumMap<>(SubjectKind.class);
     private final List<Limit> limits = new ArrayList<>();
     private ZoneId zone = ZoneOffset.UTC;
     private UnknownSubjects unknownSubjects = UnknownSubjects.AUTO_CREATE;
@@ -134,6 +151,16 @@ public final class QuotaPolicy {
     @CanIgnoreReturnValue
     public Builder defaultPlan(String name) {
       defaultPlan = Checks.id("defaultPlan", name);
+      return this;
+    }
+
+    /**
+     * The plan unknown subjects of one kind are created on, for example {@code anonymous} for
+     * {@link SubjectKind#ANONYMOUS}; other kinds use {@link #defaultPlan(String)}.
+     */
+    @CanIgnoreReturnValue
+    public Builder defaultPlan(SubjectKind kind, String name) {
+      defaultPlanByKind.put(kind, Checks.id("defaultPlan of " + kind, name));
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.quota4j;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A limit's usage crossed a threshold.
@@ -10,6 +11,7 @@ import java.time.Instant;
  * @param metric its metric
  * @param window its window
  * @param windowStart the start of the window
+ * @param windowEnd when the window ends (and the limit resets); null for windows that do not roll
  * @param percent the threshold crossed
  * @param level the level the threshold stands for
  * @param used usage after the change that crossed it
@@ -21,6 +23,7 @@ public record ThresholdEvent(
     Metric metric,
     Window window,
     Instant windowStart,
+    @Nullable Instant windowEnd,
     int percent,
     UsageLevel level,
     long used,

@@ -441,6 +441,76 @@ class QuotaManagerTest {
   }
 
   @Test
+  void planLimitDenialsNamePlansThatAllowMore() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.of("monthly", Metric.TOKENS, Window.MONTH, 100))
+                    .build())
+            .plan(
+                Plan.builder("premium")
+                    .limit(Limit.of("monthly", Metric.TOKENS, Window.MONTH, 1_000_000))
+                    .build())
+            .plan(
+                Plan.builder("tiny")
+                    .limit(Limit.of("monthly", Metric.TOKENS, Window.MONTH, 10))
+                    .build())
+            .plan(
+                Plan.builder("anonymous")
+                    .limit(Limit.of("messages", Metric.REQUESTS, Window.DAY, 50))
+                    .build())
+            .defaultPlan("free")
+            .defaultPlan(SubjectKind.ANONYMOUS, "anonymous")
+            .build();
+    QuotaManager m = manager(policy);
+    QuotaDenial d = m.tryReserve(UsageRequest.forUser("u").estimatedTokens(200, 0)).denial();
+    assertEquals("MONTHLY_TOKEN_QUOTA_EXCEEDED", d.code());
+    assertTrue(d.requiresUpgrade());
+    assertEquals(
+        List.of("anonymous", "premium"), d.upgradePlans(), "plans without it, or with more");
+    assertTrue(m.tryReserve(UsageRequest.forAnonymous("s1").estimatedTokens(200, 0)).allowed());
+    assertEquals("anonymous", store.findSubject(SubjectRef.anonymous("s1")).orElseThrow().plan());
+    assertEquals("free", store.findSubject(SubjectRef.user("u")).orElseThrow().plan());
+  }
+
+  @Test
+  void providerKeyOverridesApplyAtAdmission() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .limit(
+                Limit.of("key-daily-chars", Metric.CHARACTERS, Window.DAY, 14_400)
+                    .appliesTo(SubjectKind.PROVIDER_KEY))
+            .build();
+    QuotaManager m = manager(policy);
+    store.saveSubject(
+        new dev.quota4j.spi.SubjectRecord(
+            SubjectRef.providerKey("huggingface_1"),
+            "default",
+            Map.of("key-daily-chars", 30_000L),
+            true,
+            clock.instant(),
+            clock.instant()));
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("u").providerKey("huggingface_1").characters(20_000))
+            .allowed());
+    QuotaDenial d =
+        m.tryReserve(UsageRequest.forUser("u").providerKey("groq_1").characters(20_000)).denial();
+    assertEquals("DAILY_CHARACTER_QUOTA_EXCEEDED", d.code());
+    assertEquals(14_400, d.limit());
+    assertEquals(SubjectRef.providerKey("groq_1"), d.subject());
+  }
+
+  @Test
+  void thresholdEventsSayWhenTheWindowEnds() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));
+    m.record("t", UsageRequest.forUser("t").build(), Usage.of(80, 0));
+    ThresholdEvent e = heard.thresholds().get(0);
+    assertEquals(75, e.percent());
+    assertEquals(Instant.parse("2026-11-26T00:00:00Z"), e.windowEnd());
+  }
+
+  @Test
   void loggedIdsAreEscaped() {
     SubjectRef s = SubjectRef.user("evil\nINFO forged line");
     assertEquals("user:'evil\\u000aINFO forged line'", s.toString());
