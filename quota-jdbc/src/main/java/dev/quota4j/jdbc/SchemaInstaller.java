@@ -30,7 +30,7 @@ final class SchemaInstaller {
     return out;
   }
 
-  private static List<String> statements(Sql sql, String resource) {
+  static List<String> statements(Sql sql, String resource) {
     String text;
     try (InputStream in = SchemaInstaller.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
