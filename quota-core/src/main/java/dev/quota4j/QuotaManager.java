@@ -818,7 +818,7 @@ public final class QuotaManager implements UsageRecorder {
                 DenialCodes.USER_INACTIVE, "Subject " + subject + " is deactivated", subject));
       }
     }
-    return new Resolved(subject, rec, plan, null);
+    return new Resolved(subject, withTemporaryIncreases(rec, plan, now), plan, null);
   }
 
   private Optional<SubjectRecord> findSubject(SubjectRef subject, Instant now) {
@@ -1558,5 +1558,102 @@ public final class QuotaManager implements UsageRecorder {
     public QuotaManager build() {
       return new QuotaManager(this);
     }
+  }
+
+  // ================================================================ administration (issue 5)
+  // Helpers for QuotaAdmin, kept apart from the admission code above. Temporary increases are
+  // overrides keyed "<limit name>@<window start>" whose value is added to the limit in force, in
+  // that window only; resolve() folds them in through withTemporaryIncreases.
+
+  /** Separates a limit name from a window start in a temporary-increase override key. */
+  static final char WINDOW_KEY_SEPARATOR = '@';
+
+  /**
+   * The override key of a temporary increase of {@code limitName} in the window from {@code start}.
+   */
+  static String temporaryIncreaseKey(String limitName, Instant windowStart) {
+    return limitName + WINDOW_KEY_SEPARATOR + windowStart;
+  }
+
+  /** A temporary-increase key split into limit name and window start; null for a plain override. */
+  static Map.@Nullable Entry<String, Instant> parseTemporaryIncreaseKey(String key) {
+    int at = key.lastIndexOf(WINDOW_KEY_SEPARATOR);
+    if (at <= 0 || at == key.length() - 1) {
+      return null;
+    }
+    try {
+      return Map.entry(key.substring(0, at), Instant.parse(key.substring(at + 1)));
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** The limit called {@code name} among the plan's limits and then the policy's own. */
+  @Nullable Limit limitNamed(@Nullable Plan plan, String name) {
+    if (plan != null) {
+      Limit l = plan.limit(name);
+      if (l != null) {
+        return l;
+      }
+    }
+    for (Limit l : policy.limits()) {
+      if (l.name().equals(name)) {
+        return l;
+      }
+    }
+    return null;
+  }
+
+  /** The start of {@code limit}'s window at {@code now}; null when the window is not calendar. */
+  @Nullable Instant currentWindowStart(Limit limit, Instant now) {
+    if (!limit.window().isCalendar()) {
+      return null;
+    }
+    ZoneId zone = limit.zone() != null ? limit.zone() : policy.zone();
+    return Windows.start(limit.window(), now, zone, limit.resetOffset());
+  }
+
+  /**
+   * The record with the temporary increases of the current windows added to its overrides, and
+   * every temporary-increase key removed; the record itself when it has none.
+   */
+  private @Nullable SubjectRecord withTemporaryIncreases(
+      @Nullable SubjectRecord rec, @Nullable Plan plan, Instant now) {
+    if (rec == null) {
+      return null;
+    }
+    boolean any = false;
+    for (String k : rec.overrides().keySet()) {
+      if (k.indexOf(WINDOW_KEY_SEPARATOR) >= 0 && parseTemporaryIncreaseKey(k) != null) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      return rec;
+    }
+    Map<String, Long> plain = new java.util.HashMap<>();
+    Map<String, Long> extra = new java.util.HashMap<>();
+    rec.overrides()
+        .forEach(
+            (k, v) -> {
+              Map.@Nullable Entry<String, Instant> w =
+                  k.indexOf(WINDOW_KEY_SEPARATOR) >= 0 ? parseTemporaryIncreaseKey(k) : null;
+              if (w == null) {
+                plain.put(k, v);
+                return;
+              }
+              Limit limit = limitNamed(plan, w.getKey());
+              if (limit != null && w.getValue().equals(currentWindowStart(limit, now))) {
+                extra.merge(w.getKey(), v, QuotaManager::saturatedAdd);
+              }
+            });
+    extra.forEach(
+        (name, more) -> {
+          Limit limit = java.util.Objects.requireNonNull(limitNamed(plan, name));
+          long base = plain.getOrDefault(name, limit.amount());
+          plain.put(name, saturatedAdd(base, more));
+        });
+    return rec.withOverrides(plain, rec.updatedAt());
   }
 }

@@ -42,7 +42,25 @@ import java.util.Optional;
  *   <li>Reads ({@link #counters}, {@link #findSubject}, {@link #findEvents}) see only committed
  *       state.
  *   <li>Optional capabilities are {@code default} methods that throw {@link
- *       UnsupportedOperationException} until a store implements them.
+ *       UnsupportedOperationException} naming the store class until a store implements them:
+ *       <ol type="a">
+ *         <li>{@link #aggregate}: sums of outcome events grouped in the store (GROUP BY in the
+ *             database, not rows pulled into the JVM), over the ledger and the daily summaries that
+ *             retention wrote (see {@link AggregateQuery} for how the two meet).
+ *         <li>{@link #resetCounters}: in one atomic step, set {@code used} of each counter to zero
+ *             (reserved amounts stay) and append the audit event; nothing happens, and false is
+ *             returned, when the event id is already in the ledger.
+ *         <li>{@link #moveSubject}: in one atomic step, apply each {@link CounterMove}, move every
+ *             ledger event of {@code from} to {@code to} and append the audit event; idempotent by
+ *             the audit event's id. Daily summaries stay where they are.
+ *         <li>{@link #purgeEvents}: in one atomic step, take up to {@code maxEvents} ledger events
+ *             older than the cutoff, add them to the daily summaries (one row per UTC day, subject,
+ *             operation, provider, model, agent, tool, provider key and status, kept until deleted
+ *             by hand) and delete them. Several callers at once, in this process or others, never
+ *             purge or summarize an event twice; a batch never waits for another.
+ *         <li>{@link #purgeCounters}: delete up to {@code maxCounters} counters whose window ended
+ *             before the cutoff and that no live reservation holds ({@code reserved == 0}).
+ *       </ol>
  * </ol>
  *
  * <p>Every method throws {@link QuotaStoreUnavailableException} when the store cannot be reached;
@@ -98,6 +116,74 @@ public interface QuotaStore extends AutoCloseable {
 
   /** Ledger events, oldest first. */
   List<UsageEvent> findEvents(EventQuery query);
+
+  // ---- optional capabilities ---------------------------------------------------------------
+
+  /**
+   * Sums of the ledger's outcome events, grouped as the query says, in no particular order.
+   *
+   * @throws UnsupportedOperationException when the store cannot aggregate
+   */
+  default List<AggregateRow> aggregate(AggregateQuery query) {
+    throw unsupported(this, "aggregate");
+  }
+
+  /**
+   * Sets {@code used} of each counter to zero and appends {@code audit}, atomically; reserved
+   * amounts stay. A missing counter is left missing.
+   *
+   * @return false, changing nothing, when {@code audit}'s event id is already in the ledger
+   * @throws UnsupportedOperationException when the store cannot reset counters
+   */
+  @CanIgnoreReturnValue
+  default boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
+    throw unsupported(this, "resetCounters");
+  }
+
+  /**
+   * Moves usage from one subject to another, atomically: applies each {@link CounterMove}, moves
+   * every ledger event whose primary subject is {@code from} to {@code to}, and appends {@code
+   * audit}.
+   *
+   * @return false, changing nothing, when {@code audit}'s event id is already in the ledger
+   * @throws UnsupportedOperationException when the store cannot move subjects
+   */
+  @CanIgnoreReturnValue
+  default boolean moveSubject(
+      SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
+    throw unsupported(this, "moveSubject");
+  }
+
+  /**
+   * Rolls up to {@code maxEvents} ledger events with {@code time < before} into the daily summaries
+   * and deletes them, in one atomic step. Safe to call from several threads and processes at once:
+   * each event is summarized exactly once.
+   *
+   * @return how many events were purged; fewer than {@code maxEvents} when no more are old enough
+   *     (or other callers hold them)
+   * @throws UnsupportedOperationException when the store cannot purge
+   */
+  @CanIgnoreReturnValue
+  default int purgeEvents(Instant before, int maxEvents) {
+    throw unsupported(this, "purgeEvents");
+  }
+
+  /**
+   * Deletes up to {@code maxCounters} counters whose window ended before {@code endedBefore} and
+   * that hold no reserved amount.
+   *
+   * @return how many were deleted
+   * @throws UnsupportedOperationException when the store cannot purge
+   */
+  @CanIgnoreReturnValue
+  default int purgeCounters(Instant endedBefore, int maxCounters) {
+    throw unsupported(this, "purgeCounters");
+  }
+
+  private static UnsupportedOperationException unsupported(QuotaStore store, String what) {
+    return new UnsupportedOperationException(
+        store.getClass().getName() + " does not support " + what);
+  }
 
   /** Releases what the store owns (a pool it built). Never closes a caller's data source. */
   @Override

@@ -212,6 +212,50 @@ final class Db {
       }
     }
 
+    /**
+     * An upsert ({@code MERGE}, {@code ON CONFLICT}, {@code ON DUPLICATE KEY}). Where the dialect's
+     * upsert can still raise a unique violation (H2's {@code MERGE ... WHEN NOT MATCHED} when
+     * another transaction inserted the same row meanwhile), the violation is turned into a
+     * serialization failure, so that {@link Db#inTransaction} runs the transaction again and then
+     * finds the row.
+     */
+    int upsert(String statement, Object... params) throws SQLException {
+      try {
+        return update(statement, params);
+      } catch (SQLException e) {
+        if (sql.insertRaisesOnDuplicate() && Failures.isUniqueViolation(e)) {
+          throw new java.sql.SQLTransactionRollbackException(
+              "another transaction inserted the same row; running this one again", "40001", e);
+        }
+        throw e;
+      }
+    }
+
+    /** {@link #upsert} for each row: one JDBC batch where the dialect's upsert never raises. */
+    void upsertAll(String statement, List<Object[]> rows) throws SQLException {
+      if (sql.insertRaisesOnDuplicate()) {
+        for (Object[] row : rows) {
+          upsert(statement, row);
+        }
+      } else {
+        batch(statement, rows);
+      }
+    }
+
+    /** Runs one statement for each parameter row, as one JDBC batch; returns the row counts. */
+    int[] batch(String statement, List<Object[]> rows) throws SQLException {
+      if (rows.isEmpty()) {
+        return new int[0];
+      }
+      try (PreparedStatement ps = c.prepareStatement(statement)) {
+        for (Object[] row : rows) {
+          bind(ps, sql, row);
+          ps.addBatch();
+        }
+        return ps.executeBatch();
+      }
+    }
+
     <T> List<T> query(String statement, RowMapper<T> mapper, Object... params) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(statement)) {
         bind(ps, sql, params);

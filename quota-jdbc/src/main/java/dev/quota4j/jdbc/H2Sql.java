@@ -1,5 +1,6 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.spi.Bucket;
 import java.util.Collections;
 
 /**
@@ -66,6 +67,38 @@ final class H2Sql extends Sql {
     }
     sql.append(" WHEN NOT MATCHED THEN INSERT (").append(HOURLY_COLUMNS).append(") VALUES (");
     sql.append("s.").append(HOURLY_COLUMNS.replace(", ", ", s.")).append(')');
+    return sql.toString();
+  }
+
+  @Override
+  String truncate(Bucket bucket, String column) {
+    return "DATE_TRUNC('" + (bucket == Bucket.HOUR ? "HOUR" : "DAY") + "', " + column + ")";
+  }
+
+  @Override
+  String upsertDaily() {
+    StringBuilder sql =
+        new StringBuilder("MERGE INTO ")
+            .append(t.daily)
+            .append(" d USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16)),")
+            .append(" CAST(? AS VARCHAR(255)), CAST(? AS CHAR(64)), CAST(? AS VARCHAR(16))");
+    for (int i = 0; i < 6; i++) {
+      sql.append(", CAST(? AS VARCHAR(255))");
+    }
+    for (int i = 0; i < DAILY_SUMS.length; i++) {
+      sql.append(", CAST(? AS BIGINT)");
+    }
+    sql.append(")) s(")
+        .append(DAILY_COLUMNS)
+        .append(") ON d.day_start = s.day_start AND d.subject_kind = s.subject_kind")
+        .append(" AND d.subject_id = s.subject_id AND d.dims_hash = s.dims_hash")
+        .append(" WHEN MATCHED THEN UPDATE SET ");
+    for (int i = 0; i < DAILY_SUMS.length; i++) {
+      String c = DAILY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = d.").append(c).append(" + s.").append(c);
+    }
+    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(DAILY_COLUMNS).append(") VALUES (");
+    sql.append("s.").append(DAILY_COLUMNS.replace(", ", ", s.")).append(')');
     return sql.toString();
   }
 

@@ -5,10 +5,15 @@ import dev.quota4j.QuotaStoreUnavailableException;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterMove;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.QuotaStore;
@@ -28,6 +33,7 @@ import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -884,7 +890,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     String provider = e.provider() == null ? "" : e.provider();
     String model = e.model() == null ? "" : e.model();
     String operation = e.operation() == null ? "" : e.operation();
-    tx.update(
+    tx.upsert(
         sql.upsertHourly(),
         Times.stored("event time", e.time().truncatedTo(ChronoUnit.HOURS)),
         e.subject().kind().name(),
@@ -971,6 +977,291 @@ public final class JdbcQuotaStore implements QuotaStore {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  // ---- reports, administration and retention ------------------------------------------------
+
+  /** Events or seqs bound per IN list. */
+  private static final int IN_CHUNK = 1000;
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Runs as {@code GROUP BY} in the database, in one read transaction. A query with no subject,
+   * grouped and filtered only by operation, provider and model, over whole hours, reads the hourly
+   * rollup (one row per hour, subject kind and dimensions; it keeps purged hours too). Any other
+   * query reads the ledger and the daily summaries and adds the two up.
+   */
+  @Override
+  public List<AggregateRow> aggregate(AggregateQuery q) {
+    if (!q.from().isBefore(q.to())) {
+      return List.of();
+    }
+    if (rollupAnswers(q)) {
+      Sql.Statement st = sql.aggregateHourly(q);
+      return db.inTransaction(
+          "aggregate the hourly rollup",
+          tx -> tx.query(st.sql(), rs -> aggregateRow(rs, q, true), st.params().toArray()));
+    }
+    Sql.Statement events = sql.aggregate(q, false);
+    Sql.Statement summaries = sql.aggregate(q, true);
+    return db.inTransaction(
+        "aggregate the ledger",
+        tx -> {
+          List<AggregateRow> rows = new ArrayList<>();
+          rows.addAll(
+              tx.query(events.sql(), rs -> aggregateRow(rs, q, false), events.params().toArray()));
+          rows.addAll(
+              tx.query(
+                  summaries.sql(), rs -> aggregateRow(rs, q, false), summaries.params().toArray()));
+          return AggregateRow.merge(rows);
+        });
+  }
+
+  private static boolean rollupAnswers(AggregateQuery q) {
+    return q.subject() == null
+        && q.subjectKind() == null
+        && Sql.HOURLY_DIMENSIONS.containsAll(q.groupBy())
+        && Sql.HOURLY_DIMENSIONS.containsAll(q.filters().keySet())
+        && wholeHour(q.from())
+        && wholeHour(q.to());
+  }
+
+  private static boolean wholeHour(Instant t) {
+    return t.isBefore(Times.MIN)
+        || t.isAfter(Times.MAX)
+        || t.truncatedTo(ChronoUnit.HOURS).equals(t);
+  }
+
+  private AggregateRow aggregateRow(ResultSet rs, AggregateQuery q, boolean hourly)
+      throws SQLException {
+    int i = 1;
+    Instant bucket = null;
+    if (q.bucket() != Bucket.NONE) {
+      bucket = Times.read(rs.getObject(i++, LocalDateTime.class));
+    }
+    SubjectRef subject = null;
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      String kind = text(rs, i++);
+      subject = new SubjectRef(SubjectKind.valueOf(kind), text(rs, i++));
+    }
+    Map<Dimension, String> dims = new EnumMap<>(Dimension.class);
+    for (Dimension d : Sql.COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        String v = optText(rs, i++);
+        if (v != null && !(hourly && v.isEmpty())) {
+          dims.put(d, v);
+        }
+      }
+    }
+    String status = dims.get(Dimension.STATUS);
+    return new AggregateRow(
+        bucket,
+        subject,
+        dims.get(Dimension.OPERATION),
+        dims.get(Dimension.PROVIDER),
+        dims.get(Dimension.MODEL),
+        dims.get(Dimension.AGENT),
+        dims.get(Dimension.TOOL),
+        dims.get(Dimension.PROVIDER_KEY),
+        status == null ? null : EventStatus.valueOf(status),
+        rs.getLong(i),
+        rs.getLong(i + 1),
+        rs.getLong(i + 2),
+        rs.getLong(i + 3),
+        rs.getLong(i + 4),
+        rs.getLong(i + 5),
+        rs.getLong(i + 6),
+        rs.getLong(i + 7));
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
+    List<CounterKey> ordered = new ArrayList<>(new java.util.TreeSet<>(keys));
+    Object[] eventRow = eventRow(audit, null);
+    return db.inTransaction(
+        "reset counters",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return false;
+          }
+          for (CounterKey k : ordered) {
+            tx.update(sql.setUsed(), withKey(0L, k));
+          }
+          return true;
+        });
+  }
+
+  @Override
+  @CanIgnoreReturnValue
+  public boolean moveSubject(
+      SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
+    List<CounterMove> given = List.copyOf(moves);
+    Object[] eventRow = eventRow(audit, null);
+    return db.inTransaction(
+        "move a subject",
+        tx -> {
+          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
+            tx.rollback();
+            return false;
+          }
+          // lock every counter involved in lock order; create the targets first
+          TreeMap<CounterKey, Long> used = new TreeMap<>(CounterKey.LOCK_ORDER);
+          Map<CounterKey, CounterMove> targets = new HashMap<>();
+          for (CounterMove m : given) {
+            used.put(m.from(), 0L);
+            used.put(m.to(), 0L);
+            targets.putIfAbsent(m.to(), m);
+          }
+          for (Map.Entry<CounterKey, Long> e : used.entrySet()) {
+            CounterKey k = e.getKey();
+            CounterMove target = targets.get(k);
+            if (target != null) {
+              ensureCounter(tx, k, target.toWindowEnd(), target.toLimit());
+            }
+            Long v = tx.first(sql.lockCounter(), rs -> rs.getLong(1), withKey(null, k));
+            e.setValue(v == null ? 0L : v);
+          }
+          for (CounterMove m : given) {
+            long amount = Objects.requireNonNull(used.get(m.from()));
+            if (amount == 0) {
+              continue;
+            }
+            tx.update(sql.addUsed(), withKey(amount, m.to()));
+            tx.update(sql.setUsed(), withKey(0L, m.from()));
+            used.put(m.from(), 0L);
+          }
+          tx.update(sql.moveEvents(), to.kind().name(), to.id(), from.kind().name(), from.id());
+          return true;
+        });
+  }
+
+  /** The key's parameters, after {@code first} unless it is null. */
+  private static Object[] withKey(@Nullable Object first, CounterKey k) {
+    List<Object> p = new ArrayList<>(5);
+    if (first != null) {
+      p.add(first);
+    }
+    p.add(k.limitId());
+    p.add(k.subject().kind().name());
+    p.add(k.subject().id());
+    p.add(Times.stored("windowStart", k.windowStart()));
+    return p.toArray();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction: claim the oldest events before the cutoff with {@code SELECT ... FOR UPDATE
+   * SKIP LOCKED} (rows another instance is purging are skipped, never waited for), sum them by day,
+   * subject and dimensions with {@code GROUP BY}, add the sums to the daily summaries with upserts
+   * in key order, delete the events. The hourly rollup is left as it is.
+   */
+  @Override
+  @CanIgnoreReturnValue
+  public int purgeEvents(Instant before, int maxEvents) {
+    Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
+    LocalDateTime cutoff = Times.clamped(before);
+    return db.inTransaction(
+        "purge ledger events",
+        tx -> {
+          List<Long> seqs = tx.query(sql.claimOldEvents(), rs -> rs.getLong(1), cutoff, maxEvents);
+          if (seqs.isEmpty()) {
+            return 0;
+          }
+          TreeMap<List<String>, Object[]> rows = new TreeMap<>(JdbcQuotaStore::compareKeys);
+          for (int from = 0; from < seqs.size(); from += IN_CHUNK) {
+            List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + IN_CHUNK));
+            for (Object[] r :
+                tx.query(sql.summarizeEvents(chunk.size()), this::summaryRow, chunk.toArray())) {
+              List<String> key =
+                  List.of(r[0].toString(), (String) r[1], (String) r[2], (String) r[3]);
+              rows.merge(key, r, JdbcQuotaStore::addSums);
+            }
+          }
+          tx.upsertAll(sql.upsertDaily(), new ArrayList<>(rows.values()));
+          for (int from = 0; from < seqs.size(); from += IN_CHUNK) {
+            List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + IN_CHUNK));
+            tx.update(sql.deleteEvents(chunk.size()), chunk.toArray());
+          }
+          return seqs.size();
+        });
+  }
+
+  private static int compareKeys(List<String> a, List<String> b) {
+    for (int i = 0; i < a.size(); i++) {
+      int c = a.get(i).compareTo(b.get(i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  /** A summary row as bound to {@link Sql#upsertDaily()}. */
+  private Object[] summaryRow(ResultSet rs) throws SQLException {
+    LocalDateTime day = rs.getObject(1, LocalDateTime.class);
+    String kind = text(rs, 2);
+    String id = text(rs, 3);
+    String status = text(rs, 4);
+    List<String> dims = new ArrayList<>();
+    dims.add(status);
+    Object[] row = new Object[Sql.DAILY_PARAMS];
+    row[0] = day;
+    row[1] = kind;
+    row[2] = id;
+    row[4] = status;
+    for (int i = 0; i < 6; i++) {
+      String v = optText(rs, 5 + i);
+      dims.add(v == null ? "" : v);
+      row[5 + i] = Db.str(v);
+    }
+    row[3] = sha256(Codec.encode(dims));
+    for (int i = 0; i < 6; i++) {
+      row[11 + i] = rs.getLong(11 + i);
+    }
+    return row;
+  }
+
+  private static Object[] addSums(Object[] a, Object[] b) {
+    Object[] out = a.clone();
+    for (int i = 11; i < Sql.DAILY_PARAMS; i++) {
+      out[i] = Args.add("summary sum", (Long) a[i], (Long) b[i]);
+    }
+    return out;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction: claim counters with {@code SELECT ... FOR UPDATE SKIP LOCKED}, then delete
+   * each unless it holds a reserved amount.
+   */
+  @Override
+  @CanIgnoreReturnValue
+  public int purgeCounters(Instant endedBefore, int maxCounters) {
+    Args.argument(maxCounters >= 1, "maxCounters", "must be greater than zero", maxCounters);
+    LocalDateTime cutoff = Times.clamped(endedBefore);
+    return db.inTransaction(
+        "purge ended counters",
+        tx -> {
+          List<Object[]> keys =
+              tx.query(
+                  sql.claimEndedCounters(),
+                  rs ->
+                      new Object[] {
+                        text(rs, 1), text(rs, 2), text(rs, 3), rs.getObject(4, LocalDateTime.class)
+                      },
+                  cutoff,
+                  maxCounters);
+          int n = 0;
+          for (int c : tx.batch(sql.deleteIdleCounter(), keys)) {
+            n += c == java.sql.Statement.SUCCESS_NO_INFO ? 1 : c;
+          }
+          return n;
+        });
   }
 
   /** Closes the pool this store built from a URL; never a caller's data source or Jdbi. */

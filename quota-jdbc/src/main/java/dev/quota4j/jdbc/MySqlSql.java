@@ -1,5 +1,6 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.spi.Bucket;
 import java.util.Collections;
 import org.jspecify.annotations.Nullable;
 
@@ -62,6 +63,31 @@ final class MySqlSql extends Sql {
             .append(") ON DUPLICATE KEY UPDATE ");
     for (int i = 0; i < HOURLY_SUMS.length; i++) {
       String c = HOURLY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
+      sql.append(" + VALUES(").append(c).append(')');
+    }
+    return sql.toString();
+  }
+
+  @Override
+  String truncate(Bucket bucket, String column) {
+    return bucket == Bucket.HOUR
+        ? "CAST(DATE_FORMAT(" + column + ", '%Y-%m-%d %H:00:00') AS DATETIME(6))"
+        : "CAST(DATE(" + column + ") AS DATETIME(6))";
+  }
+
+  @Override
+  String upsertDaily() {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(t.daily)
+            .append(" (")
+            .append(DAILY_COLUMNS)
+            .append(") VALUES (")
+            .append(params(DAILY_PARAMS))
+            .append(") ON DUPLICATE KEY UPDATE ");
+    for (int i = 0; i < DAILY_SUMS.length; i++) {
+      String c = DAILY_SUMS[i];
       sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
       sql.append(" + VALUES(").append(c).append(')');
     }

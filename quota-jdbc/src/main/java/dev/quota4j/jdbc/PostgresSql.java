@@ -1,5 +1,6 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.spi.Bucket;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
@@ -102,6 +103,30 @@ final class PostgresSql extends Sql {
     for (int i = 0; i < HOURLY_SUMS.length; i++) {
       String c = HOURLY_SUMS[i];
       sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c);
+      sql.append(" + EXCLUDED.").append(c);
+    }
+    return sql.toString();
+  }
+
+  @Override
+  String truncate(Bucket bucket, String column) {
+    return "date_trunc('" + (bucket == Bucket.HOUR ? "hour" : "day") + "', " + column + ")";
+  }
+
+  @Override
+  String upsertDaily() {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(t.daily)
+            .append(" AS d (")
+            .append(DAILY_COLUMNS)
+            .append(") VALUES (")
+            .append(params(DAILY_PARAMS))
+            .append(
+                ") ON CONFLICT (day_start, subject_kind, subject_id, dims_hash) DO UPDATE SET ");
+    for (int i = 0; i < DAILY_SUMS.length; i++) {
+      String c = DAILY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = d.").append(c);
       sql.append(" + EXCLUDED.").append(c);
     }
     return sql.toString();

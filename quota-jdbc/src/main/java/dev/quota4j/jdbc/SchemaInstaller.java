@@ -16,14 +16,21 @@ import java.util.List;
  * installed schema.
  */
 final class SchemaInstaller {
-  /** The schema version this library writes and reads. */
-  static final int VERSION = 1;
+  /** The schema version this library writes and reads: V1 (the store), V2 (daily summaries). */
+  static final int VERSION = 2;
 
   private SchemaInstaller() {}
 
-  /** The statements of the dialect's script, with the table prefix filled in. */
+  /** The statements of the dialect's scripts, V1 then V2, with the table prefix filled in. */
   static List<String> statements(Sql sql) {
-    String resource = sql.schemaResource();
+    List<String> out = new ArrayList<>();
+    for (String resource : sql.schemaResources()) {
+      out.addAll(statements(sql, resource));
+    }
+    return out;
+  }
+
+  static List<String> statements(Sql sql, String resource) {
     String text;
     try (InputStream in = SchemaInstaller.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
@@ -146,6 +153,16 @@ final class SchemaInstaller {
                 "the quota4j schema is incomplete: "
                     + sql.t.schemaVersion
                     + " is empty, so its installation did not finish; run it again");
+          }
+          if (version < VERSION) {
+            throw new IllegalStateException(
+                "the quota4j schema is at version "
+                    + version
+                    + ", older than this library needs (version "
+                    + VERSION
+                    + "): apply the newer scripts with SchemaMode.INSTALL (it adds what is"
+                    + " missing) or with Flyway from classpath:"
+                    + sql.dialect().schemaLocation());
           }
           if (version > VERSION) {
             throw new IllegalStateException(

@@ -1,6 +1,14 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.SubjectKind;
+import dev.quota4j.SubjectRef;
+import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.Bucket;
+import dev.quota4j.spi.Dimension;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,9 +59,11 @@ abstract class Sql {
 
   abstract JdbcDialect dialect();
 
-  /** The versioned schema script, on the class path. */
-  String schemaResource() {
-    return dialect().schemaLocation() + "/V1__quota4j_schema.sql";
+  /** The versioned schema scripts, on the class path, in the order they run. */
+  List<String> schemaResources() {
+    return List.of(
+        dialect().schemaLocation() + "/V1__quota4j_schema.sql",
+        dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql");
   }
 
   // ---- counters ----------------------------------------------------------------------------
@@ -203,6 +213,257 @@ abstract class Sql {
         + " FROM "
         + t.subjects
         + " WHERE subject_kind = ? AND subject_id = ?";
+  }
+
+  // ---- reports, administration and retention ------------------------------------------------
+
+  static final String OUTCOME_STATUSES = "('SUCCESS', 'ERROR', 'QUOTA_EXCEEDED')";
+  static final String USAGE_STATUSES = "('SUCCESS', 'ERROR')";
+
+  static final String DAILY_COLUMNS =
+      "day_start, subject_kind, subject_id, dims_hash, status, operation, provider, model, agent,"
+          + " tool, provider_key, events, input_tokens, output_tokens, cached_tokens, characters,"
+          + " cost_micros";
+  static final int DAILY_PARAMS = 17;
+  static final String[] DAILY_SUMS = {
+    "events", "input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros"
+  };
+
+  /** The dimensions the ledger and the summaries hold, in {@link Dimension} order (no SUBJECT). */
+  static final List<Dimension> COLUMN_DIMENSIONS =
+      List.of(
+          Dimension.OPERATION,
+          Dimension.PROVIDER,
+          Dimension.MODEL,
+          Dimension.AGENT,
+          Dimension.TOOL,
+          Dimension.PROVIDER_KEY,
+          Dimension.STATUS);
+
+  /** The column of a dimension in the ledger, the summaries and the hourly rollup. */
+  static String column(Dimension d) {
+    return switch (d) {
+      case SUBJECT -> "subject_id";
+      case OPERATION -> "operation";
+      case PROVIDER -> "provider";
+      case MODEL -> "model";
+      case AGENT -> "agent";
+      case TOOL -> "tool";
+      case PROVIDER_KEY -> "provider_key";
+      case STATUS -> "status";
+    };
+  }
+
+  /** {@code column} (a UTC timestamp) truncated to the start of its hour or day. */
+  abstract String truncate(Bucket bucket, String column);
+
+  /** A statement and its parameters. */
+  record Statement(String sql, List<Object> params) {}
+
+  /**
+   * An aggregate over the ledger ({@code summaries} false) or the daily summaries (true). Selects,
+   * in order: the bucket start (unless {@link Bucket#NONE}); subject kind and id (when grouped by
+   * subject); each grouped dimension of {@link #COLUMN_DIMENSIONS}; then calls, errors, denials,
+   * input, output and cached tokens, characters and cost. Sums are of SUCCESS and ERROR events.
+   */
+  Statement aggregate(AggregateQuery q, boolean summaries) {
+    String table = summaries ? t.daily : t.events;
+    String time = summaries ? "day_start" : "event_time";
+    String one = summaries ? "events" : "1";
+    List<String> keys = new ArrayList<>();
+    if (q.bucket() != Bucket.NONE) {
+      keys.add(summaries ? "day_start" : truncate(q.bucket(), time));
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      keys.add("subject_kind");
+      keys.add("subject_id");
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        keys.add(column(d));
+      }
+    }
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (String k : keys) {
+      sql.append(k).append(", ");
+    }
+    sql.append("SUM(CASE WHEN status IN ")
+        .append(USAGE_STATUSES)
+        .append(" THEN ")
+        .append(one)
+        .append(" ELSE 0 END), SUM(CASE WHEN status = 'ERROR' THEN ")
+        .append(one)
+        .append(" ELSE 0 END), SUM(CASE WHEN status = 'QUOTA_EXCEEDED' THEN ")
+        .append(one)
+        .append(" ELSE 0 END)");
+    for (String c :
+        List.of("input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros")) {
+      sql.append(", SUM(CASE WHEN status IN ")
+          .append(USAGE_STATUSES)
+          .append(" THEN ")
+          .append(c)
+          .append(" ELSE 0 END)");
+    }
+    sql.append(" FROM ")
+        .append(table)
+        .append(" WHERE ")
+        .append(time)
+        .append(" >= ? AND ")
+        .append(time)
+        .append(" < ? AND status IN ")
+        .append(OUTCOME_STATUSES);
+    List<Object> params = new ArrayList<>();
+    params.add(Times.clamped(q.from()));
+    params.add(Times.clamped(q.to()));
+    filters(q, sql, params, true);
+    if (!keys.isEmpty()) {
+      sql.append(" GROUP BY ").append(String.join(", ", keys));
+    } else {
+      sql.append(" HAVING COUNT(*) > 0");
+    }
+    return new Statement(sql.toString(), params);
+  }
+
+  private static void filters(
+      AggregateQuery q, StringBuilder sql, List<Object> params, boolean subjects) {
+    SubjectRef subject = q.subject();
+    if (subjects && subject != null) {
+      sql.append(" AND subject_kind = ? AND subject_id = ?");
+      params.add(subject.kind().name());
+      params.add(subject.id());
+    }
+    SubjectKind kind = q.subjectKind();
+    if (subjects && kind != null) {
+      sql.append(" AND subject_kind = ?");
+      params.add(kind.name());
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      String v = q.filters().get(d);
+      if (v != null) {
+        sql.append(" AND ").append(column(d)).append(" = ?");
+        params.add(v);
+      }
+    }
+  }
+
+  /** The dimensions the hourly rollup holds. */
+  static final Set<Dimension> HOURLY_DIMENSIONS =
+      Set.of(Dimension.OPERATION, Dimension.PROVIDER, Dimension.MODEL);
+
+  /**
+   * The same aggregate over the hourly rollup (which keeps every hour, purged or not), for a query
+   * with no subject, only {@link #HOURLY_DIMENSIONS}, and whole hours. Selects like {@link
+   * #aggregate}; a dimension the event did not have reads as the empty string.
+   */
+  Statement aggregateHourly(AggregateQuery q) {
+    List<String> keys = new ArrayList<>();
+    if (q.bucket() != Bucket.NONE) {
+      keys.add(q.bucket() == Bucket.HOUR ? "hour_start" : truncate(Bucket.DAY, "hour_start"));
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        keys.add(column(d));
+      }
+    }
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (String k : keys) {
+      sql.append(k).append(", ");
+    }
+    sql.append(
+        "SUM(requests), SUM(errors), SUM(denials), SUM(input_tokens), SUM(output_tokens),"
+            + " SUM(cached_tokens), SUM(characters), SUM(cost_micros) FROM ");
+    sql.append(t.hourly).append(" WHERE hour_start >= ? AND hour_start < ?");
+    List<Object> params = new ArrayList<>();
+    params.add(Times.clamped(q.from()));
+    params.add(Times.clamped(q.to()));
+    filters(q, sql, params, false);
+    if (!keys.isEmpty()) {
+      sql.append(" GROUP BY ").append(String.join(", ", keys));
+    } else {
+      sql.append(" HAVING COUNT(*) > 0");
+    }
+    return new Statement(sql.toString(), params);
+  }
+
+  /** Sets {@code used} of a counter; binds the amount, the key. */
+  String setUsed() {
+    return "UPDATE " + t.counters + " SET used = ? WHERE " + COUNTER_KEY;
+  }
+
+  /** Adds to {@code used} of a counter; binds the amount, the key. */
+  String addUsed() {
+    return "UPDATE " + t.counters + " SET used = used + ? WHERE " + COUNTER_KEY;
+  }
+
+  /** Locks a counter and reads {@code used}; binds the key. */
+  String lockCounter() {
+    return "SELECT used FROM " + t.counters + " WHERE " + COUNTER_KEY + " FOR UPDATE";
+  }
+
+  /**
+   * Moves a subject's ledger events to another subject; binds new kind, new id, old kind, old id.
+   */
+  String moveEvents() {
+    return "UPDATE "
+        + t.events
+        + " SET subject_kind = ?, subject_id = ? WHERE subject_kind = ? AND subject_id = ?";
+  }
+
+  /**
+   * Claims up to n ledger events older than a cutoff, skipping rows another transaction holds;
+   * binds the cutoff, n. Returns their {@code seq}.
+   */
+  String claimOldEvents() {
+    return "SELECT seq FROM "
+        + t.events
+        + " WHERE event_time < ? ORDER BY event_time LIMIT ? FOR UPDATE SKIP LOCKED";
+  }
+
+  /**
+   * Summary rows of {@code n} claimed events: day, subject, status, the six dimensions, count and
+   * sums; binds n seqs.
+   */
+  String summarizeEvents(int n) {
+    String keys =
+        truncate(Bucket.DAY, "event_time")
+            + ", subject_kind, subject_id, status, operation, provider, model, agent, tool,"
+            + " provider_key";
+    return "SELECT "
+        + keys
+        + ", COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens),"
+        + " SUM(characters), SUM(cost_micros) FROM "
+        + t.events
+        + " WHERE seq IN ("
+        + params(n)
+        + ") GROUP BY "
+        + keys;
+  }
+
+  /** Deletes {@code n} events by seq; binds the seqs. */
+  String deleteEvents(int n) {
+    return "DELETE FROM " + t.events + " WHERE seq IN (" + params(n) + ")";
+  }
+
+  /**
+   * Adds one summary row to the daily summaries; binds {@link #DAILY_COLUMNS} (the sums as
+   * increments).
+   */
+  abstract String upsertDaily();
+
+  /**
+   * Claims up to n counters whose window ended before a cutoff and that hold nothing reserved,
+   * skipping rows another transaction holds; binds the cutoff, n. Returns their keys.
+   */
+  String claimEndedCounters() {
+    return "SELECT limit_id, subject_kind, subject_id, window_start FROM "
+        + t.counters
+        + " WHERE window_end < ? AND reserved = 0 ORDER BY window_end LIMIT ?"
+        + " FOR UPDATE SKIP LOCKED";
+  }
+
+  /** Deletes a counter that holds nothing reserved; binds the key. */
+  String deleteIdleCounter() {
+    return "DELETE FROM " + t.counters + " WHERE " + COUNTER_KEY + " AND reserved = 0";
   }
 
   // ---- the rest -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ final class Tables {
   final String reservations;
   final String events;
   final String hourly;
+  final String daily;
 
   Tables(String prefix) {
     this.prefix = validatePrefix(prefix);
@@ -33,11 +34,12 @@ final class Tables {
     reservations = prefix + "reservations";
     events = prefix + "usage_events";
     hourly = prefix + "usage_hourly";
+    daily = prefix + "usage_daily";
   }
 
-  /** Every table, in the order the schema script creates them. */
+  /** Every table, in the order the schema scripts create them. */
   List<String> all() {
-    return List.of(schemaVersion, subjects, counters, reservations, events, hourly);
+    return List.of(schemaVersion, subjects, counters, reservations, events, hourly, daily);
   }
 
   static String validatePrefix(String prefix) {

@@ -107,11 +107,15 @@ class ConfigurationTest {
         .useHandle(
             h ->
                 h.execute(
-                    "INSERT INTO quota_schema_version VALUES (2, 'future', CURRENT_TIMESTAMP)"));
+                    "INSERT INTO quota_schema_version VALUES ("
+                        + (SchemaInstaller.VERSION + 1)
+                        + ", 'future', CURRENT_TIMESTAMP)"));
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class, () -> JdbcQuotaStore.builder().dataSource(ds).build());
-    assertTrue(e.getMessage().contains("version 2, newer than this library"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("version " + (SchemaInstaller.VERSION + 1) + ", newer than this"),
+        e.getMessage());
   }
 
   @Test

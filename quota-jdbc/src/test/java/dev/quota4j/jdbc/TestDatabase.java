@@ -122,6 +122,24 @@ final class TestDatabase implements AutoCloseable {
     return b.build();
   }
 
+  private final java.util.List<HikariDataSource> extraPools = new java.util.ArrayList<>();
+
+  /**
+   * A store over the same tables through a pool of its own, as another process would have; closed
+   * with this database.
+   */
+  JdbcQuotaStore storeOnAnotherPool() {
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(url);
+    c.setMaximumPoolSize(4);
+    c.setPoolName("test-" + prefix + "-" + extraPools.size());
+    c.setConnectionTimeout(10_000);
+    c.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    HikariDataSource ds = new HikariDataSource(c);
+    extraPools.add(ds);
+    return JdbcQuotaStore.builder().dataSource(ds).tablePrefix(prefix).build();
+  }
+
   /** A fresh store: the schema installed, every table emptied. */
   JdbcQuotaStore freshStore() {
     JdbcQuotaStore s = store();
@@ -137,6 +155,7 @@ final class TestDatabase implements AutoCloseable {
             "DELETE FROM " + t.reservations,
             "DELETE FROM " + t.events,
             "DELETE FROM " + t.hourly,
+            "DELETE FROM " + t.daily,
             "DELETE FROM " + t.subjects));
   }
 
@@ -177,6 +196,7 @@ final class TestDatabase implements AutoCloseable {
   @Override
   public void close() {
     dropTables();
+    extraPools.forEach(HikariDataSource::close);
     dataSource.close();
   }
 

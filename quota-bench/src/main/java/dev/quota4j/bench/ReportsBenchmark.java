@@ -1,0 +1,330 @@
+package dev.quota4j.bench;
+
+import dev.quota4j.Limit;
+import dev.quota4j.Metric;
+import dev.quota4j.QuotaManager;
+import dev.quota4j.QuotaPolicy;
+import dev.quota4j.SubjectKind;
+import dev.quota4j.SubjectRef;
+import dev.quota4j.UsageReports;
+import dev.quota4j.Window;
+import dev.quota4j.jdbc.JdbcQuotaStore;
+import dev.quota4j.jdbc.SchemaMode;
+import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.testing.MutableClock;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/**
+ * Every report of {@link UsageReports} over a ledger of {@code N} events (default 1,000,000) on
+ * PostgreSQL. Loads the ledger in tables of a random prefix (ledger rows by batched inserts, the
+ * hourly rollup as the store writes it: one row per hour, subject kind, provider, model and
+ * operation), then times each report: one warm-up, then {@code RUNS} runs; prints min, median and
+ * max. Drops the tables at the end.
+ *
+ * <pre>
+ * QUOTA4J_BENCH_POSTGRES_URL='jdbc:postgresql://127.0.0.1:5432/test?user=postgres' \
+ *   java -cp ... dev.quota4j.bench.ReportsBenchmark [events]
+ * </pre>
+ */
+public final class ReportsBenchmark {
+  private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+  private static final int DAYS = 90;
+  private static final int RUNS = 7;
+  private static final String[] AGENTS = new String[20];
+  private static final String[] TOOLS = new String[30];
+  private static final String[][] MODELS = {
+    {"openai", "gpt-4o"},
+    {"openai", "gpt-4o-mini"},
+    {"openai", "o3"},
+    {"anthropic", "claude-3-5-sonnet"},
+    {"groq", "llama-3.1-70b"},
+    {"groq", "llama-3.1-8b"}
+  };
+  private static final String[] OPERATIONS = {
+    "planning", "agent_call", "classification", "conversation", "summarize", "embed"
+  };
+  private static final String[] KEYS = {"groq_1", "groq_2", "groq_3", "openai_main", "openai_2"};
+  private static final int USERS = 5_000;
+
+  static {
+    for (int i = 0; i < AGENTS.length; i++) {
+      AGENTS[i] = "agent-" + i;
+    }
+    for (int i = 0; i < TOOLS.length; i++) {
+      TOOLS[i] = "tool-" + i;
+    }
+  }
+
+  private ReportsBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    String url = System.getenv("QUOTA4J_BENCH_POSTGRES_URL");
+    if (url == null || url.isBlank()) {
+      url = System.getenv("QUOTA4J_TEST_POSTGRES_URL");
+    }
+    if (url == null || url.isBlank()) {
+      System.err.println("set QUOTA4J_BENCH_POSTGRES_URL to a PostgreSQL JDBC URL");
+      System.exit(2);
+      return;
+    }
+    int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    String prefix = "b" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    System.out.printf(
+        Locale.ROOT,
+        "quota4j reports benchmark: %,d events over %d days, %,d users, prefix %s%n",
+        events,
+        DAYS,
+        USERS,
+        prefix);
+    System.out.println(
+        "JVM "
+            + System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.version")
+            + ", "
+            + Runtime.getRuntime().availableProcessors()
+            + " CPUs");
+    try (JdbcQuotaStore store =
+        JdbcQuotaStore.builder()
+            .url(url)
+            .tablePrefix(prefix)
+            .schemaMode(SchemaMode.INSTALL)
+            .maxPoolSize(4)
+            .build()) {
+      try {
+        long t0 = System.nanoTime();
+        String workflow = load(url, prefix, events);
+        System.out.printf(
+            Locale.ROOT, "loaded in %.1f s (with ANALYZE)%n", (System.nanoTime() - t0) / 1e9);
+        run(store, workflow);
+      } finally {
+        try (Connection c = DriverManager.getConnection(url);
+            Statement st = c.createStatement()) {
+          for (String t :
+              List.of(
+                  "schema_version",
+                  "subjects",
+                  "counters",
+                  "reservations",
+                  "usage_events",
+                  "usage_hourly",
+                  "usage_daily")) {
+            st.execute("DROP TABLE IF EXISTS " + prefix + t);
+          }
+        }
+      }
+    }
+  }
+
+  private static void run(JdbcQuotaStore store, String workflow) {
+    MutableClock clock = MutableClock.at(NOW);
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .limit(
+                Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, 50_000_000)
+                    .appliesTo(SubjectKind.SYSTEM))
+            .limit(
+                Limit.of("key-daily-chars", Metric.CHARACTERS, Window.DAY, 10_000_000)
+                    .appliesTo(SubjectKind.PROVIDER_KEY))
+            .build();
+    QuotaManager m =
+        QuotaManager.builder()
+            .store(store)
+            .policy(policy)
+            .clock(clock)
+            .defaultLogging(false)
+            .build();
+    UsageReports r = UsageReports.of(m);
+    Instant from = NOW.minus(Duration.ofDays(DAYS));
+    Instant lastWeek = NOW.minus(Duration.ofDays(7));
+    SubjectRef user = SubjectRef.user("u-42");
+    LocalDate today = LocalDate.ofInstant(NOW, ZoneOffset.UTC);
+    System.out.println();
+    System.out.println(
+        "report                                               rows      min   median      max  (ms)");
+    time("dailyBySubject, 90 days", () -> r.dailyBySubject(from, NOW).size());
+    time("dailyBySubject, 7 days", () -> r.dailyBySubject(lastWeek, NOW).size());
+    time("topAgents, 90 days", () -> r.topAgents(from, NOW, 10).size());
+    time("topTools (agent, tool), 90 days", () -> r.topTools(from, NOW, 10).size());
+    time("activityByOperation, 90 days", () -> r.activityByOperation(from, NOW).size());
+    time("activityByOperation, 7 days", () -> r.activityByOperation(lastWeek, NOW).size());
+    time(
+        "systemHourlyLoad, 24 hours",
+        () -> r.systemHourlyLoad(NOW.minus(Duration.ofHours(24)), NOW).size());
+    time("systemHourlyLoad, 90 days", () -> r.systemHourlyLoad(from, NOW).size());
+    time("workflowTrace", () -> r.workflowTrace(workflow).size());
+    time("agentStats, 90 days", () -> r.agentStats(from, NOW).size());
+    time("periodStats, everyone, 90 days", () -> r.periodStats(null, from, NOW).rows().size());
+    time("periodStats, one user, 90 days", () -> r.periodStats(user, from, NOW).rows().size());
+    time("trend, everyone, 30 days", () -> r.trend(null, 30).history().size());
+    time("trend, one user, 30 days", () -> r.trend(user, 30).history().size());
+    time("history, everyone, 90 days", () -> r.history(null, today.minusDays(89), today).size());
+    time(
+        "monthly, everyone, 4 months",
+        () -> r.monthly(null, YearMonth.of(2026, 8), YearMonth.of(2026, 11)).size());
+    time("providerKeys, 5 keys", () -> r.providerKeys(Arrays.asList(KEYS)).size());
+    time(
+        "chooseProviderKey, 5 keys",
+        () -> r.chooseProviderKey(Arrays.asList(KEYS)).isPresent() ? 1 : 0);
+    time("health, one user", () -> r.health(user).limits().size());
+
+    // the rollup and the ledger agree
+    List<AggregateRow> rollup = store.aggregate(AggregateQuery.between(from, NOW));
+    List<AggregateRow> ledger =
+        store.aggregate(AggregateQuery.between(from, NOW).forSubjectKind(SubjectKind.USER));
+    System.out.println();
+    System.out.println(
+        "hourly rollup == ledger over 90 days: " + rollup.equals(ledger) + " " + rollup);
+  }
+
+  private static void time(String name, Callable<Integer> report) {
+    try {
+      int rows = report.call();
+      long[] ms = new long[RUNS];
+      for (int i = 0; i < RUNS; i++) {
+        long t = System.nanoTime();
+        rows = report.call();
+        ms[i] = (System.nanoTime() - t) / 1_000;
+      }
+      Arrays.sort(ms);
+      System.out.printf(
+          Locale.ROOT,
+          "%-48s %8d %8.1f %8.1f %8.1f%n",
+          name,
+          rows,
+          ms[0] / 1e3,
+          ms[RUNS / 2] / 1e3,
+          ms[RUNS - 1] / 1e3);
+    } catch (Exception e) {
+      throw new IllegalStateException(name + " failed", e);
+    }
+  }
+
+  /** Loads the ledger and its hourly rollup; returns the id of one workflow. */
+  private static String load(String url, String prefix, int events) throws Exception {
+    Random rnd = new Random(1);
+    Instant start = NOW.minus(Duration.ofDays(DAYS));
+    long span = ChronoUnit.MICROS.between(start, NOW);
+    Map<List<String>, long[]> hourly = new HashMap<>();
+    String sql =
+        "INSERT INTO "
+            + prefix
+            + "usage_events (event_id, event_time, status, subject_kind, subject_id, provider_key,"
+            + " workflow_id, operation, provider, model, agent, tool, input_tokens, output_tokens,"
+            + " cached_tokens, characters, cost_micros, estimated_tokens, error_code, tags)"
+            + " VALUES (?, ?, ?, 'USER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')";
+    String sep = url.contains("?") ? "&" : "?";
+    try (Connection c = DriverManager.getConnection(url + sep + "reWriteBatchedInserts=true")) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < events; i++) {
+          Instant t = start.plus(rnd.nextLong(span), ChronoUnit.MICROS);
+          int p = rnd.nextInt(100);
+          String status = p < 90 ? "SUCCESS" : p < 96 ? "ERROR" : "QUOTA_EXCEEDED";
+          boolean usage = !status.equals("QUOTA_EXCEEDED");
+          String[] pm = MODELS[rnd.nextInt(MODELS.length)];
+          String op = OPERATIONS[rnd.nextInt(OPERATIONS.length)];
+          long in = usage ? 1 + rnd.nextInt(4000) : 0;
+          long out = usage ? rnd.nextInt(2000) : 0;
+          long cost = in * 3 + out * 11;
+          ps.setString(1, "e-" + i);
+          ps.setObject(2, LocalDateTime.ofInstant(t, ZoneOffset.UTC));
+          ps.setString(3, status);
+          ps.setString(4, "u-" + rnd.nextInt(USERS));
+          ps.setString(5, KEYS[rnd.nextInt(KEYS.length)]);
+          ps.setString(6, i % 10 == 0 ? "wf-" + (i / 100) : null);
+          ps.setString(7, op);
+          ps.setString(8, pm[0]);
+          ps.setString(9, pm[1]);
+          ps.setString(10, rnd.nextInt(5) == 0 ? null : AGENTS[rnd.nextInt(AGENTS.length)]);
+          ps.setString(11, rnd.nextInt(3) == 0 ? null : TOOLS[rnd.nextInt(TOOLS.length)]);
+          ps.setLong(12, in);
+          ps.setLong(13, out);
+          ps.setLong(14, in / 4);
+          ps.setLong(15, in * 4);
+          ps.setLong(16, cost);
+          ps.setLong(17, in + out);
+          ps.setString(18, status.equals("ERROR") ? "TimeoutException" : null);
+          ps.addBatch();
+          // the rollup row the store would have updated in the event's transaction
+          long[] h =
+              hourly.computeIfAbsent(
+                  List.of(t.truncatedTo(ChronoUnit.HOURS).toString(), pm[0], pm[1], op),
+                  k -> new long[8]);
+          h[0] += usage ? 1 : 0;
+          h[1] += status.equals("ERROR") ? 1 : 0;
+          h[2] += usage ? 0 : 1;
+          h[3] += in;
+          h[4] += out;
+          h[5] += in / 4;
+          h[6] += in * 4;
+          h[7] += cost;
+          if (i % 5_000 == 4_999) {
+            ps.executeBatch();
+            c.commit();
+          }
+        }
+        ps.executeBatch();
+        c.commit();
+      }
+      String rollup =
+          "INSERT INTO "
+              + prefix
+              + "usage_hourly (hour_start, subject_kind, dims_hash, provider, model, operation,"
+              + " requests, errors, denials, input_tokens, output_tokens, cached_tokens, characters,"
+              + " cost_micros) VALUES (?, 'USER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (PreparedStatement ps = c.prepareStatement(rollup)) {
+        for (Map.Entry<List<String>, long[]> e : hourly.entrySet()) {
+          List<String> k = e.getKey();
+          StringBuilder packed = new StringBuilder();
+          for (String f : k.subList(1, 4)) {
+            packed.append(f.length()).append(':').append(f);
+          }
+          ps.setObject(1, LocalDateTime.ofInstant(Instant.parse(k.get(0)), ZoneOffset.UTC));
+          ps.setString(
+              2,
+              HexFormat.of()
+                  .formatHex(sha.digest(packed.toString().getBytes(StandardCharsets.UTF_8))));
+          ps.setString(3, k.get(1));
+          ps.setString(4, k.get(2));
+          ps.setString(5, k.get(3));
+          for (int i = 0; i < 8; i++) {
+            ps.setLong(6 + i, e.getValue()[i]);
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+      }
+      c.setAutoCommit(true);
+      try (Statement st = c.createStatement()) {
+        st.execute("VACUUM ANALYZE " + prefix + "usage_events");
+        st.execute("VACUUM ANALYZE " + prefix + "usage_hourly");
+      }
+    }
+    return "wf-42";
+  }
+}

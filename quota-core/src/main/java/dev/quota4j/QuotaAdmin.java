@@ -1,0 +1,396 @@
+package dev.quota4j;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import dev.quota4j.internal.Checks;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterMove;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Operators steer usage here, in the store that enforces it: plans, overrides, the active flag,
+ * resets, temporary increases and the migration of an anonymous session on sign-up. Every change
+ * goes through the manager's store and then {@link QuotaManager#invalidateSubject}, so this
+ * manager's next request sees it; other instances see it within their {@code subjectCacheTtl} (zero
+ * by default: at once).
+ *
+ * <pre>{@code
+ * QuotaAdmin admin = QuotaAdmin.of(quotas);
+ * admin.assignPlan(SubjectRef.user("u-42"), "premium");       // applies to the next request
+ * admin.resetAll(SubjectRef.providerKey("groq_1"), "ticket-123");
+ * admin.migrateAnonymous(SubjectRef.anonymous(sessionId), SubjectRef.user(newUserId), sessionId);
+ * }</pre>
+ *
+ * <p>Directory changes (plan, overrides, active) read the subject's entry and write it back: of two
+ * operators changing the same subject at the same instant, the last write wins. A subject not in
+ * the directory is created on the policy's default plan first. Resets, temporary increases and
+ * migrations append an {@link EventStatus#ADMIN} event to the ledger; resets and migrations are
+ * idempotent by that event's id.
+ *
+ * <p>Thread-safe.
+ */
+public final class QuotaAdmin {
+  /** The operation of admin events in the ledger. */
+  public static final String ADMIN_OPERATION = "quota4j.admin";
+
+  private final QuotaManager manager;
+  private final QuotaStore store;
+
+  private QuotaAdmin(QuotaManager manager) {
+    this.manager = manager;
+    this.store = manager.store();
+  }
+
+  /** Administration through the manager's store, policy and clock. */
+  public static QuotaAdmin of(QuotaManager manager) {
+    return new QuotaAdmin(Checks.notNull("manager", manager));
+  }
+
+  // ---------------------------------------------------------------- directory
+
+  /**
+   * Puts the subject on another plan; an upgrade or downgrade applies from the next request. Usage
+   * so far stays counted; the new plan's limits apply to it.
+   *
+   * @throws IllegalArgumentException when the policy has no such plan
+   */
+  @CanIgnoreReturnValue
+  public SubjectRecord assignPlan(SubjectRef subject, String plan) {
+    Checks.id("plan", plan);
+    Checks.argument(
+        manager.policy().plan(plan) != null,
+        "plan",
+        "must be one of the policy's plans " + manager.policy().plans().keySet(),
+        plan);
+    return change(subject, r -> r.withPlan(plan, now()));
+  }
+
+  /**
+   * Gives the subject its own amount for a limit, in place of its plan's.
+   *
+   * @throws IllegalArgumentException when the amount is negative or no plan or policy limit has the
+   *     name
+   */
+  @CanIgnoreReturnValue
+  public SubjectRecord setOverride(SubjectRef subject, String limitName, long amount) {
+    Checks.id("limitName", limitName);
+    Checks.nonNegative("amount", amount);
+    checkLimitExists(limitName);
+    return change(
+        subject,
+        r -> {
+          Map<String, Long> o = new HashMap<>(r.overrides());
+          o.put(limitName, amount);
+          return r.withOverrides(o, now());
+        });
+  }
+
+  /** Removes the subject's own amount for a limit: its plan's applies again. */
+  @CanIgnoreReturnValue
+  public SubjectRecord clearOverride(SubjectRef subject, String limitName) {
+    Checks.id("limitName", limitName);
+    return change(
+        subject,
+        r -> {
+          Map<String, Long> o = new HashMap<>(r.overrides());
+          o.remove(limitName);
+          return r.withOverrides(o, now());
+        });
+  }
+
+  /** Denies every request of the subject with {@link DenialCodes#USER_INACTIVE} from now on. */
+  @CanIgnoreReturnValue
+  public SubjectRecord deactivate(SubjectRef subject) {
+    return change(subject, r -> r.withActive(false, now()));
+  }
+
+  /** Lets the subject be admitted again. */
+  @CanIgnoreReturnValue
+  public SubjectRecord activate(SubjectRef subject) {
+    return change(subject, r -> r.withActive(true, now()));
+  }
+
+  /**
+   * Adds {@code extra} to the subject's limit in the limit's current window only (replacing an
+   * increase given before in the same window); the next window has the usual amount again.
+   * Increases of windows that have ended are removed from the entry. Appends an audit event.
+   *
+   * @throws IllegalArgumentException when the limit does not apply to the subject or its window is
+   *     not an hour, day, week or month
+   */
+  @CanIgnoreReturnValue
+  public SubjectRecord temporaryIncrease(SubjectRef subject, String limitName, long extra) {
+    Checks.id("limitName", limitName);
+    Checks.nonNegative("extra", extra);
+    SubjectRecord rec = ensure(subject);
+    Plan plan = manager.policy().plan(rec.plan());
+    Limit limit = manager.limitNamed(plan, limitName);
+    if (limit == null) {
+      throw new IllegalArgumentException(
+          "limitName must name a limit of the subject's plan or policy, was "
+              + Checks.show(limitName));
+    }
+    Instant now = now();
+    Instant start = manager.currentWindowStart(limit, now);
+    if (start == null) {
+      throw new IllegalArgumentException(
+          "limitName must name a limit with an hour, day, week or month window, not "
+              + limit.window()
+              + ", was "
+              + Checks.show(limitName));
+    }
+    String key = QuotaManager.temporaryIncreaseKey(limitName, start);
+    SubjectRecord saved =
+        change(
+            subject,
+            r -> {
+              Map<String, Long> o = new HashMap<>();
+              r.overrides()
+                  .forEach(
+                      (k, v) -> {
+                        if (!isStaleIncrease(plan, k, now)) {
+                          o.put(k, v);
+                        }
+                      });
+              o.put(key, extra);
+              return r.withOverrides(o, now);
+            });
+    store.appendEvent(
+        audit("admin-" + UUID.randomUUID(), subject, "temporary_increase")
+            .tag("limit", limitName)
+            .errorMessage("temporary increase of " + extra + " for the window from " + start)
+            .build());
+    return saved;
+  }
+
+  private boolean isStaleIncrease(@Nullable Plan plan, String key, Instant now) {
+    Map.@Nullable Entry<String, Instant> w = QuotaManager.parseTemporaryIncreaseKey(key);
+    if (w == null) {
+      return false;
+    }
+    Limit l = manager.limitNamed(plan, w.getKey());
+    return l == null || !w.getValue().equals(manager.currentWindowStart(l, now));
+  }
+
+  // ---------------------------------------------------------------- counters
+
+  /**
+   * Sets the subject's usage of one limit in its current window to zero, and appends an audit event
+   * with id {@code auditId}. Reserved amounts of calls in flight stay.
+   *
+   * @return false, changing nothing, when an event with {@code auditId} is already in the ledger
+   * @throws IllegalArgumentException when no limit of that name applies to the subject
+   */
+  @CanIgnoreReturnValue
+  public boolean reset(SubjectRef subject, String limitName, String auditId) {
+    Checks.id("limitName", limitName);
+    Checks.id("auditId", auditId);
+    List<CounterKey> keys = currentKeys(subject, limitName);
+    Checks.argument(
+        !keys.isEmpty(),
+        "limitName",
+        "must name a stored limit that applies to " + subject,
+        limitName);
+    return resetKeys(subject, keys, auditId, limitName);
+  }
+
+  /** Like {@link #reset(SubjectRef, String, String)} with a random audit id. */
+  @CanIgnoreReturnValue
+  public boolean reset(SubjectRef subject, String limitName) {
+    return reset(subject, limitName, "admin-" + UUID.randomUUID());
+  }
+
+  /**
+   * Sets the subject's usage of every limit in its current windows to zero, and appends an audit
+   * event with id {@code auditId} (seed 003: reset one provider key or, called for each, all).
+   *
+   * @return false, changing nothing, when an event with {@code auditId} is already in the ledger
+   */
+  @CanIgnoreReturnValue
+  public boolean resetAll(SubjectRef subject, String auditId) {
+    Checks.id("auditId", auditId);
+    return resetKeys(subject, currentKeys(subject, null), auditId, null);
+  }
+
+  /** Like {@link #resetAll(SubjectRef, String)} with a random audit id. */
+  @CanIgnoreReturnValue
+  public boolean resetAll(SubjectRef subject) {
+    return resetAll(subject, "admin-" + UUID.randomUUID());
+  }
+
+  /**
+   * Resets every limit of each provider key (seed 003's "reset all"); the audit id of key {@code k}
+   * is {@code auditId + ":" + k} (hashed when longer than an id may be).
+   *
+   * @return how many keys were reset now (not before, by the same audit id)
+   */
+  @CanIgnoreReturnValue
+  public int resetProviderKeys(Collection<String> keys, String auditId) {
+    Checks.id("auditId", auditId);
+    int n = 0;
+    for (String k : keys) {
+      Checks.id("provider key", k);
+      String id = auditId + ":" + k;
+      if (id.length() > Checks.MAX_ID_LENGTH) {
+        id = auditId.substring(0, Math.min(auditId.length(), 100)) + ":" + k.hashCode();
+      }
+      if (resetAll(SubjectRef.providerKey(k), id)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private boolean resetKeys(
+      SubjectRef subject, List<CounterKey> keys, String auditId, @Nullable String limitName) {
+    UsageEvent.Builder e = audit(auditId, subject, "reset");
+    e.tag("limit", limitName == null ? "*" : limitName)
+        .errorMessage(
+            "reset "
+                + keys.size()
+                + " counter(s): "
+                + keys.stream().map(k -> k.limitId() + "@" + k.windowStart()).toList());
+    boolean applied = store.resetCounters(keys, e.build());
+    manager.invalidateSubject(subject);
+    return applied;
+  }
+
+  private List<CounterKey> currentKeys(SubjectRef subject, @Nullable String limitName) {
+    List<CounterKey> keys = new ArrayList<>();
+    for (LimitStatus l : manager.status(subject).limits()) {
+      Instant start = l.windowStart();
+      if (start == null || (limitName != null && !limitName.equals(l.limitName()))) {
+        continue;
+      }
+      keys.add(new CounterKey(l.limitName(), l.subject(), start));
+    }
+    return keys;
+  }
+
+  // ---------------------------------------------------------------- migration
+
+  /**
+   * Moves an anonymous session's usage to the user it signed up as (seed 004), counted once: in one
+   * atomic step, the session's usage in each current window is added to the user's limit with the
+   * same metric, window and filters (the session's counter drops to zero), and every ledger event
+   * of the session becomes the user's. The user is created on the default plan when not in the
+   * directory. A session counter with no matching limit of the user stays where it is; usage
+   * already rolled into daily summaries stays under the session.
+   *
+   * @param migrationId the audit event's id: a second call with it changes nothing
+   * @return false when this migration was already done
+   * @throws IllegalArgumentException when {@code anonymous} is not an anonymous session or {@code
+   *     user} not a user
+   */
+  @CanIgnoreReturnValue
+  public boolean migrateAnonymous(SubjectRef anonymous, SubjectRef user, String migrationId) {
+    Checks.argument(
+        anonymous.kind() == SubjectKind.ANONYMOUS,
+        "anonymous",
+        "must be an anonymous session",
+        anonymous);
+    Checks.argument(user.kind() == SubjectKind.USER, "user", "must be a user", user);
+    Checks.id("migrationId", migrationId);
+    SubjectRecord userRec = ensure(user);
+    QuotaStatus from = manager.status(anonymous);
+    QuotaStatus to = manager.status(user);
+    SubjectRecord anonRec = store.findSubject(anonymous).orElse(null);
+    Plan fromPlan =
+        manager.policy().plan(anonRec != null ? anonRec.plan() : manager.policy().defaultPlan());
+    Plan toPlan = manager.policy().plan(userRec.plan());
+    List<CounterMove> moves = new ArrayList<>();
+    for (LimitStatus f : from.limits()) {
+      Instant fs = f.windowStart();
+      Limit fl = manager.limitNamed(fromPlan, f.limitName());
+      if (fs == null || fl == null || f.window() == Window.CONCURRENT || f.used() == 0) {
+        continue;
+      }
+      for (LimitStatus t : to.limits()) {
+        Instant ts = t.windowStart();
+        Limit tl = manager.limitNamed(toPlan, t.limitName());
+        if (ts != null && tl != null && sameMeasure(fl, tl) && t.resetsAt() != null) {
+          moves.add(
+              new CounterMove(
+                  new CounterKey(f.limitName(), anonymous, fs),
+                  new CounterKey(t.limitName(), user, ts),
+                  t.limit(),
+                  t.resetsAt()));
+          break;
+        }
+      }
+    }
+    UsageEvent e =
+        audit(migrationId, user, "migrate")
+            .tag("from_kind", anonymous.kind().name())
+            .tag("from_id", anonymous.id())
+            .errorMessage("moved " + moves.size() + " counter(s) and the ledger of " + anonymous)
+            .build();
+    boolean applied = store.moveSubject(anonymous, user, moves, e);
+    manager.invalidateSubject(anonymous);
+    manager.invalidateSubject(user);
+    return applied;
+  }
+
+  private static boolean sameMeasure(Limit a, Limit b) {
+    return a.metric() == b.metric()
+        && a.window() == b.window()
+        && a.providers().equals(b.providers())
+        && a.models().equals(b.models())
+        && a.operations().equals(b.operations());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private interface Change {
+    SubjectRecord apply(SubjectRecord r);
+  }
+
+  private SubjectRecord change(SubjectRef subject, Change change) {
+    SubjectRecord next = change.apply(ensure(subject));
+    store.saveSubject(next);
+    manager.invalidateSubject(subject);
+    return next;
+  }
+
+  private SubjectRecord ensure(SubjectRef subject) {
+    Checks.argument(
+        subject.kind() != SubjectKind.SYSTEM && subject.kind() != SubjectKind.WORKFLOW,
+        "subject",
+        "must not be the system or a workflow",
+        subject);
+    return store
+        .findSubject(subject)
+        .orElseGet(
+            () ->
+                store.createSubjectIfAbsent(
+                    SubjectRecord.create(subject, manager.policy().defaultPlan(), now())));
+  }
+
+  private void checkLimitExists(String limitName) {
+    boolean found = manager.limitNamed(null, limitName) != null;
+    for (Plan p : manager.policy().plans().values()) {
+      found |= p.limit(limitName) != null;
+    }
+    Checks.argument(found, "limitName", "must name a limit of a plan or of the policy", limitName);
+  }
+
+  private UsageEvent.Builder audit(String id, SubjectRef subject, String action) {
+    return UsageEvent.builder(id, now(), EventStatus.ADMIN, subject)
+        .operation(ADMIN_OPERATION)
+        .tag("action", action);
+  }
+
+  private Instant now() {
+    return manager.clock().instant();
+  }
+}
