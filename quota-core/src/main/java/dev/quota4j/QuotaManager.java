@@ -29,6 +29,8 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -74,6 +76,13 @@ public final class QuotaManager implements UsageRecorder {
   private final Map<SubjectRef, CachedSubject> subjectCache = new ConcurrentHashMap<>();
   private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
   private final AtomicBoolean maybePending = new AtomicBoolean(true);
+  private final ReentrantLock replaying = new ReentrantLock();
+  private final Duration storeRetryInterval;
+
+  /** In FAIL_OPEN, until when (epoch ms) admissions do without the store; {@link #ASK}: ask it. */
+  private final AtomicLong skipStoreUntil = new AtomicLong(ASK);
+
+  private static final long ASK = Long.MIN_VALUE;
 
   private QuotaManager(Builder b) {
     this.store = Checks.notNull("store", b.store);
@@ -96,6 +105,7 @@ public final class QuotaManager implements UsageRecorder {
     this.ids = b.ids;
     this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
     this.subjectCacheTtl = b.subjectCacheTtl;
+    this.storeRetryInterval = b.storeRetryInterval;
   }
 
   /** A builder. */
@@ -175,7 +185,7 @@ public final class QuotaManager implements UsageRecorder {
   public Workflow openWorkflow(SubjectRef subject, String workflowId) {
     Checks.id("workflowId", workflowId);
     Instant now = clock.instant();
-    Resolved resolved = resolve(subject, now, true);
+    Resolved resolved = resolveOrFallBack(subject, now, true);
     if (resolved.denial != null) {
       throw new QuotaExceededException(resolved.denial);
     }
@@ -204,7 +214,7 @@ public final class QuotaManager implements UsageRecorder {
     Instant leaseUntil = now.plus(workflowLease);
     ReserveResult result;
     try {
-      result = store.reserve(reservationId, charges, now, leaseUntil);
+      result = storeCall(now, () -> store.reserve(reservationId, charges, now, leaseUntil));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -228,7 +238,7 @@ public final class QuotaManager implements UsageRecorder {
   /** Where every limit of {@code subject} stands now. Creates nothing. */
   public QuotaStatus status(SubjectRef subject) {
     Instant now = clock.instant();
-    Resolved resolved = resolve(subject, now, false);
+    Resolved resolved = resolve(subject, now, false, false);
     List<Bound> bounds = new ArrayList<>();
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       for (Limit limit : policy.limits()) {
@@ -299,24 +309,47 @@ public final class QuotaManager implements UsageRecorder {
    */
   @CanIgnoreReturnValue
   public int replayPending() {
+    replaying.lock();
+    try {
+      return replay();
+    } finally {
+      replaying.unlock();
+    }
+  }
+
+  /**
+   * Hands each waiting entry to the store, oldest first, and stops at the first failure. An entry
+   * that closes a reservation is replayed as that reservation's commit, so that the capacity the
+   * reservation still holds in the store is freed now rather than when its lease ends; one that
+   * does not (a {@link #record} or a usage admitted without the store) is recorded. Both are
+   * idempotent by event id. One replay at a time.
+   */
+  private int replay() {
+    // cleared first: an entry kept while this runs sets it again, and is not forgotten
+    maybePending.set(false);
     List<UsageJournal.Entry> entries = journal.pending();
     int left = entries.size();
     for (UsageJournal.Entry e : entries) {
       CommitResult r;
+      UsageEvent event = e.event();
+      String closes = event.reservationId();
       try {
-        r = store.record(e.charges(), e.event());
+        r =
+            closes != null && event.status() != EventStatus.RELEASED
+                ? store.commit(closes, e.charges(), event)
+                : store.record(e.charges(), event);
+        storeUp();
       } catch (QuotaStoreUnavailableException ex) {
+        storeDown(clock.instant());
+        maybePending.set(true);
         return left;
       }
-      journal.markReplayed(e.event().eventId());
+      journal.markReplayed(event.eventId());
       left--;
-      List<Bound> bounds = pendingBounds.remove(e.event().eventId());
+      List<Bound> bounds = pendingBounds.remove(event.eventId());
       if (bounds != null && r.status() != CommitResult.Status.ALREADY_APPLIED) {
         fireThresholds(bounds, e.charges(), r);
       }
-    }
-    if (left == 0) {
-      maybePending.set(false);
     }
     return left;
   }
@@ -336,11 +369,84 @@ public final class QuotaManager implements UsageRecorder {
     maybePending.set(true);
   }
 
-  /** After a store call succeeded: hand over what waits in the journal, if anything does. */
+  /**
+   * After a store call succeeded: hand over what waits in the journal, if anything does, unless
+   * another thread is doing so already.
+   */
   private void replayIfPending() {
-    if (maybePending.get()) {
-      int unused = replayPending();
+    if (maybePending.get() && replaying.tryLock()) {
+      try {
+        int unused = replay();
+      } finally {
+        replaying.unlock();
+      }
     }
+  }
+
+  // ---------------------------------------------------------------- store availability
+
+  /**
+   * Whether to do without the store now: only in {@link FailMode#FAIL_OPEN}, during {@link
+   * Builder#storeRetryInterval} after a store call failed. When the interval is over, one caller
+   * asks the store again (and the others go on without it meanwhile).
+   */
+  private boolean skipStore(Instant now) {
+    if (failMode != FailMode.FAIL_OPEN || storeRetryInterval.isZero()) {
+      return false;
+    }
+    long until = skipStoreUntil.get();
+    if (until == ASK) {
+      return false;
+    }
+    long at = now.toEpochMilli();
+    if (at < until) {
+      return true;
+    }
+    return !skipStoreUntil.compareAndSet(until, retryAt(now));
+  }
+
+  private long retryAt(Instant now) {
+    return saturatedAdd(now.toEpochMilli(), storeRetryInterval.toMillis());
+  }
+
+  private void storeDown(Instant now) {
+    if (failMode == FailMode.FAIL_OPEN && !storeRetryInterval.isZero()) {
+      skipStoreUntil.set(retryAt(now));
+    }
+  }
+
+  private void storeUp() {
+    if (skipStoreUntil.get() != ASK) {
+      skipStoreUntil.set(ASK);
+    }
+  }
+
+  /** {@link #storeCall} on an admission path, a plain call on others (status, reports). */
+  private <T> T ask(boolean admission, Instant now, Supplier<T> call) {
+    return admission ? storeCall(now, call) : call.get();
+  }
+
+  /**
+   * Calls the store, or (fail-open, store failed a moment ago) throws {@link
+   * QuotaStoreUnavailableException} without calling it; remembers whether the store answered.
+   */
+  private <T> T storeCall(Instant now, Supplier<T> call) {
+    if (skipStore(now)) {
+      throw new QuotaStoreUnavailableException(
+          "the store was not asked: a call failed less than "
+              + storeRetryInterval
+              + " ago (storeRetryInterval)",
+          null);
+    }
+    T result;
+    try {
+      result = call.get();
+    } catch (QuotaStoreUnavailableException e) {
+      storeDown(now);
+      throw e;
+    }
+    storeUp();
+    return result;
   }
 
   @Override
@@ -360,7 +466,7 @@ public final class QuotaManager implements UsageRecorder {
         event(eventId, null, now, EventStatus.SUCCESS, request, est, actual, null, null);
     CommitResult r;
     try {
-      r = store.record(charges, event);
+      r = storeCall(now, () -> store.record(charges, event));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -449,7 +555,8 @@ public final class QuotaManager implements UsageRecorder {
       if (!clampBounds.isEmpty()) {
         Map<CounterKey, CounterValue> values;
         try {
-          values = store.counters(clampBounds.stream().map(Bound::key).toList());
+          List<CounterKey> keys = clampBounds.stream().map(Bound::key).toList();
+          values = storeCall(now, () -> store.counters(keys));
         } catch (QuotaStoreUnavailableException e) {
           if (failMode == FailMode.FAIL_CLOSED) {
             throw e;
@@ -485,7 +592,7 @@ public final class QuotaManager implements UsageRecorder {
         result =
             charges.isEmpty()
                 ? new ReserveResult.Granted(Map.of())
-                : store.reserve(reservationId, charges, now, leaseUntil);
+                : storeCall(now, () -> store.reserve(reservationId, charges, now, leaseUntil));
       } catch (QuotaStoreUnavailableException e) {
         if (failMode == FailMode.FAIL_CLOSED) {
           throw e;
@@ -539,7 +646,8 @@ public final class QuotaManager implements UsageRecorder {
     }
     Map<CounterKey, CounterValue> values;
     try {
-      values = store.counters(charges.stream().map(Charge::key).toList());
+      List<CounterKey> keys = charges.stream().map(Charge::key).toList();
+      values = storeCall(now, () -> store.counters(keys));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -577,7 +685,7 @@ public final class QuotaManager implements UsageRecorder {
               .errorMessage(denial.message())
               .build();
       try {
-        store.appendEvent(e);
+        boolean unused = storeCall(now, () -> store.appendEvent(e));
       } catch (QuotaStoreUnavailableException ex) {
         LOG.debug("could not record a denial in the ledger", ex);
       }
@@ -725,7 +833,7 @@ public final class QuotaManager implements UsageRecorder {
    */
   private Resolved resolveOrFallBack(SubjectRef subject, Instant now, boolean create) {
     try {
-      return resolve(subject, now, create);
+      return resolve(subject, now, create, true);
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -739,11 +847,12 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /** The subject's directory entry and plan, or the denial. */
-  private Resolved resolve(SubjectRef subject, Instant now, boolean create) {
+  private Resolved resolve(
+      SubjectRef subject, Instant now, boolean create, boolean mayDoWithoutStore) {
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       return new Resolved(subject, null, null, null);
     }
-    Optional<SubjectRecord> found = findSubject(subject, now);
+    Optional<SubjectRecord> found = findSubject(subject, now, mayDoWithoutStore);
     SubjectRecord rec;
     if (found.isPresent()) {
       rec = found.get();
@@ -759,7 +868,8 @@ public final class QuotaManager implements UsageRecorder {
               subject));
     } else if (create
         && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
-      rec = store.createSubjectIfAbsent(SubjectRecord.create(subject, policy.defaultPlan(), now));
+      SubjectRecord created = SubjectRecord.create(subject, policy.defaultPlan(), now);
+      rec = ask(mayDoWithoutStore, now, () -> store.createSubjectIfAbsent(created));
       cacheSubject(rec, now);
     } else {
       rec = null;
@@ -793,15 +903,16 @@ public final class QuotaManager implements UsageRecorder {
     return new Resolved(subject, rec, plan, null);
   }
 
-  private Optional<SubjectRecord> findSubject(SubjectRef subject, Instant now) {
+  private Optional<SubjectRecord> findSubject(
+      SubjectRef subject, Instant now, boolean mayDoWithoutStore) {
     if (subjectCacheTtl.isZero()) {
-      return store.findSubject(subject);
+      return ask(mayDoWithoutStore, now, () -> store.findSubject(subject));
     }
     CachedSubject c = subjectCache.get(subject);
     if (c != null && now.isBefore(c.expiresAt)) {
       return Optional.of(c.record);
     }
-    Optional<SubjectRecord> found = store.findSubject(subject);
+    Optional<SubjectRecord> found = ask(mayDoWithoutStore, now, () -> store.findSubject(subject));
     found.ifPresent(r -> cacheSubject(r, now));
     return found;
   }
@@ -1025,9 +1136,9 @@ public final class QuotaManager implements UsageRecorder {
       if (r.detached()) {
         List<Charge> unconditional =
             charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList();
-        result = store.record(unconditional, event);
+        result = storeCall(now, () -> store.record(unconditional, event));
       } else {
-        result = store.commit(r.id(), charges, event);
+        result = storeCall(now, () -> store.commit(r.id(), charges, event));
       }
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED && !r.detached()) {
@@ -1067,7 +1178,7 @@ public final class QuotaManager implements UsageRecorder {
         eventBuilder(r.id(), r.id(), now, EventStatus.RELEASED, r.request())
             .estimatedTokens(r.estimate().inputTokens + r.estimate().maxOutputTokens)
             .build();
-    if (store.release(r.id(), event)) {
+    if (storeCall(now, () -> store.release(r.id(), event))) {
       notify(l -> l.onReleased(event));
     }
   }
@@ -1100,7 +1211,7 @@ public final class QuotaManager implements UsageRecorder {
             .operation("workflow")
             .build();
     try {
-      store.release(slot.reservationId, event);
+      boolean unused = storeCall(clock.instant(), () -> store.release(slot.reservationId, event));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -1372,8 +1483,26 @@ public final class QuotaManager implements UsageRecorder {
     private Supplier<String> ids = () -> UUID.randomUUID().toString();
     private @Nullable UsageJournal journal;
     private Duration subjectCacheTtl = Duration.ZERO;
+    private Duration storeRetryInterval = Duration.ofSeconds(5);
 
     private Builder() {}
+
+    /**
+     * In {@link FailMode#FAIL_OPEN}: after a store call failed, how long admissions, commits and
+     * records go on without asking the store (reservations are detached, usage goes to the
+     * journal); then one caller asks it again, and the first answer ends the interval. Default 5
+     * seconds; zero asks the store on every call. It spares each call during an outage the time the
+     * store takes to fail (for {@code JdbcQuotaStore}, its connection timeout), and stops every
+     * caller from waiting on a store that is down. {@link QuotaManager#replayPending()} always asks
+     * the store. Not used in {@link FailMode#FAIL_CLOSED}, where every call asks the store and
+     * fails on its own.
+     */
+    @CanIgnoreReturnValue
+    public Builder storeRetryInterval(Duration value) {
+      Checks.argument(!value.isNegative(), "storeRetryInterval", "must not be negative", value);
+      storeRetryInterval = value;
+      return this;
+    }
 
     /**
      * How long this manager may use a subject's directory entry (plan, overrides, active flag)
