@@ -56,6 +56,9 @@ public final class QuotaManager implements UsageRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(QuotaManager.class);
   private static final int CLAMP_ATTEMPTS = 3;
 
+  /** Journal entries a caller hands to the store after one of its own store calls succeeded. */
+  static final int REPLAY_BATCH = 32;
+
   private final QuotaStore store;
   private final QuotaPolicy policy;
   private final Clock clock;
@@ -304,14 +307,20 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /**
-   * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store.
-   * Idempotent: each usage is recorded once by its event id. Returns how many are still waiting.
+   * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store,
+   * all of it, oldest first, stopping at the first failure. Idempotent: each usage is recorded once
+   * by its event id. Returns how many are still waiting.
+   *
+   * <p>The manager also does this by itself, a little at a time: after each store call that
+   * succeeds, one caller hands over up to {@value #REPLAY_BATCH} waiting entries, so that a backlog
+   * drains with traffic without holding any one caller for long. Call this method from maintenance
+   * (or at start-up, for a journal a previous process left) to drain it at once.
    */
   @CanIgnoreReturnValue
   public int replayPending() {
     replaying.lock();
     try {
-      return replay();
+      return replay(Integer.MAX_VALUE);
     } finally {
       replaying.unlock();
     }
@@ -324,12 +333,17 @@ public final class QuotaManager implements UsageRecorder {
    * does not (a {@link #record} or a usage admitted without the store) is recorded. Both are
    * idempotent by event id. One replay at a time.
    */
-  private int replay() {
+  private int replay(int max) {
     // cleared first: an entry kept while this runs sets it again, and is not forgotten
     maybePending.set(false);
     List<UsageJournal.Entry> entries = journal.pending();
     int left = entries.size();
+    int done = 0;
     for (UsageJournal.Entry e : entries) {
+      if (done++ == max) {
+        maybePending.set(true);
+        return left;
+      }
       CommitResult r;
       UsageEvent event = e.event();
       String closes = event.reservationId();
@@ -376,7 +390,7 @@ public final class QuotaManager implements UsageRecorder {
   private void replayIfPending() {
     if (maybePending.get() && replaying.tryLock()) {
       try {
-        int unused = replay();
+        int unused = replay(REPLAY_BATCH);
       } finally {
         replaying.unlock();
       }
