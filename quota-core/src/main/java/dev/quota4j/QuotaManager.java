@@ -413,8 +413,8 @@ public final class QuotaManager implements UsageRecorder {
       return false;
     }
     long at = now.toEpochMilli();
-    if (at < until) {
-      return true;
+    if (at < until && until - at <= storeRetryInterval.toMillis()) {
+      return true; // (a clock set back by more than the interval ends it)
     }
     return !skipStoreUntil.compareAndSet(until, retryAt(now));
   }
