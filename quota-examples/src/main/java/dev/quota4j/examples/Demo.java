@@ -1,102 +1,388 @@
 package dev.quota4j.examples;
 
-import dev.quota4j.DenialCodes;
-import dev.quota4j.EnvironmentPolicy;
+import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
+import dev.quota4j.Metric;
+import dev.quota4j.Plan;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaManager;
+import dev.quota4j.QuotaPolicy;
+import dev.quota4j.QuotaStatus;
 import dev.quota4j.Reservation;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
-import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.Window;
+import dev.quota4j.examples.FakeLlm.ChatResult;
+import dev.quota4j.jdbc.JdbcQuotaStore;
+import dev.quota4j.jdbc.SchemaMode;
+import dev.quota4j.pricing.ModelPrice;
+import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
-import dev.quota4j.tokens.TokenCounter;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The demo the README runs: reserves, commits, is denied, and prints what happened and where each
- * limit stands.
+ * The demo the README runs: a day of traffic from 06:00 to 06:00 the next day on an embedded H2
+ * file database. Dozens of users on three plans run workflows (a planning call, then agent calls
+ * with tools and models); some are denied; the clock crosses midnight. It ends with a report: each
+ * user's status, top agents and tools, denials by code and the system's hourly load.
  */
 public final class Demo {
   private Demo() {}
 
-  /** Runs the demo, printing to {@code out}. Returns how many calls were denied. */
-  public static int run(PrintStream out) {
-    MutableClock clock = MutableClock.at("2026-11-25T09:00:00Z");
-    QuotaManager quotas =
-        QuotaManager.builder()
-            .store(new InMemoryQuotaStore())
-            .policy(
-                EnvironmentPolicy.from(
-                    Map.of(
-                        "MAX_TOKENS_PER_USER_PER_DAY",
-                        "6000",
-                        "MAX_REQUESTS_PER_USER_PER_DAY",
-                        "5")))
-            .clock(clock)
-            .defaultLogging(false)
-            .build();
-    FakeLlm llm = new FakeLlm(TokenCounter.estimating(), "gpt-4o");
-    String prompt = "Summarise the quarterly report for the board in five bullet points.";
-    int denied = 0;
-    for (int i = 1; i <= 7; i++) {
-      String operation = i == 4 ? "planning" : "agent_call";
-      long maxOutput = i == 4 ? 9_000 : 1_200;
-      QuotaDecision d =
-          quotas.tryReserve(
-              UsageRequest.forUser("alice")
-                  .operation(operation)
-                  .model("gpt-4o")
-                  .estimatedTokens(prompt, maxOutput));
-      if (!d.allowed()) {
-        denied++;
-        out.printf(
-            Locale.ROOT,
-            "%s call %d (%s): DENIED %s - %s%n",
-            clock.instant(),
-            i,
-            operation,
-            d.denial().code(),
-            d.denial().message());
-      } else {
-        try (Reservation r = d.reservation()) {
-          FakeLlm.ChatResult answer = llm.call(prompt, r.grantedMaxOutputTokens());
-          r.commit(Usage.of(answer.promptTokens(), answer.completionTokens()));
-          out.printf(
-              Locale.ROOT,
-              "%s call %d (%s): reserved %d, committed %d tokens%n",
-              clock.instant(),
-              i,
-              operation,
-              r.estimatedInputTokens() + r.grantedMaxOutputTokens(),
-              answer.totalTokens());
-        }
-      }
-      clock.advance(java.time.Duration.ofMinutes(20));
-    }
-    out.println();
-    out.println("Status of user alice:");
-    for (LimitStatus s : quotas.status(SubjectRef.user("alice")).limits()) {
-      out.printf(
-          Locale.ROOT,
-          "  %-28s used %7d of %7d  %5.1f%%  %-8s resets %s%n",
-          s.limitName(),
-          s.used(),
-          s.limit(),
-          s.percent(),
-          s.level(),
-          s.resetsAt() == null ? "-" : s.resetsAt());
-    }
-    out.println(
-        "Denied calls: " + denied + " (codes from " + DenialCodes.class.getSimpleName() + ")");
-    return denied;
+  /** The demo's database file name, without H2's {@code .mv.db}. */
+  public static final String DATABASE = "quota4j-demo";
+
+  /** The system-wide hourly token cap, low enough that the busiest hours meet it. */
+  public static final long SYSTEM_HOURLY_TOKENS = 60_000;
+
+  static final Instant START = Instant.parse("2026-11-24T06:00:00Z");
+
+  private static final String[][] AGENTS = {
+    {"gmail_agent", "search_emails"},
+    {"gmail_agent", "send_email"},
+    {"docs_agent", "summarise_doc"},
+    {"docs_agent", "create_doc"},
+    {"calendar_agent", "find_slot"},
+    {"search_agent", "web_search"},
+    {"search_agent", "read_page"},
+  };
+
+  /** The demo's plans: free, pro and team, plus the system cap and per-request caps. */
+  public static QuotaPolicy policy() {
+    return QuotaPolicy.builder()
+        .plan(
+            Plan.builder("free")
+                .limit(Limit.of("daily-tokens", Metric.TOKENS, Window.DAY, 12_000))
+                .limit(Limit.of("daily-requests", Metric.REQUESTS, Window.DAY, 40))
+                .allowModels("gpt-4o-mini", "claude-3-haiku")
+                .denyOperations("complex_reasoning")
+                .build())
+        .plan(
+            Plan.builder("pro")
+                .limit(Limit.of("daily-tokens", Metric.TOKENS, Window.DAY, 60_000))
+                .limit(Limit.of("daily-requests", Metric.REQUESTS, Window.DAY, 200))
+                .limit(Limit.ofCost("monthly-cost", Window.MONTH, new BigDecimal("20.00")))
+                .build())
+        .plan(
+            Plan.builder("team")
+                .limit(Limit.of("daily-tokens", Metric.TOKENS, Window.DAY, 200_000))
+                .limit(Limit.of("daily-requests", Metric.REQUESTS, Window.DAY, 1_000))
+                .build())
+        .defaultPlan("free")
+        .limit(
+            Limit.of("max-tokens-per-planning", Metric.TOKENS, Window.PER_REQUEST, 8_000)
+                .forOperations("planning"))
+        .limit(
+            Limit.of("max-tokens-per-agent-call", Metric.TOKENS, Window.PER_REQUEST, 4_000)
+                .forOperations("agent_call"))
+        .limit(
+            Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, SYSTEM_HOURLY_TOKENS)
+                .appliesTo(SubjectKind.SYSTEM))
+        .build();
   }
 
-  /** Runs the demo on standard output. */
+  /** List prices per million tokens (input, output), US dollars. */
+  static final ModelPricing PRICES =
+      (model, at) -> {
+        BigDecimal[] p =
+            switch (model) {
+              case "gpt-4o" -> new BigDecimal[] {new BigDecimal("2.50"), new BigDecimal("10.00")};
+              case "gpt-4o-mini" ->
+                  new BigDecimal[] {new BigDecimal("0.15"), new BigDecimal("0.60")};
+              case "claude-3-5-sonnet" ->
+                  new BigDecimal[] {new BigDecimal("3"), new BigDecimal("15")};
+              case "claude-3-haiku" ->
+                  new BigDecimal[] {new BigDecimal("0.25"), new BigDecimal("1.25")};
+              default -> null;
+            };
+        return p == null
+            ? Optional.empty()
+            : Optional.of(new ModelPrice(model, p[0], p[1], p[0], LocalDate.of(2024, 1, 1)));
+      };
+
+  /** What the demo did, for its test. */
+  public record Summary(int workflows, int calls, int denied, Map<String, Long> denialsByCode) {}
+
+  /**
+   * Runs the demo on an H2 file database in {@code directory}, removing the previous run's file
+   * first, and prints the day and the report to {@code out}.
+   */
+  public static Summary run(Path directory, PrintStream out) {
+    Path file = directory.resolve(DATABASE + ".mv.db");
+    try {
+      Files.createDirectories(directory);
+      boolean existed = Files.deleteIfExists(file);
+      Files.deleteIfExists(directory.resolve(DATABASE + ".trace.db"));
+      out.println("quota4j demo: one day of LLM traffic, 06:00 to 06:00 UTC, on H2");
+      out.println(
+          "database: "
+              + file.toAbsolutePath().normalize()
+              + (existed ? " (the previous run's file was removed: a clean start)" : " (new)"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the demo database in " + directory, e);
+    }
+    String url = "jdbc:h2:file:" + directory.toAbsolutePath().resolve(DATABASE);
+    MutableClock clock = MutableClock.at(START);
+    AtomicLong ids = new AtomicLong();
+    try (JdbcQuotaStore store =
+        JdbcQuotaStore.builder().url(url).schemaMode(SchemaMode.INSTALL).maxPoolSize(2).build()) {
+      QuotaManager quotas =
+          QuotaManager.builder()
+              .store(store)
+              .policy(policy())
+              .pricing(PRICES)
+              .tokenCounter(Tokens.COUNTER)
+              .clock(clock)
+              .idGenerator(() -> Long.toString(ids.incrementAndGet()))
+              .defaultLogging(false)
+              .build();
+      List<String> users = new ArrayList<>();
+      for (int i = 1; i <= 36; i++) {
+        String id = String.format(Locale.ROOT, "u-%02d", i);
+        String plan = i <= 20 ? "free" : (i <= 32 ? "pro" : "team");
+        store.saveSubject(SubjectRecord.create(SubjectRef.user(id), plan, clock.instant()));
+        users.add(id);
+      }
+      out.printf(
+          Locale.ROOT,
+          "users: %d (20 free, 12 pro, 4 team); system cap %,d tokens an hour%n%n",
+          users.size(),
+          SYSTEM_HOURLY_TOKENS);
+      Traffic t = new Traffic(quotas, new Random(20261124), out);
+      for (Instant tick = START;
+          tick.isBefore(START.plus(Duration.ofDays(1)));
+          tick = tick.plus(Duration.ofMinutes(10))) {
+        clock.set(tick);
+        int hour = tick.atZone(java.time.ZoneOffset.UTC).getHour();
+        int load = hour >= 10 && hour < 12 ? 10 : hour >= 8 && hour < 18 ? 6 : hour < 23 ? 2 : 1;
+        int workflows = t.random.nextInt(load + 1);
+        for (int w = 0; w < workflows; w++) {
+          t.workflow(users.get(t.random.nextInt(users.size())));
+          clock.advance(Duration.ofSeconds(30));
+        }
+      }
+      out.println();
+      report(quotas, users, out);
+      List<UsageEvent> events =
+          store.findEvents(
+              new EventQuery(START, START.plus(Duration.ofDays(1)), null, null, 1_000_000));
+      return new Summary(t.workflows, t.calls, t.denied, LedgerReports.denialsByCode(events));
+    }
+  }
+
+  /** Generates the workflows and prints the notable moments. */
+  private static final class Traffic {
+    final QuotaManager quotas;
+    final Random random;
+    final PrintStream out;
+    int workflows;
+    int calls;
+    int denied;
+    int shown;
+
+    Traffic(QuotaManager quotas, Random random, PrintStream out) {
+      this.quotas = quotas;
+      this.random = random;
+      this.out = out;
+    }
+
+    void workflow(String user) {
+      workflows++;
+      String plan = quotas.status(SubjectRef.user(user)).plan();
+      boolean premium = !"free".equals(plan);
+      String planner = premium ? "gpt-4o" : "gpt-4o-mini";
+      // some free users ask for what their plan lacks; some paste whole documents
+      String operation = random.nextInt(25) == 0 ? "complex_reasoning" : "planning";
+      String input =
+          "Help me with task "
+              + workflows
+              + ". "
+              + "Context line. ".repeat(20 + random.nextInt(60));
+      if (random.nextInt(40) == 0) {
+        input += "A pasted report. ".repeat(2_500);
+      }
+      String workflowId = "wf-" + workflows;
+      if (!call(user, workflowId, operation, planner, null, null, input, 1_500)) {
+        return;
+      }
+      int steps = 1 + random.nextInt(3);
+      for (int s = 0; s < steps; s++) {
+        String[] at = AGENTS[random.nextInt(AGENTS.length)];
+        String model =
+            premium
+                ? (random.nextBoolean() ? "claude-3-5-sonnet" : "gpt-4o-mini")
+                : (random.nextBoolean() ? "claude-3-haiku" : "gpt-4o-mini");
+        String prompt = at[0] + "." + at[1] + " for " + workflowId + ". " + "Data. ".repeat(40);
+        if (!call(user, workflowId, "agent_call", model, at[0], at[1], prompt, 1_000)) {
+          return;
+        }
+      }
+    }
+
+    boolean call(
+        String user,
+        String workflowId,
+        String operation,
+        String model,
+        @org.jspecify.annotations.Nullable String agent,
+        @org.jspecify.annotations.Nullable String tool,
+        String prompt,
+        long maxOutput) {
+      UsageRequest.Builder req =
+          UsageRequest.forUser(user)
+              .workflow(workflowId)
+              .operation(operation)
+              .model(model)
+              .provider(model.startsWith("claude") ? "anthropic" : "openai")
+              .estimatedTokens(prompt, maxOutput);
+      if (agent != null && tool != null) {
+        req.agent(agent).tool(tool);
+      }
+      QuotaDecision d = quotas.tryReserve(req);
+      if (!d.allowed()) {
+        denied++;
+        if (shown++ < 12) {
+          out.printf(
+              Locale.ROOT,
+              "%s %s %-12s DENIED %s%n",
+              quotas.clock().instant(),
+              user,
+              operation,
+              d.denial().code());
+        }
+        return false;
+      }
+      calls++;
+      try (Reservation r = d.reservation()) {
+        FakeLlm llm =
+            new FakeLlm(Tokens.COUNTER, model, p -> "Result line. ".repeat(60 + p.length() % 150));
+        ChatResult a = llm.call(prompt, r.grantedMaxOutputTokens());
+        if (random.nextInt(30) == 0) {
+          r.fail("upstream timeout", Usage.of(a.promptTokens(), 0)); // billed the prompt only
+        } else {
+          r.commit(Usage.of(a.promptTokens(), a.completionTokens()).withModel(model));
+        }
+      }
+      return true;
+    }
+  }
+
+  private static void report(QuotaManager quotas, List<String> users, PrintStream out) {
+    Instant now = quotas.clock().instant();
+    List<UsageEvent> day =
+        quotas
+            .store()
+            .findEvents(
+                new EventQuery(START, START.plus(Duration.ofDays(1)), null, null, 1_000_000));
+    out.printf(
+        Locale.ROOT, "== Report for %s to %s (%d ledger events)%n%n", START, now, day.size());
+
+    out.println("-- per user: the whole day from the ledger; 'now' is the new day's status");
+    out.println("user  plan  calls errors denied   tokens   cost $   now: daily tokens  level");
+    Map<String, LedgerReports.Row> byUser = new java.util.HashMap<>();
+    LedgerReports.by(day, e -> e.subject().id()).forEach(r -> byUser.put(r.key, r));
+    for (String u : users) {
+      QuotaStatus st = quotas.status(SubjectRef.user(u));
+      LimitStatus tokens = st.limit("daily-tokens").orElseThrow();
+      LedgerReports.Row r = byUser.get(u);
+      out.printf(
+          Locale.ROOT,
+          "%-5s %-5s %5d %6d %6d %8d %8s   %7d / %-7d  %s%n",
+          u,
+          st.plan(),
+          r == null ? 0 : r.calls,
+          r == null ? 0 : r.errors,
+          r == null ? 0 : r.denials,
+          r == null ? 0 : r.tokens,
+          r == null ? "0" : QuotaDenialMoney.show(r.costMicros),
+          tokens.used(),
+          tokens.limit(),
+          st.level());
+    }
+
+    out.println();
+    out.println("-- top agents");
+    top(out, LedgerReports.by(day, UsageEvent::agent));
+    out.println("-- top tools");
+    top(out, LedgerReports.by(day, e -> e.tool() == null ? null : e.agent() + "." + e.tool()));
+    out.println("-- by model");
+    top(out, LedgerReports.by(day, UsageEvent::model));
+
+    out.println("-- denials by code");
+    LedgerReports.denialsByCode(day)
+        .forEach((code, n) -> out.printf(Locale.ROOT, "  %-36s %5d%n", code, n));
+
+    out.printf(Locale.ROOT, "-- system hourly load (cap %,d tokens)%n", SYSTEM_HOURLY_TOKENS);
+    for (LedgerReports.Row r : LedgerReports.hourly(day)) {
+      int bar = (int) Math.min(40, r.tokens * 40 / SYSTEM_HOURLY_TOKENS);
+      out.printf(
+          Locale.ROOT,
+          "  %s %7d tokens %4d calls %3d denied |%s%n",
+          r.key.substring(0, 16),
+          r.tokens,
+          r.calls,
+          r.denials,
+          "#".repeat(bar));
+    }
+  }
+
+  private static void top(PrintStream out, List<LedgerReports.Row> rows) {
+    for (LedgerReports.Row r : rows.subList(0, Math.min(5, rows.size()))) {
+      out.printf(
+          Locale.ROOT,
+          "  %-26s %5d calls %8d tokens  $%s  errors %.1f %%%n",
+          r.key,
+          r.calls,
+          r.tokens,
+          QuotaDenialMoney.show(r.costMicros),
+          r.errorRate());
+    }
+  }
+
+  /** Money from micro-units, to the cent. */
+  private static final class QuotaDenialMoney {
+    static String show(long micros) {
+      return dev.quota4j.QuotaDenial.asMoney(micros)
+          .setScale(2, java.math.RoundingMode.HALF_UP)
+          .toPlainString();
+    }
+  }
+
+  /**
+   * Runs the demo. The one argument is the directory of the H2 database file; the README's command
+   * passes {@code quota-examples/target/demo}.
+   */
   public static void main(String[] args) {
-    run(System.out);
+    Path dir = Path.of(args.length > 0 ? args[0] : "target/demo");
+    long start = System.nanoTime();
+    Summary s = run(dir, System.out);
+    System.out.printf(
+        Locale.ROOT,
+        "%nDone: %d workflows, %d calls admitted, %d denied, in %.1f s. The database stays at %s%n",
+        s.workflows(),
+        s.calls(),
+        s.denied(),
+        (System.nanoTime() - start) / 1e9,
+        dir.toAbsolutePath().normalize().resolve(DATABASE + ".mv.db"));
   }
 }

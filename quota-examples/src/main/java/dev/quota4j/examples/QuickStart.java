@@ -8,13 +8,11 @@ import dev.quota4j.QuotaExceededException;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Reservation;
-import dev.quota4j.SubjectKind;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
-import dev.quota4j.tokens.TokenCounter;
 import java.io.PrintStream;
 
 /** The README's quick start, compiled and run by {@code ReadmeTest}. */
@@ -23,9 +21,9 @@ public final class QuickStart {
 
   /** Runs the quick start, printing what happened to {@code out}. */
   public static void run(PrintStream out) {
-    FakeLlm llm = new FakeLlm(TokenCounter.estimating(), "gpt-4o");
+    FakeLlm llm = new FakeLlm(Tokens.COUNTER, "gpt-4o");
     String prompt = "Plan a three-step research task about solar panels.";
-    // README-START
+    // README-START quick-start
     QuotaManager quotas =
         QuotaManager.builder()
             .store(new InMemoryQuotaStore()) // JdbcQuotaStore when instances share a database
@@ -34,12 +32,7 @@ public final class QuickStart {
                     .plan(
                         Plan.builder("free")
                             .limit(Limit.of("user-daily-tokens", Metric.TOKENS, Window.DAY, 2_500))
-                            .limit(
-                                Limit.of("user-daily-requests", Metric.REQUESTS, Window.DAY, 100))
                             .build())
-                    .limit(
-                        Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, 1_000_000)
-                            .appliesTo(SubjectKind.SYSTEM))
                     .build())
             .build();
 

@@ -1,0 +1,375 @@
+package dev.quota4j.examples;
+
+import dev.quota4j.Limit;
+import dev.quota4j.Metric;
+import dev.quota4j.Plan;
+import dev.quota4j.QuotaDecision;
+import dev.quota4j.QuotaDenial;
+import dev.quota4j.QuotaManager;
+import dev.quota4j.QuotaPolicy;
+import dev.quota4j.Reservation;
+import dev.quota4j.SubjectRef;
+import dev.quota4j.Usage;
+import dev.quota4j.UsageRecorder;
+import dev.quota4j.UsageRequest;
+import dev.quota4j.Window;
+import dev.quota4j.examples.FakeLlm.ChatResult;
+import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.pricing.ModelPrice;
+import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.testing.MutableClock;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Seed 004, anonymous and signed-in users: an anonymous session may send 50 messages a day; free
+ * and pro users have daily and monthly request, token and cost budgets, plus provider- and
+ * model-specific limits; on sign-up the session's usage of the day moves to the user; each call
+ * reserves its estimate and commits what it really used; a background sync of finished tasks is
+ * retried after a failure and counts each task once.
+ */
+public final class AnonymousAndSignedIn {
+  private AnonymousAndSignedIn() {}
+
+  /** The anonymous plan's daily message limit. */
+  public static final String ANON_MESSAGES = "anonymous-daily-messages";
+
+  /** The model-specific limit: requests to claude-3-opus per day. */
+  public static final String OPUS_REQUESTS = "daily-claude-3-opus-requests";
+
+  /** The provider-specific limit: what Anthropic calls may cost per day. */
+  public static final String ANTHROPIC_COST = "daily-anthropic-cost";
+
+  /** The seed's plans: anonymous (the default for new sessions), free and pro. */
+  public static QuotaPolicy policy() {
+    return QuotaPolicy.builder()
+        .plan(
+            Plan.builder("anonymous")
+                .limit(Limit.of(ANON_MESSAGES, Metric.REQUESTS, Window.DAY, 50))
+                .allowModels("gpt-4o-mini")
+                .build())
+        .plan(userPlan("free", 1))
+        .plan(userPlan("pro", 10))
+        .defaultPlan("anonymous")
+        .build();
+  }
+
+  private static Plan userPlan(String name, int x) {
+    return Plan.builder(name)
+        .limit(Limit.of("daily-requests", Metric.REQUESTS, Window.DAY, 500L * x))
+        .limit(Limit.of("daily-tokens", Metric.TOKENS, Window.DAY, 100_000L * x))
+        .limit(Limit.ofCost("daily-cost", Window.DAY, new BigDecimal("5.00").multiply(n(x))))
+        .limit(Limit.of("monthly-requests", Metric.REQUESTS, Window.MONTH, 5_000L * x))
+        .limit(Limit.of("monthly-tokens", Metric.TOKENS, Window.MONTH, 1_000_000L * x))
+        .limit(Limit.ofCost("monthly-cost", Window.MONTH, new BigDecimal("50.00").multiply(n(x))))
+        .limit(
+            Limit.of(OPUS_REQUESTS, Metric.REQUESTS, Window.DAY, 2L * x).forModels("claude-3-opus"))
+        .limit(
+            Limit.ofCost(ANTHROPIC_COST, Window.DAY, new BigDecimal("0.05").multiply(n(x)))
+                .forProviders("anthropic"))
+        .build();
+  }
+
+  private static BigDecimal n(int x) {
+    return BigDecimal.valueOf(x);
+  }
+
+  /** List prices per million tokens (input, output), US dollars. */
+  public static final ModelPricing PRICES =
+      (model, at) -> {
+        BigDecimal[] p =
+            switch (model) {
+              case "gpt-4o-mini" ->
+                  new BigDecimal[] {new BigDecimal("0.15"), new BigDecimal("0.60")};
+              case "claude-3-5-sonnet" -> new BigDecimal[] {n(3), n(15)};
+              case "claude-3-opus" -> new BigDecimal[] {n(15), n(75)};
+              default -> null;
+            };
+        return p == null
+            ? Optional.empty()
+            : Optional.of(new ModelPrice(model, p[0], p[1], p[0], LocalDate.of(2024, 1, 1)));
+      };
+
+  /**
+   * Moves what an anonymous session used today to the user who signed up, then closes the session.
+   * Each event is recorded under a derived id, so running it again (a retried sign-up) moves
+   * nothing twice. Returns how many events moved now.
+   */
+  public static int migrate(QuotaManager quotas, String sessionId, String userId) {
+    QuotaStore store = quotas.store();
+    Instant now = quotas.clock().instant();
+    Instant dayStart = now.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+    SubjectRef session = SubjectRef.anonymous(sessionId);
+    int moved = 0;
+    for (UsageEvent e :
+        store.findEvents(new EventQuery(dayStart, now.plusNanos(1), session, null, 10_000))) {
+      if (e.status() != EventStatus.SUCCESS) {
+        continue;
+      }
+      UsageRequest.Builder asUser = UsageRequest.forUser(userId).session(sessionId);
+      if (e.provider() != null) {
+        asUser.provider(e.provider());
+      }
+      if (e.model() != null) {
+        asUser.model(e.model());
+      }
+      if (e.operation() != null) {
+        asUser.operation(e.operation());
+      }
+      Usage usage =
+          new Usage(
+              e.inputTokens(),
+              e.outputTokens(),
+              e.cachedInputTokens(),
+              e.characters(),
+              e.model(),
+              QuotaDenial.asMoney(e.costMicros()));
+      if (quotas.record("migrated-" + e.eventId(), asUser.build(), usage)) {
+        moved++;
+      }
+    }
+    store
+        .findSubject(session)
+        .ifPresent(rec -> store.saveSubject(rec.withActive(false, now))); // the session is over
+    return moved;
+  }
+
+  /** A finished background task whose usage the sync reports. */
+  public record TaskUsage(String taskId, String userId, String model, long input, long output) {}
+
+  /**
+   * The seed's usage sync: reports finished tasks in a batch through a recorder, retrying the batch
+   * up to {@code attempts} times. Each task is recorded under its task id, so a batch that failed
+   * half-way and is sent again counts every task once. Returns {new, already recorded}.
+   */
+  public static int[] sync(UsageRecorder recorder, List<TaskUsage> batch, int attempts) {
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+      int fresh = 0;
+      int again = 0;
+      try {
+        for (TaskUsage t : batch) {
+          boolean recorded =
+              recorder.record(
+                  "task-" + t.taskId(),
+                  UsageRequest.forUser(t.userId())
+                      .model(t.model())
+                      .provider("openai")
+                      .operation("background_task")
+                      .build(),
+                  Usage.of(t.input(), t.output()).withModel(t.model()));
+          if (recorded) {
+            fresh++;
+          } else {
+            again++;
+          }
+        }
+        return new int[] {fresh, again, attempt};
+      } catch (RuntimeException e) {
+        last = e;
+      }
+    }
+    throw new IllegalStateException("usage sync failed " + attempts + " times", last);
+  }
+
+  /** What {@link #run} returns for its test. */
+  public record Result(
+      List<String> codes,
+      int anonymousAdmitted,
+      int migratedFirst,
+      int migratedAgain,
+      long userDailyRequestsAfterMigration,
+      long estimated,
+      long actual,
+      long dailyTokensAfterReconciliation,
+      int[] syncOutcome,
+      long dailyTokensAfterSync,
+      QuotaManager quotas) {}
+
+  /** Runs the scenario, printing what happens to {@code out}. */
+  public static Result run(PrintStream out) {
+    MutableClock clock = MutableClock.at("2026-11-25T08:00:00Z");
+    QuotaManager quotas =
+        QuotaManager.builder()
+            .store(new InMemoryQuotaStore())
+            .policy(policy())
+            .pricing(PRICES)
+            .tokenCounter(Tokens.COUNTER)
+            .clock(clock)
+            .defaultLogging(false)
+            .build();
+    FakeLlm mini = new FakeLlm(Tokens.COUNTER, "gpt-4o-mini", p -> "A helpful reply. ".repeat(40));
+    List<String> codes = new ArrayList<>();
+
+    out.println("-- an anonymous visitor: 50 messages a day");
+    String session = "anon-7f3a";
+    int admitted = 0;
+    while (true) {
+      QuotaDecision d =
+          quotas.tryReserve(
+              UsageRequest.forAnonymous(session)
+                  .provider("openai")
+                  .model("gpt-4o-mini")
+                  .operation("chat")
+                  .estimatedTokens("hello, message " + admitted, 400));
+      if (!d.allowed()) {
+        codes.add(d.denial().code());
+        out.printf(
+            Locale.ROOT,
+            "  message %d: %s (%s) -> show the sign-up dialog%n",
+            admitted + 1,
+            d.denial().code(),
+            d.denial().limitName());
+        break;
+      }
+      try (Reservation r = d.reservation()) {
+        ChatResult a = mini.call("hello, message " + admitted, r.grantedMaxOutputTokens());
+        r.commit(Usage.of(a.promptTokens(), a.completionTokens()));
+      }
+      admitted++;
+      clock.advance(Duration.ofMinutes(2));
+    }
+    out.printf(Locale.ROOT, "  %d messages admitted%n", admitted);
+
+    out.println("-- the visitor signs up: user u-1001 on the free plan; today's usage moves over");
+    quotas
+        .store()
+        .saveSubject(SubjectRecord.create(SubjectRef.user("u-1001"), "free", clock.instant()));
+    int moved = migrate(quotas, session, "u-1001");
+    int movedAgain = migrate(quotas, session, "u-1001");
+    long requests =
+        quotas.status(SubjectRef.user("u-1001")).limit("daily-requests").orElseThrow().used();
+    out.printf(
+        Locale.ROOT,
+        "  moved %d events (again: %d); u-1001 daily-requests used %d of 500%n",
+        moved,
+        movedAgain,
+        requests);
+    QuotaDecision old =
+        quotas.check(UsageRequest.forAnonymous(session).model("gpt-4o-mini").estimatedTokens(1, 1));
+    codes.add(old.allowed() ? "OK" : old.denial().code());
+    out.println("  the old session now: " + codes.get(codes.size() - 1));
+
+    out.println("-- model- and provider-specific limits of the free plan");
+    for (int i = 1; i <= 3; i++) {
+      codes.add(call(quotas, out, "claude-3-opus", "anthropic", 200));
+    }
+    for (int i = 1; i <= 4; i++) {
+      codes.add(call(quotas, out, "claude-3-5-sonnet", "anthropic", 1_000));
+    }
+    codes.add(call(quotas, out, "gpt-4o-mini", "openai", 1_000));
+
+    out.println("-- estimate versus actual: reserve 2,000 output tokens, use fewer");
+    long before =
+        quotas.status(SubjectRef.user("u-1001")).limit("daily-tokens").orElseThrow().used();
+    String prompt = "Summarise the attached meeting notes for the team. ".repeat(20);
+    long estimated;
+    long actual;
+    String id;
+    try (Reservation r =
+        quotas.reserve(
+            UsageRequest.forUser("u-1001")
+                .provider("openai")
+                .model("gpt-4o-mini")
+                .operation("chat")
+                .estimatedTokens(prompt, 2_000))) {
+      estimated = r.estimatedInputTokens() + r.grantedMaxOutputTokens();
+      ChatResult a = mini.call(prompt, r.grantedMaxOutputTokens());
+      actual = a.totalTokens();
+      r.commit(Usage.of(a.promptTokens(), a.completionTokens()));
+      id = r.id();
+    }
+    long after =
+        quotas.status(SubjectRef.user("u-1001")).limit("daily-tokens").orElseThrow().used();
+    UsageEvent ledger =
+        quotas.store().findEvents(EventQuery.all(10_000)).stream()
+            .filter(e -> e.eventId().equals(id))
+            .findFirst()
+            .orElseThrow();
+    out.printf(
+        Locale.ROOT,
+        "  estimated %d, actual %d (ledger: estimated %d, used %d); daily-tokens %d -> %d%n",
+        estimated,
+        actual,
+        ledger.estimatedTokens(),
+        ledger.totalTokens(),
+        before,
+        after);
+
+    out.println("-- a background sync of finished tasks, retried after a network error");
+    List<TaskUsage> batch =
+        List.of(
+            new TaskUsage("t-1", "u-1001", "gpt-4o-mini", 1_200, 300),
+            new TaskUsage("t-2", "u-1001", "gpt-4o-mini", 800, 200),
+            new TaskUsage("t-3", "u-1001", "gpt-4o-mini", 2_000, 500));
+    int[] calls = {0};
+    UsageRecorder flaky =
+        (eventId, request, usage) -> {
+          if (++calls[0] == 3) {
+            throw new IllegalStateException("connection reset"); // the third call of attempt 1
+          }
+          return quotas.record(eventId, request, usage);
+        };
+    int[] outcome = sync(flaky, batch, 5);
+    long afterSync =
+        quotas.status(SubjectRef.user("u-1001")).limit("daily-tokens").orElseThrow().used();
+    out.printf(
+        Locale.ROOT,
+        "  attempt %d succeeded: %d new, %d already recorded; daily-tokens %d -> %d (+%d)%n",
+        outcome[2],
+        outcome[0],
+        outcome[1],
+        after,
+        afterSync,
+        afterSync - after);
+    return new Result(
+        codes,
+        admitted,
+        moved,
+        movedAgain,
+        requests,
+        estimated,
+        actual,
+        after - before,
+        outcome,
+        afterSync - after,
+        quotas);
+  }
+
+  private static String call(
+      QuotaManager quotas, PrintStream out, String model, String provider, long maxOutput) {
+    QuotaDecision d =
+        quotas.tryReserve(
+            UsageRequest.forUser("u-1001")
+                .provider(provider)
+                .model(model)
+                .operation("chat")
+                .estimatedTokens("Explain the plan in detail.", maxOutput));
+    if (!d.allowed()) {
+      out.printf(Locale.ROOT, "  %s: %s (%s)%n", model, d.denial().code(), d.denial().limitName());
+      return d.denial().code();
+    }
+    try (Reservation r = d.reservation()) {
+      r.commit(Usage.of(20, r.grantedMaxOutputTokens() / 2));
+    }
+    out.printf(Locale.ROOT, "  %s: admitted%n", model);
+    return "OK";
+  }
+
+  /** Runs the scenario on standard output. */
+  public static void main(String[] args) {
+    var unused = run(System.out);
+  }
+}

@@ -1,0 +1,14 @@
+package dev.quota4j.examples;
+
+import dev.quota4j.tokens.TokenCounter;
+
+/** The token counter every example uses. */
+public final class Tokens {
+  private Tokens() {}
+
+  /**
+   * Counts prompt and answer tokens in every example and in the demo. Until the jtokkit counter
+   * lands this is the estimating counter; switching is this one line.
+   */
+  public static final TokenCounter COUNTER = TokenCounter.estimating();
+}
