@@ -306,7 +306,12 @@ public final class QuotaAdmin {
     QuotaStatus to = manager.status(user);
     SubjectRecord anonRec = store.findSubject(anonymous).orElse(null);
     Plan fromPlan =
-        manager.policy().plan(anonRec != null ? anonRec.plan() : manager.policy().defaultPlan());
+        manager
+            .policy()
+            .plan(
+                anonRec != null
+                    ? anonRec.plan()
+                    : manager.policy().defaultPlanFor(SubjectKind.ANONYMOUS));
     Plan toPlan = manager.policy().plan(userRec.plan());
     List<CounterMove> moves = new ArrayList<>();
     for (LimitStatus f : from.limits()) {
@@ -373,7 +378,8 @@ public final class QuotaAdmin {
         .orElseGet(
             () ->
                 store.createSubjectIfAbsent(
-                    SubjectRecord.create(subject, manager.policy().defaultPlan(), now())));
+                    SubjectRecord.create(
+                        subject, manager.policy().defaultPlanFor(subject.kind()), now())));
   }
 
   private void checkLimitExists(String limitName) {

@@ -29,6 +29,8 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -54,6 +56,9 @@ public final class QuotaManager implements UsageRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(QuotaManager.class);
   private static final int CLAMP_ATTEMPTS = 3;
 
+  /** Journal entries a caller hands to the store after one of its own store calls succeeded. */
+  static final int REPLAY_BATCH = 32;
+
   private final QuotaStore store;
   private final QuotaPolicy policy;
   private final Clock clock;
@@ -74,6 +79,13 @@ public final class QuotaManager implements UsageRecorder {
   private final Map<SubjectRef, CachedSubject> subjectCache = new ConcurrentHashMap<>();
   private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
   private final AtomicBoolean maybePending = new AtomicBoolean(true);
+  private final ReentrantLock replaying = new ReentrantLock();
+  private final Duration storeRetryInterval;
+
+  /** In FAIL_OPEN, until when (epoch ms) admissions do without the store; {@link #ASK}: ask it. */
+  private final AtomicLong skipStoreUntil = new AtomicLong(ASK);
+
+  private static final long ASK = Long.MIN_VALUE;
 
   private QuotaManager(Builder b) {
     this.store = Checks.notNull("store", b.store);
@@ -96,6 +108,7 @@ public final class QuotaManager implements UsageRecorder {
     this.ids = b.ids;
     this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
     this.subjectCacheTtl = b.subjectCacheTtl;
+    this.storeRetryInterval = b.storeRetryInterval;
   }
 
   /** A builder. */
@@ -175,7 +188,7 @@ public final class QuotaManager implements UsageRecorder {
   public Workflow openWorkflow(SubjectRef subject, String workflowId) {
     Checks.id("workflowId", workflowId);
     Instant now = clock.instant();
-    Resolved resolved = resolve(subject, now, true);
+    Resolved resolved = resolveOrFallBack(subject, now, true);
     if (resolved.denial != null) {
       throw new QuotaExceededException(resolved.denial);
     }
@@ -204,7 +217,7 @@ public final class QuotaManager implements UsageRecorder {
     Instant leaseUntil = now.plus(workflowLease);
     ReserveResult result;
     try {
-      result = store.reserve(reservationId, charges, now, leaseUntil);
+      result = storeCall(now, () -> store.reserve(reservationId, charges, now, leaseUntil));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -228,7 +241,7 @@ public final class QuotaManager implements UsageRecorder {
   /** Where every limit of {@code subject} stands now. Creates nothing. */
   public QuotaStatus status(SubjectRef subject) {
     Instant now = clock.instant();
-    Resolved resolved = resolve(subject, now, false);
+    Resolved resolved = resolve(subject, now, false, false);
     List<Bound> bounds = new ArrayList<>();
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       for (Limit limit : policy.limits()) {
@@ -294,29 +307,63 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /**
-   * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store.
-   * Idempotent: each usage is recorded once by its event id. Returns how many are still waiting.
+   * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store,
+   * all of it, oldest first, stopping at the first failure. Idempotent: each usage is recorded once
+   * by its event id. Returns how many are still waiting.
+   *
+   * <p>The manager also does this by itself, a little at a time: after each store call that
+   * succeeds, one caller hands over up to {@value #REPLAY_BATCH} waiting entries, so that a backlog
+   * drains with traffic without holding any one caller for long. Call this method from maintenance
+   * (or at start-up, for a journal a previous process left) to drain it at once.
    */
   @CanIgnoreReturnValue
   public int replayPending() {
+    replaying.lock();
+    try {
+      return replay(Integer.MAX_VALUE);
+    } finally {
+      replaying.unlock();
+    }
+  }
+
+  /**
+   * Hands each waiting entry to the store, oldest first, and stops at the first failure. An entry
+   * that closes a reservation is replayed as that reservation's commit, so that the capacity the
+   * reservation still holds in the store is freed now rather than when its lease ends; one that
+   * does not (a {@link #record} or a usage admitted without the store) is recorded. Both are
+   * idempotent by event id. One replay at a time.
+   */
+  private int replay(int max) {
+    // cleared first: an entry kept while this runs sets it again, and is not forgotten
+    maybePending.set(false);
     List<UsageJournal.Entry> entries = journal.pending();
     int left = entries.size();
+    int done = 0;
     for (UsageJournal.Entry e : entries) {
-      CommitResult r;
-      try {
-        r = store.record(e.charges(), e.event());
-      } catch (QuotaStoreUnavailableException ex) {
+      if (done++ == max) {
+        maybePending.set(true);
         return left;
       }
-      journal.markReplayed(e.event().eventId());
+      CommitResult r;
+      UsageEvent event = e.event();
+      String closes = event.reservationId();
+      try {
+        r =
+            closes != null && event.status() != EventStatus.RELEASED
+                ? store.commit(closes, e.charges(), event)
+                : store.record(e.charges(), event);
+        storeUp();
+      } catch (QuotaStoreUnavailableException ex) {
+        storeDown(clock.instant());
+        maybePending.set(true);
+        return left;
+      }
+      journal.markReplayed(event.eventId());
       left--;
-      List<Bound> bounds = pendingBounds.remove(e.event().eventId());
+      List<Bound> bounds = pendingBounds.remove(event.eventId());
       if (bounds != null && r.status() != CommitResult.Status.ALREADY_APPLIED) {
         fireThresholds(bounds, e.charges(), r);
       }
-    }
-    if (left == 0) {
-      maybePending.set(false);
     }
     return left;
   }
@@ -336,11 +383,84 @@ public final class QuotaManager implements UsageRecorder {
     maybePending.set(true);
   }
 
-  /** After a store call succeeded: hand over what waits in the journal, if anything does. */
+  /**
+   * After a store call succeeded: hand over what waits in the journal, if anything does, unless
+   * another thread is doing so already.
+   */
   private void replayIfPending() {
-    if (maybePending.get()) {
-      int unused = replayPending();
+    if (maybePending.get() && replaying.tryLock()) {
+      try {
+        int unused = replay(REPLAY_BATCH);
+      } finally {
+        replaying.unlock();
+      }
     }
+  }
+
+  // ---------------------------------------------------------------- store availability
+
+  /**
+   * Whether to do without the store now: only in {@link FailMode#FAIL_OPEN}, during {@link
+   * Builder#storeRetryInterval} after a store call failed. When the interval is over, one caller
+   * asks the store again (and the others go on without it meanwhile).
+   */
+  private boolean skipStore(Instant now) {
+    if (failMode != FailMode.FAIL_OPEN || storeRetryInterval.isZero()) {
+      return false;
+    }
+    long until = skipStoreUntil.get();
+    if (until == ASK) {
+      return false;
+    }
+    long at = now.toEpochMilli();
+    if (at < until && until - at <= storeRetryInterval.toMillis()) {
+      return true; // (a clock set back by more than the interval ends it)
+    }
+    return !skipStoreUntil.compareAndSet(until, retryAt(now));
+  }
+
+  private long retryAt(Instant now) {
+    return saturatedAdd(now.toEpochMilli(), storeRetryInterval.toMillis());
+  }
+
+  private void storeDown(Instant now) {
+    if (failMode == FailMode.FAIL_OPEN && !storeRetryInterval.isZero()) {
+      skipStoreUntil.set(retryAt(now));
+    }
+  }
+
+  private void storeUp() {
+    if (skipStoreUntil.get() != ASK) {
+      skipStoreUntil.set(ASK);
+    }
+  }
+
+  /** {@link #storeCall} on an admission path, a plain call on others (status, reports). */
+  private <T> T ask(boolean admission, Instant now, Supplier<T> call) {
+    return admission ? storeCall(now, call) : call.get();
+  }
+
+  /**
+   * Calls the store, or (fail-open, store failed a moment ago) throws {@link
+   * QuotaStoreUnavailableException} without calling it; remembers whether the store answered.
+   */
+  private <T> T storeCall(Instant now, Supplier<T> call) {
+    if (skipStore(now)) {
+      throw new QuotaStoreUnavailableException(
+          "the store was not asked: a call failed less than "
+              + storeRetryInterval
+              + " ago (storeRetryInterval)",
+          null);
+    }
+    T result;
+    try {
+      result = call.get();
+    } catch (QuotaStoreUnavailableException e) {
+      storeDown(now);
+      throw e;
+    }
+    storeUp();
+    return result;
   }
 
   @Override
@@ -360,7 +480,7 @@ public final class QuotaManager implements UsageRecorder {
         event(eventId, null, now, EventStatus.SUCCESS, request, est, actual, null, null);
     CommitResult r;
     try {
-      r = store.record(charges, event);
+      r = storeCall(now, () -> store.record(charges, event));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -449,7 +569,8 @@ public final class QuotaManager implements UsageRecorder {
       if (!clampBounds.isEmpty()) {
         Map<CounterKey, CounterValue> values;
         try {
-          values = store.counters(clampBounds.stream().map(Bound::key).toList());
+          List<CounterKey> keys = clampBounds.stream().map(Bound::key).toList();
+          values = storeCall(now, () -> store.counters(keys));
         } catch (QuotaStoreUnavailableException e) {
           if (failMode == FailMode.FAIL_CLOSED) {
             throw e;
@@ -485,7 +606,7 @@ public final class QuotaManager implements UsageRecorder {
         result =
             charges.isEmpty()
                 ? new ReserveResult.Granted(Map.of())
-                : store.reserve(reservationId, charges, now, leaseUntil);
+                : storeCall(now, () -> store.reserve(reservationId, charges, now, leaseUntil));
       } catch (QuotaStoreUnavailableException e) {
         if (failMode == FailMode.FAIL_CLOSED) {
           throw e;
@@ -539,7 +660,8 @@ public final class QuotaManager implements UsageRecorder {
     }
     Map<CounterKey, CounterValue> values;
     try {
-      values = store.counters(charges.stream().map(Charge::key).toList());
+      List<CounterKey> keys = charges.stream().map(Charge::key).toList();
+      values = storeCall(now, () -> store.counters(keys));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -603,7 +725,7 @@ public final class QuotaManager implements UsageRecorder {
               .errorMessage(denial.message())
               .build();
       try {
-        store.appendEvent(e);
+        boolean unused = storeCall(now, () -> store.appendEvent(e));
       } catch (QuotaStoreUnavailableException ex) {
         LOG.debug("could not record a denial in the ledger", ex);
       }
@@ -751,7 +873,7 @@ public final class QuotaManager implements UsageRecorder {
    */
   private Resolved resolveOrFallBack(SubjectRef subject, Instant now, boolean create) {
     try {
-      return resolve(subject, now, create);
+      return resolve(subject, now, create, true);
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -765,11 +887,12 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /** The subject's directory entry and plan, or the denial. */
-  private Resolved resolve(SubjectRef subject, Instant now, boolean create) {
+  private Resolved resolve(
+      SubjectRef subject, Instant now, boolean create, boolean mayDoWithoutStore) {
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       return new Resolved(subject, null, null, null);
     }
-    Optional<SubjectRecord> found = findSubject(subject, now);
+    Optional<SubjectRecord> found = findSubject(subject, now, mayDoWithoutStore);
     SubjectRecord rec;
     if (found.isPresent()) {
       rec = found.get();
@@ -785,9 +908,9 @@ public final class QuotaManager implements UsageRecorder {
               subject));
     } else if (create
         && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
-      rec =
-          store.createSubjectIfAbsent(
-              SubjectRecord.create(subject, policy.defaultPlanFor(subject.kind()), now));
+      SubjectRecord created =
+          SubjectRecord.create(subject, policy.defaultPlanFor(subject.kind()), now);
+      rec = ask(mayDoWithoutStore, now, () -> store.createSubjectIfAbsent(created));
       cacheSubject(rec, now);
     } else {
       rec = null;
@@ -821,15 +944,16 @@ public final class QuotaManager implements UsageRecorder {
     return new Resolved(subject, withTemporaryIncreases(rec, plan, now), plan, null);
   }
 
-  private Optional<SubjectRecord> findSubject(SubjectRef subject, Instant now) {
+  private Optional<SubjectRecord> findSubject(
+      SubjectRef subject, Instant now, boolean mayDoWithoutStore) {
     if (subjectCacheTtl.isZero()) {
-      return store.findSubject(subject);
+      return ask(mayDoWithoutStore, now, () -> store.findSubject(subject));
     }
     CachedSubject c = subjectCache.get(subject);
     if (c != null && now.isBefore(c.expiresAt)) {
       return Optional.of(c.record);
     }
-    Optional<SubjectRecord> found = store.findSubject(subject);
+    Optional<SubjectRecord> found = ask(mayDoWithoutStore, now, () -> store.findSubject(subject));
     found.ifPresent(r -> cacheSubject(r, now));
     return found;
   }
@@ -920,7 +1044,7 @@ public final class QuotaManager implements UsageRecorder {
     Optional<SubjectRecord> rec = seen.get(target);
     if (rec == null) {
       try {
-        rec = findSubject(target, now);
+        rec = findSubject(target, now, true);
       } catch (QuotaStoreUnavailableException e) {
         if (failMode == FailMode.FAIL_CLOSED) {
           throw e;
@@ -1082,9 +1206,9 @@ public final class QuotaManager implements UsageRecorder {
       if (r.detached()) {
         List<Charge> unconditional =
             charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList();
-        result = store.record(unconditional, event);
+        result = storeCall(now, () -> store.record(unconditional, event));
       } else {
-        result = store.commit(r.id(), charges, event);
+        result = storeCall(now, () -> store.commit(r.id(), charges, event));
       }
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED && !r.detached()) {
@@ -1124,7 +1248,7 @@ public final class QuotaManager implements UsageRecorder {
         eventBuilder(r.id(), r.id(), now, EventStatus.RELEASED, r.request())
             .estimatedTokens(r.estimate().inputTokens + r.estimate().maxOutputTokens)
             .build();
-    if (store.release(r.id(), event)) {
+    if (storeCall(now, () -> store.release(r.id(), event))) {
       notify(l -> l.onReleased(event));
     }
   }
@@ -1157,7 +1281,7 @@ public final class QuotaManager implements UsageRecorder {
             .operation("workflow")
             .build();
     try {
-      store.release(slot.reservationId, event);
+      boolean unused = storeCall(clock.instant(), () -> store.release(slot.reservationId, event));
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -1430,8 +1554,26 @@ public final class QuotaManager implements UsageRecorder {
     private Supplier<String> ids = () -> UUID.randomUUID().toString();
     private @Nullable UsageJournal journal;
     private Duration subjectCacheTtl = Duration.ZERO;
+    private Duration storeRetryInterval = Duration.ofSeconds(5);
 
     private Builder() {}
+
+    /**
+     * In {@link FailMode#FAIL_OPEN}: after a store call failed, how long admissions, commits and
+     * records go on without asking the store (reservations are detached, usage goes to the
+     * journal); then one caller asks it again, and the first answer ends the interval. Default 5
+     * seconds; zero asks the store on every call. It spares each call during an outage the time the
+     * store takes to fail (for {@code JdbcQuotaStore}, its connection timeout), and stops every
+     * caller from waiting on a store that is down. {@link QuotaManager#replayPending()} always asks
+     * the store. Not used in {@link FailMode#FAIL_CLOSED}, where every call asks the store and
+     * fails on its own.
+     */
+    @CanIgnoreReturnValue
+    public Builder storeRetryInterval(Duration value) {
+      Checks.argument(!value.isNegative(), "storeRetryInterval", "must not be negative", value);
+      storeRetryInterval = value;
+      return this;
+    }
 
     /**
      * How long this manager may use a subject's directory entry (plan, overrides, active flag)

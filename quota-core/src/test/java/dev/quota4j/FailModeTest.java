@@ -31,14 +31,142 @@ class FailModeTest {
   private final RecordingListener heard = new RecordingListener();
 
   private QuotaManager manager(FailMode mode) {
+    return builder(mode).build();
+  }
+
+  private QuotaManager.Builder builder(FailMode mode) {
     return QuotaManager.builder()
         .store(store)
         .policy(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "1000")))
         .clock(clock)
         .failMode(mode)
         .defaultLogging(false)
-        .listener(heard)
-        .build();
+        .listener(heard);
+  }
+
+  private long used(QuotaManager m) {
+    return m.status(SubjectRef.user("u")).limit("user-daily-tokens").orElseThrow().used();
+  }
+
+  private long reserved(QuotaManager m) {
+    return m.status(SubjectRef.user("u")).limit("user-daily-tokens").orElseThrow().reserved();
+  }
+
+  /**
+   * Fail-open: once a store call failed, calls go on without the store for {@code
+   * storeRetryInterval}, so that an outage costs one store timeout per interval, not one per call;
+   * then a single call asks again, and the first answer ends the interval.
+   */
+  @Test
+  void failOpenDoesWithoutTheStoreForTheRetryIntervalAfterAFailure() {
+    QuotaManager m =
+        builder(FailMode.FAIL_OPEN).storeRetryInterval(java.time.Duration.ofSeconds(5)).build();
+    m.record("seed", UsageRequest.forUser("u").build(), Usage.NONE);
+    store.down = true;
+    store.calls.set(0);
+    Reservation first = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10));
+    assertTrue(first.isDetached());
+    assertEquals(1, store.calls.get(), "the first failure opens the interval");
+    for (int i = 0; i < 5; i++) {
+      clock.advance(java.time.Duration.ofMillis(900));
+      try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+        assertTrue(r.isDetached());
+        assertEquals(Reservation.Outcome.PENDING, r.commit(Usage.of(1, 1)));
+      }
+      assertTrue(m.record("rec-" + i, UsageRequest.forUser("u").build(), Usage.of(1, 0)));
+    }
+    assertEquals(1, store.calls.get(), "not asked within the interval");
+    assertEquals(Reservation.Outcome.PENDING, first.commit(Usage.of(5, 5)));
+    assertEquals(1, store.calls.get());
+
+    clock.advance(java.time.Duration.ofMillis(600)); // 5.1 s after the failure
+    try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+      assertTrue(r.isDetached());
+    }
+    assertEquals(2, store.calls.get(), "one call asks again when the interval is over");
+    try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+      assertTrue(r.isDetached());
+    }
+    assertEquals(2, store.calls.get(), "and its failure opens a new interval");
+    assertEquals(11, m.pendingCount());
+
+    store.down = false;
+    clock.advance(java.time.Duration.ofSeconds(5));
+    try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+      assertTrue(!r.isDetached(), "the store answered: admission uses it again");
+      assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(2, 2)));
+    }
+    assertEquals(0, m.pendingCount(), "the commit that reached the store replayed the journal");
+    assertEquals(10 + 5 * 2 + 5 * 1 + 4, used(m));
+  }
+
+  /** With a zero retry interval every call asks the store, as before. */
+  @Test
+  void aZeroRetryIntervalAsksTheStoreEveryTime() {
+    QuotaManager m =
+        builder(FailMode.FAIL_OPEN).storeRetryInterval(java.time.Duration.ZERO).build();
+    m.record("seed", UsageRequest.forUser("u").build(), Usage.NONE);
+    store.down = true;
+    store.calls.set(0);
+    for (int i = 0; i < 3; i++) {
+      try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+        assertEquals(Reservation.Outcome.PENDING, r.commit(Usage.of(1, 1)));
+      }
+    }
+    // each admission: directory read, reserve; each commit: record
+    assertEquals(9, store.calls.get());
+  }
+
+  /** Fail-closed never skips the store: each call asks, each failure reaches its caller. */
+  @Test
+  void failClosedAsksTheStoreOnEveryCall() {
+    QuotaManager m = manager(FailMode.FAIL_CLOSED);
+    m.record("seed", UsageRequest.forUser("u").build(), Usage.NONE);
+    store.down = true;
+    store.calls.set(0);
+    for (int i = 0; i < 3; i++) {
+      assertThrows(
+          QuotaStoreUnavailableException.class,
+          () -> m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10)));
+    }
+    assertEquals(3, store.calls.get());
+    store.down = false;
+    try (Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+      assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(1, 1)));
+    }
+  }
+
+  /**
+   * A reservation granted by the store whose commit could not reach it: the replay commits that
+   * reservation, so the capacity it holds comes back at once instead of when its lease ends, and
+   * the usage is counted once.
+   */
+  @Test
+  void replayingACommitOfAGrantedReservationFreesItsHoldAtOnce() {
+    QuotaManager m = manager(FailMode.FAIL_OPEN);
+    Reservation r = m.reserve(UsageRequest.forUser("u").estimatedTokens(100, 100));
+    assertTrue(!r.isDetached());
+    assertEquals(200, reserved(m));
+    store.down = true;
+    assertEquals(Reservation.Outcome.PENDING, r.commit(Usage.of(30, 20)));
+    assertEquals(Reservation.Outcome.ALREADY_DONE, r.commit(Usage.of(30, 20)));
+    r.close();
+    store.down = false;
+    assertEquals(200, reserved(m), "held while the usage waits");
+    assertEquals(0, m.replayPending());
+    assertEquals(0, reserved(m), "freed by the replay, before the lease ends");
+    assertEquals(50, used(m));
+    assertEquals(0, m.reclaimExpired());
+    clock.advance(java.time.Duration.ofHours(1));
+    assertEquals(0, m.reclaimExpired(), "nothing left for the lease to free");
+    List<UsageEvent> events = real.findEvents(EventQuery.all(10));
+    assertEquals(
+        List.of(r.id()),
+        events.stream()
+            .filter(e -> e.status() == dev.quota4j.spi.EventStatus.SUCCESS)
+            .map(UsageEvent::eventId)
+            .toList());
+    assertEquals(50, used(m));
   }
 
   @Test
@@ -83,12 +211,15 @@ class FailModeTest {
   static final class Switchable implements QuotaStore {
     private final QuotaStore delegate;
     volatile boolean down;
+    final java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     Switchable(QuotaStore delegate) {
       this.delegate = delegate;
     }
 
     private void check() {
+      calls.incrementAndGet();
       if (down) {
         throw new QuotaStoreUnavailableException("store is down (test)", null);
       }

@@ -1294,6 +1294,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     private @Nullable String password;
     private int maxPoolSize = 10;
     private Duration connectionTimeout = Duration.ofSeconds(5);
+    private Duration socketTimeout = Duration.ofSeconds(30);
     private @Nullable JdbcDialect dialect;
     private String tablePrefix = Tables.DEFAULT_PREFIX;
     private SchemaMode schemaMode = SchemaMode.VALIDATE;
@@ -1339,7 +1340,11 @@ public final class JdbcQuotaStore implements QuotaStore {
 
     /**
      * How long a call waits for a connection of the pool built for {@link #url} before failing with
-     * {@link QuotaStoreUnavailableException}; 5 seconds by default.
+     * {@link QuotaStoreUnavailableException}; 5 seconds by default. While the database is
+     * unreachable the pool waits this long on every call even when connections are refused at once,
+     * so it is what a caller in {@code FAIL_CLOSED} waits for its exception during an outage; a
+     * manager in {@code FAIL_OPEN} waits it only once per {@code
+     * QuotaManager.Builder#storeRetryInterval}.
      */
     public Builder connectionTimeout(Duration value) {
       Args.argument(
@@ -1348,6 +1353,25 @@ public final class JdbcQuotaStore implements QuotaStore {
           "must be 250 ms or more",
           value);
       connectionTimeout = value;
+      return this;
+    }
+
+    /**
+     * How long a connection of the pool built for {@link #url} waits for the database's answer to a
+     * statement before it is given up and the call fails with {@link
+     * QuotaStoreUnavailableException}; 30 seconds by default, {@link Duration#ZERO} for no limit.
+     * Without it, a network that drops packets (rather than refusing connections) would hold a
+     * caller until the operating system gives up on the TCP connection, which takes minutes to
+     * hours. Every quota operation is a short transaction; raise it only for long reports.
+     *
+     * <p>Applied as the driver's {@code socketTimeout} for PostgreSQL, MariaDB and MySQL URLs, with
+     * {@link #connectionTimeout} as the driver's connect (and, for PostgreSQL, login) timeout, each
+     * unless the URL sets it. Not used with a caller's data source or Jdbi, whose own settings
+     * apply.
+     */
+    public Builder socketTimeout(Duration value) {
+      Args.argument(!value.isNegative(), "socketTimeout", "must not be negative", value);
+      socketTimeout = value;
       return this;
     }
 
@@ -1401,7 +1425,9 @@ public final class JdbcQuotaStore implements QuotaStore {
       Db.Source source;
       String where;
       if (url != null) {
-        DataSource pool = OwnedPool.create(url, username, password, maxPoolSize, connectionTimeout);
+        DataSource pool =
+            OwnedPool.create(
+                url, username, password, maxPoolSize, connectionTimeout, socketTimeout);
         owned = (AutoCloseable) pool;
         source = Db.of(pool);
         where = redact(url);

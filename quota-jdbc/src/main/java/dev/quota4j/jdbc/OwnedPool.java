@@ -6,6 +6,9 @@ import com.zaxxer.hikari.pool.HikariPool;
 import dev.quota4j.QuotaStoreUnavailableException;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +24,8 @@ final class OwnedPool {
       @Nullable String user,
       @Nullable String password,
       int maxPoolSize,
-      Duration connectionTimeout) {
+      Duration connectionTimeout,
+      Duration socketTimeout) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("quota4j");
     config.setJdbcUrl(url);
@@ -37,6 +41,7 @@ final class OwnedPool {
     config.setValidationTimeout(Math.min(connectionTimeout.toMillis(), 5_000));
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setAutoCommit(true);
+    driverTimeouts(url, connectionTimeout, socketTimeout).forEach(config::addDataSourceProperty);
     // fail at build time, with the driver's reason, when the database cannot be reached
     config.setInitializationFailTimeout(connectionTimeout.toMillis());
     try {
@@ -59,5 +64,47 @@ final class OwnedPool {
       throw new IllegalArgumentException(
           "url " + JdbcQuotaStore.redact(url) + " cannot be used: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The driver properties that bound a connection attempt and a statement, for the drivers that
+   * know them, leaving out any the URL sets itself. Without them a network that drops packets would
+   * hold a statement, or the pool's one connection-opening thread, until TCP gives up.
+   *
+   * <ul>
+   *   <li>PostgreSQL: {@code connectTimeout} and {@code loginTimeout} (the connection timeout) and
+   *       {@code socketTimeout}, in whole seconds, rounded up.
+   *   <li>MariaDB, MySQL: {@code connectTimeout} and {@code socketTimeout}, in milliseconds.
+   *   <li>Other drivers (H2): none; H2 refuses settings it does not know.
+   * </ul>
+   */
+  static Map<String, String> driverTimeouts(String url, Duration connect, Duration socket) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    Map<String, String> out = new LinkedHashMap<>();
+    if (lower.startsWith("jdbc:postgresql:")) {
+      putUnlessInUrl(out, lower, "connectTimeout", seconds(connect));
+      putUnlessInUrl(out, lower, "loginTimeout", seconds(connect));
+      if (!socket.isZero()) {
+        putUnlessInUrl(out, lower, "socketTimeout", seconds(socket));
+      }
+    } else if (lower.startsWith("jdbc:mariadb:") || lower.startsWith("jdbc:mysql:")) {
+      putUnlessInUrl(out, lower, "connectTimeout", Long.toString(connect.toMillis()));
+      if (!socket.isZero()) {
+        putUnlessInUrl(out, lower, "socketTimeout", Long.toString(socket.toMillis()));
+      }
+    }
+    return out;
+  }
+
+  private static void putUnlessInUrl(
+      Map<String, String> out, String lowerUrl, String key, String v) {
+    String k = key.toLowerCase(Locale.ROOT) + "=";
+    if (!lowerUrl.contains("?" + k) && !lowerUrl.contains("&" + k) && !lowerUrl.contains(";" + k)) {
+      out.put(key, v);
+    }
+  }
+
+  private static String seconds(Duration d) {
+    return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
   }
 }
