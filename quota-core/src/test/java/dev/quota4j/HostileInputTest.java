@@ -73,6 +73,31 @@ class HostileInputTest {
     assertTrue(logged.contains("mallory\\u000a[main]"), "the id is escaped");
   }
 
+  /** A long error message is cut between characters: an emoji at the cut is dropped, not split. */
+  @Test
+  void errorMessagesAreCutBetweenCharacters() {
+    String msg = "x".repeat(999) + "🙂" + "tail";
+    UsageEvent e =
+        UsageEvent.builder(
+                "e",
+                java.time.Instant.EPOCH,
+                dev.quota4j.spi.EventStatus.ERROR,
+                SubjectRef.user("u"))
+            .errorMessage(msg)
+            .build();
+    assertEquals("x".repeat(999), e.errorMessage());
+    String fits = "y".repeat(998) + "🙂" + "tail";
+    UsageEvent f =
+        UsageEvent.builder(
+                "f",
+                java.time.Instant.EPOCH,
+                dev.quota4j.spi.EventStatus.ERROR,
+                SubjectRef.user("u"))
+            .errorMessage(fits)
+            .build();
+    assertEquals("y".repeat(998) + "🙂", f.errorMessage());
+  }
+
   @Test
   void sumsThatOverflowFailLoudly() {
     Random rnd = new Random(7);

@@ -63,7 +63,7 @@ public record UsageEvent(
     @Nullable String errorMessage,
     Map<String, String> tags) {
 
-  /** Longest error message kept in the ledger. */
+  /** Longest error message kept in the ledger, in UTF-16 chars; longer ones are cut. */
   public static final int MAX_ERROR_MESSAGE = 1000;
 
   /** Validates ids and amounts; copies the tags. */
@@ -88,7 +88,12 @@ public record UsageEvent(
     Checks.nonNegative("costMicros", costMicros);
     Checks.nonNegative("estimatedTokens", estimatedTokens);
     if (errorMessage != null && errorMessage.length() > MAX_ERROR_MESSAGE) {
-      errorMessage = errorMessage.substring(0, MAX_ERROR_MESSAGE);
+      // cut between characters, never inside a surrogate pair
+      int cut = MAX_ERROR_MESSAGE;
+      if (Character.isHighSurrogate(errorMessage.charAt(cut - 1))) {
+        cut--;
+      }
+      errorMessage = errorMessage.substring(0, cut);
     }
     tags = Map.copyOf(tags);
   }
