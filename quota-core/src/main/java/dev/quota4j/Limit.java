@@ -125,211 +125,57 @@ public record Limit(
 
   /** The same limit charged to another kind of subject. */
   public Limit appliesTo(SubjectKind kind) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        kind,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.appliesTo = kind);
   }
 
   /** The same limit with another amount. */
   public Limit withAmount(long newAmount) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        newAmount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.amount = newAmount);
   }
 
   /** Counts only calls to these providers. */
   public Limit forProviders(String... names) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        Set.of(names),
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.providers = Set.of(names));
   }
 
   /** Counts only calls to models with these name prefixes. */
   public Limit forModels(String... prefixes) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        Set.of(prefixes),
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.models = Set.of(prefixes));
   }
 
   /** Counts only these operations. */
   public Limit forOperations(String... names) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        Set.of(names),
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.operations = Set.of(names));
   }
 
   /** The same limit in another mode. */
   public Limit mode(LimitMode newMode) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        newMode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.mode = newMode);
   }
 
   /** The same limit with another overshoot policy. */
   public Limit overshoot(Overshoot newOvershoot) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        newOvershoot,
-        thresholds,
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.overshoot = newOvershoot);
   }
 
   /** The same limit with other alert thresholds, in percent. */
   public Limit thresholds(Integer... percents) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        List.of(percents),
-        zone,
-        resetOffset,
-        code);
+    return copy(f -> f.thresholds = List.of(percents));
   }
 
   /** Calendar windows aligned in this zone. */
   public Limit zone(ZoneId newZone) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        newZone,
-        resetOffset,
-        code);
+    return copy(f -> f.zone = newZone);
   }
 
   /** Windows start this long after the calendar boundary. */
   public Limit resetOffset(Duration offset) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        offset,
-        code);
+    return copy(f -> f.resetOffset = offset);
   }
 
   /** Denials by this limit carry this code. */
   public Limit code(String newCode) {
-    return new Limit(
-        name,
-        metric,
-        window,
-        amount,
-        appliesTo,
-        providers,
-        models,
-        operations,
-        mode,
-        overshoot,
-        thresholds,
-        zone,
-        resetOffset,
-        newCode);
+    return copy(f -> f.code = newCode);
   }
 
   /** The code denials by this limit carry. */
@@ -358,5 +204,61 @@ public record Limit(
       return false;
     }
     return true;
+  }
+
+  /** The fields of a limit, for the copying methods. */
+  private static final class Fields {
+    String name;
+    Metric metric;
+    Window window;
+    long amount;
+    SubjectKind appliesTo;
+    Set<String> providers;
+    Set<String> models;
+    Set<String> operations;
+    LimitMode mode;
+    Overshoot overshoot;
+    List<Integer> thresholds;
+    @Nullable ZoneId zone;
+    Duration resetOffset;
+    @Nullable String code;
+
+    Fields(Limit l) {
+      name = l.name;
+      metric = l.metric;
+      window = l.window;
+      amount = l.amount;
+      appliesTo = l.appliesTo;
+      providers = l.providers;
+      models = l.models;
+      operations = l.operations;
+      mode = l.mode;
+      overshoot = l.overshoot;
+      thresholds = l.thresholds;
+      zone = l.zone;
+      resetOffset = l.resetOffset;
+      code = l.code;
+    }
+  }
+
+  /** A copy with some fields changed; validated like any new limit. */
+  private Limit copy(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return new Limit(
+        f.name,
+        f.metric,
+        f.window,
+        f.amount,
+        f.appliesTo,
+        f.providers,
+        f.models,
+        f.operations,
+        f.mode,
+        f.overshoot,
+        f.thresholds,
+        f.zone,
+        f.resetOffset,
+        f.code);
   }
 }
