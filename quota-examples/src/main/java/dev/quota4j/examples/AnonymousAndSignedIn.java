@@ -3,14 +3,16 @@ package dev.quota4j.examples;
 import dev.quota4j.Limit;
 import dev.quota4j.Metric;
 import dev.quota4j.Plan;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
-import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Reservation;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRecorder;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
@@ -18,9 +20,6 @@ import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
 import dev.quota4j.spi.EventQuery;
-import dev.quota4j.spi.EventStatus;
-import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.io.PrintStream;
@@ -28,6 +27,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,17 +52,29 @@ public final class AnonymousAndSignedIn {
   /** The provider-specific limit: what Anthropic calls may cost per day. */
   public static final String ANTHROPIC_COST = "daily-anthropic-cost";
 
-  /** The seed's plans: anonymous (the default for new sessions), free and pro. */
+  /**
+   * The seed's plans: anonymous (the plan of new sessions), free (the plan of new users) and pro.
+   * Besides its 50 messages, the anonymous plan has a budget for each measure the user plans have
+   * without a filter (daily and monthly requests, tokens and cost): on sign-up, {@link
+   * QuotaAdmin#migrateAnonymous} moves each session counter into the user's limit of the same
+   * measure, so a measure the session does not count would not reach the user's counters.
+   */
   public static QuotaPolicy policy() {
     return QuotaPolicy.builder()
         .plan(
             Plan.builder("anonymous")
                 .limit(Limit.of(ANON_MESSAGES, Metric.REQUESTS, Window.DAY, 50))
+                .limit(Limit.of("anonymous-daily-tokens", Metric.TOKENS, Window.DAY, 50_000))
+                .limit(Limit.ofCost("anonymous-daily-cost", Window.DAY, new BigDecimal("0.50")))
+                .limit(Limit.of("anonymous-monthly-requests", Metric.REQUESTS, Window.MONTH, 1_500))
+                .limit(Limit.of("anonymous-monthly-tokens", Metric.TOKENS, Window.MONTH, 500_000))
+                .limit(Limit.ofCost("anonymous-monthly-cost", Window.MONTH, new BigDecimal("5.00")))
                 .allowModels("gpt-4o-mini")
                 .build())
         .plan(userPlan("free", 1))
         .plan(userPlan("pro", 10))
-        .defaultPlan("anonymous")
+        .defaultPlan("free") // users who sign up
+        .defaultPlan(SubjectKind.ANONYMOUS, "anonymous") // sessions seen for the first time
         .build();
   }
 
@@ -103,46 +115,15 @@ public final class AnonymousAndSignedIn {
       };
 
   /**
-   * Moves what an anonymous session used today to the user who signed up, then closes the session.
-   * Each event is recorded under a derived id, so running it again (a retried sign-up) moves
-   * nothing twice. Returns how many events moved now.
+   * Sign-up: moves the session's usage to the user, counted once, and closes the session. The
+   * migration's id is derived from the session, so a retried sign-up moves nothing twice. Returns
+   * whether this call moved it.
    */
-  public static int migrate(QuotaManager quotas, String sessionId, String userId) {
-    QuotaStore store = quotas.store();
-    Instant now = quotas.clock().instant();
-    Instant dayStart = now.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+  public static boolean signUp(QuotaManager quotas, String sessionId, String userId) {
+    QuotaAdmin admin = QuotaAdmin.of(quotas);
     SubjectRef session = SubjectRef.anonymous(sessionId);
-    int moved = 0;
-    for (UsageEvent e :
-        store.findEvents(new EventQuery(dayStart, now.plusNanos(1), session, null, 10_000))) {
-      if (e.status() != EventStatus.SUCCESS) {
-        continue;
-      }
-      UsageRequest.Builder asUser = UsageRequest.forUser(userId).session(sessionId);
-      if (e.provider() != null) {
-        asUser.provider(e.provider());
-      }
-      if (e.model() != null) {
-        asUser.model(e.model());
-      }
-      if (e.operation() != null) {
-        asUser.operation(e.operation());
-      }
-      Usage usage =
-          new Usage(
-              e.inputTokens(),
-              e.outputTokens(),
-              e.cachedInputTokens(),
-              e.characters(),
-              e.model(),
-              QuotaDenial.asMoney(e.costMicros()));
-      if (quotas.record("migrated-" + e.eventId(), asUser.build(), usage)) {
-        moved++;
-      }
-    }
-    store
-        .findSubject(session)
-        .ifPresent(rec -> store.saveSubject(rec.withActive(false, now))); // the session is over
+    boolean moved = admin.migrateAnonymous(session, SubjectRef.user(userId), "signup-" + sessionId);
+    var unused = admin.deactivate(session); // the session is over
     return moved;
   }
 
@@ -188,14 +169,17 @@ public final class AnonymousAndSignedIn {
   public record Result(
       List<String> codes,
       int anonymousAdmitted,
-      int migratedFirst,
-      int migratedAgain,
+      boolean migratedFirst,
+      boolean migratedAgain,
       long userDailyRequestsAfterMigration,
+      int sessionEventsAfterMigration,
+      int userEventsAfterMigration,
       long estimated,
       long actual,
       long dailyTokensAfterReconciliation,
       int[] syncOutcome,
       long dailyTokensAfterSync,
+      UsageReports.HealthSummary health,
       QuotaManager quotas) {}
 
   /** Runs the scenario, printing what happens to {@code out}. */
@@ -243,20 +227,27 @@ public final class AnonymousAndSignedIn {
     }
     out.printf(Locale.ROOT, "  %d messages admitted%n", admitted);
 
-    out.println("-- the visitor signs up: user u-1001 on the free plan; today's usage moves over");
-    quotas
-        .store()
-        .saveSubject(SubjectRecord.create(SubjectRef.user("u-1001"), "free", clock.instant()));
-    int moved = migrate(quotas, session, "u-1001");
-    int movedAgain = migrate(quotas, session, "u-1001");
+    out.println("-- the visitor signs up as u-1001 (free, the users' default plan)");
+    boolean moved = signUp(quotas, session, "u-1001");
+    boolean movedAgain = signUp(quotas, session, "u-1001"); // a retried sign-up
     long requests =
         quotas.status(SubjectRef.user("u-1001")).limit("daily-requests").orElseThrow().used();
+    Instant dayStart = clock.instant().truncatedTo(ChronoUnit.DAYS);
+    EventQuery today =
+        new EventQuery(dayStart, dayStart.plus(Duration.ofDays(1)), null, null, 10_000);
+    int sessionEvents =
+        quotas.store().findEvents(today.forSubject(SubjectRef.anonymous(session))).size();
+    int userEvents = quotas.store().findEvents(today.forSubject(SubjectRef.user("u-1001"))).size();
     out.printf(
         Locale.ROOT,
-        "  moved %d events (again: %d); u-1001 daily-requests used %d of 500%n",
+        "  moved: %s (retried: %s); u-1001 on %s, daily-requests used %d of 500;"
+            + " ledger events today: session %d, u-1001 %d%n",
         moved,
         movedAgain,
-        requests);
+        quotas.status(SubjectRef.user("u-1001")).plan(),
+        requests,
+        sessionEvents,
+        userEvents);
     QuotaDecision old =
         quotas.check(UsageRequest.forAnonymous(session).model("gpt-4o-mini").estimatedTokens(1, 1));
     codes.add(old.allowed() ? "OK" : old.denial().code());
@@ -334,17 +325,40 @@ public final class AnonymousAndSignedIn {
         after,
         afterSync,
         afterSync - after);
+
+    out.println("-- u-1001's usage status (seed 004's /api/usage/status)");
+    UsageReports.HealthSummary health = UsageReports.of(quotas).health(SubjectRef.user("u-1001"));
+    for (UsageReports.HealthLimit l : health.limits()) {
+      out.printf(
+          Locale.ROOT,
+          "  %-28s %-8s %10d / %-10d %5s %%  %s%n",
+          l.limitName(),
+          l.metric(),
+          l.used(),
+          l.limit(),
+          l.percent().toPlainString(),
+          l.level());
+    }
+    out.printf(
+        Locale.ROOT,
+        "  healthy: %s, level %s, alerts: %s%n",
+        health.healthy(),
+        health.level(),
+        health.alerts().stream().map(UsageReports.HealthLimit::limitName).toList());
     return new Result(
         codes,
         admitted,
         moved,
         movedAgain,
         requests,
+        sessionEvents,
+        userEvents,
         estimated,
         actual,
         after - before,
         outcome,
         afterSync - after,
+        health,
         quotas);
   }
 
