@@ -5,6 +5,7 @@ import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Overshoot;
 import dev.quota4j.Plan;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaListener;
@@ -14,17 +15,14 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
-import dev.quota4j.spi.EventQuery;
-import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.SubjectRecord;
-import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.tokens.OperationEstimates;
 import java.io.PrintStream;
@@ -37,7 +35,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Seed 002, tiers and feature gates: free users get 10,000 tokens a month and premium users
@@ -101,9 +98,9 @@ public final class TiersAndFeatureGates {
       List<QuotaDenial> denials,
       int conversationsBeforeDenial,
       LimitStatus afterUpgrade,
-      Map<String, long[]> breakdown,
-      BigDecimal monthCost,
-      LimitStatus nextMonth) {}
+      UsageReports.PeriodStats month,
+      LimitStatus nextMonth,
+      QuotaManager quotas) {}
 
   /** Runs the scenario, printing what happens to {@code out}. */
   public static Result run(PrintStream out) {
@@ -154,7 +151,10 @@ public final class TiersAndFeatureGates {
       String prompt = "what is on my plate today, item " + (admitted + 1);
       QuotaDecision d =
           quotas.tryReserve(
-              UsageRequest.forUser("ana").operation("conversation").model("gpt-4o-mini"));
+              UsageRequest.forUser("ana")
+                  .operation("conversation")
+                  .provider("openai")
+                  .model("gpt-4o-mini"));
       if (!d.allowed()) {
         denials.add(d.denial());
         printDenial(out, "conversation", d.denial());
@@ -172,16 +172,22 @@ public final class TiersAndFeatureGates {
     out.println("-- a premium-only operation on the free plan");
     QuotaDecision draft =
         quotas.tryReserve(
-            UsageRequest.forUser("ana").operation("email_draft").model("gpt-4o-mini"));
+            UsageRequest.forUser("ana")
+                .operation("email_draft")
+                .provider("openai")
+                .model("gpt-4o-mini"));
     denials.add(draft.denial());
     printDenial(out, "email_draft", draft.denial());
 
     out.println("-- ana upgrades to premium; the next call sees it");
     SubjectRef ana = SubjectRef.user("ana");
-    SubjectRecord rec = store.findSubject(ana).orElseThrow();
-    store.saveSubject(rec.withPlan("premium", clock.instant()));
+    var unused = QuotaAdmin.of(quotas).assignPlan(ana, "premium");
     try (Reservation r =
-        quotas.reserve(UsageRequest.forUser("ana").operation("email_draft").model("gpt-4o-mini"))) {
+        quotas.reserve(
+            UsageRequest.forUser("ana")
+                .operation("email_draft")
+                .provider("openai")
+                .model("gpt-4o-mini"))) {
       ChatResult a = llm.call("draft a reply to the landlord", 700);
       r.commit(Usage.of(a.promptTokens(), a.completionTokens()));
       out.printf(Locale.ROOT, "  email_draft admitted: %d tokens%n", a.totalTokens());
@@ -197,44 +203,31 @@ public final class TiersAndFeatureGates {
         afterUpgrade.percent(),
         afterUpgrade.level());
 
-    out.println("-- usage this month by operation (from the ledger)");
-    Instant monthStart = Instant.parse("2026-11-01T00:00:00Z");
-    Instant monthEnd = Instant.parse("2026-12-01T00:00:00Z");
-    Map<String, long[]> breakdown = new TreeMap<>();
-    long costMicros = 0;
-    for (UsageEvent e : store.findEvents(new EventQuery(monthStart, monthEnd, ana, null, 10_000))) {
-      if (e.status() != EventStatus.SUCCESS) {
-        continue;
-      }
-      long[] row = breakdown.computeIfAbsent(String.valueOf(e.operation()), k -> new long[3]);
-      row[0]++;
-      row[1] += e.totalTokens();
-      row[2] += e.costMicros();
-      costMicros += e.costMicros();
+    out.println("-- usage this month by operation (UsageReports.periodStats)");
+    UsageReports.PeriodStats month =
+        UsageReports.of(quotas)
+            .periodStats(
+                ana, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z"));
+    for (UsageReports.StatsRow row : month.rows()) {
+      out.printf(
+          Locale.ROOT,
+          "  %-14s %-21s %3d calls %7d tokens (%s a call)  $%s%n",
+          row.group(),
+          row.group().equals("provider_model")
+              ? row.provider() + "/" + row.model()
+              : row.operation(),
+          row.calls(),
+          row.totalTokens(),
+          row.averageTokens().toPlainString(),
+          row.cost().toPlainString());
     }
-    breakdown.forEach(
-        (op, row) ->
-            out.printf(
-                Locale.ROOT,
-                "  %-14s %3d calls %7d tokens  $%s%n",
-                op,
-                row[0],
-                row[1],
-                QuotaDenial.asMoney(row[2]).toPlainString()));
-    BigDecimal monthCost = QuotaDenial.asMoney(costMicros);
 
     out.println("-- 1 December: a new month, a new window; no reset job");
     clock.set(Instant.parse("2026-12-01T00:00:00Z"));
     LimitStatus next = quotas.status(ana).limit(MONTHLY_TOKENS).orElseThrow();
     out.printf(Locale.ROOT, "  %s used %d of %d%n", ana, next.used(), next.limit());
     return new Result(
-        List.copyOf(thresholds),
-        List.copyOf(denials),
-        admitted,
-        afterUpgrade,
-        breakdown,
-        monthCost,
-        next);
+        List.copyOf(thresholds), List.copyOf(denials), admitted, afterUpgrade, month, next, quotas);
   }
 
   private static String label(int percent) {

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quota4j.DenialCodes;
 import dev.quota4j.QuotaDenial;
+import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.UsageLevel;
-import java.math.BigDecimal;
+import dev.quota4j.UsageReports;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.UsageEvent;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -41,6 +46,8 @@ class TiersAndFeatureGatesTest {
     assertTrue(month.used() >= 10_000, "the last admitted call used what was left and more");
     assertEquals("2026-12-01T00:00:00Z", String.valueOf(month.resetsAt()));
     assertTrue(r.conversationsBeforeDenial() > 5 && r.conversationsBeforeDenial() < 40);
+    assertTrue(month.requiresUpgrade(), "premium has more tokens a month");
+    assertEquals(List.of("premium"), month.upgradePlans());
 
     QuotaDenial gate = r.denials().get(1);
     assertEquals(DenialCodes.FEATURE_NOT_IN_PLAN, gate.code());
@@ -52,19 +59,48 @@ class TiersAndFeatureGatesTest {
   @Test
   void anUpgradeTakesEffectAndKeepsTheMonthsUsage() {
     assertEquals(1_000_000, r.afterUpgrade().limit());
-    long ledger = r.breakdown().values().stream().mapToLong(row -> row[1]).sum();
-    assertEquals(ledger, r.afterUpgrade().used(), "counter == ledger");
-    assertEquals(r.conversationsBeforeDenial(), r.breakdown().get("conversation")[0]);
-    assertEquals(1, r.breakdown().get("email_draft")[0]);
+    assertEquals("premium", r.quotas().status(SubjectRef.user("ana")).plan());
+    assertEquals(r.month().total().totalTokens(), r.afterUpgrade().used(), "counter == report");
+    assertEquals(r.conversationsBeforeDenial(), operation("conversation").calls());
+    assertEquals(1, operation("email_draft").calls());
     assertEquals(0, r.nextMonth().used(), "a new month starts at zero");
+    assertTrue(run.text.contains("email_draft admitted"), run.text);
   }
 
+  /** The report's figures are the ledger's, summed here independently. */
   @Test
-  void costsComeFromThePriceTable() {
-    long micros = r.breakdown().values().stream().mapToLong(row -> row[2]).sum();
-    assertEquals(QuotaDenial.asMoney(micros), r.monthCost());
-    assertTrue(r.monthCost().compareTo(BigDecimal.ZERO) > 0);
+  void theMonthlyReportIsTheLedgerSummed() {
+    List<UsageEvent> events =
+        r.quotas()
+            .store()
+            .findEvents(
+                new EventQuery(
+                    Instant.parse("2026-11-01T00:00:00Z"),
+                    Instant.parse("2026-12-01T00:00:00Z"),
+                    SubjectRef.user("ana"),
+                    null,
+                    10_000));
+    List<UsageEvent> calls =
+        events.stream().filter(e -> e.status() == EventStatus.SUCCESS).toList();
+    UsageReports.StatsRow total = r.month().total();
+    assertEquals(calls.size(), total.calls());
+    assertEquals(2, total.denials(), "the month's end and the feature gate");
+    assertEquals(calls.stream().mapToLong(UsageEvent::totalTokens).sum(), total.totalTokens());
+    long micros = calls.stream().mapToLong(UsageEvent::costMicros).sum();
+    assertEquals(0, QuotaDenial.asMoney(micros).compareTo(total.cost()), total.toString());
+    assertTrue(total.cost().signum() > 0, "priced from the price table");
     // every call costs at most its tokens at the output price: $0.60 per million
-    assertTrue(micros <= r.afterUpgrade().used() * 6 / 10 + r.breakdown().size());
+    assertTrue(micros <= total.totalTokens() * 6 / 10 + total.calls());
+    assertEquals(
+        List.of("openai/gpt-4o-mini"),
+        r.month().byProviderModel().stream().map(m -> m.provider() + "/" + m.model()).toList());
+    assertTrue(run.text.contains("provider_model openai/gpt-4o-mini"), run.text);
+  }
+
+  private UsageReports.StatsRow operation(String name) {
+    return r.month().byOperation().stream()
+        .filter(o -> name.equals(o.operation()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " in " + r.month()));
   }
 }
