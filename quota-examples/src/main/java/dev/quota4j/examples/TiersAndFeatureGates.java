@@ -213,9 +213,11 @@ public final class TiersAndFeatureGates {
           Locale.ROOT,
           "  %-14s %-21s %3d calls %7d tokens (%s a call)  $%s%n",
           row.group(),
-          row.group().equals("provider_model")
-              ? row.provider() + "/" + row.model()
-              : row.operation(),
+          switch (row.group()) {
+            case "provider_model" -> row.provider() + "/" + row.model();
+            case "operation" -> row.operation();
+            default -> "all";
+          },
           row.calls(),
           row.totalTokens(),
           row.averageTokens().toPlainString(),
