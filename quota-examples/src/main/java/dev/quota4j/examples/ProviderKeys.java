@@ -4,6 +4,7 @@ import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Overshoot;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaListener;
@@ -14,7 +15,7 @@ import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageLevel;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
@@ -22,6 +23,7 @@ import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.tokens.TokenCounter;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * Seed 003, provider keys: five upstream API keys (three Groq, two Hugging Face) with daily
  * character quotas; alerts at 80 %, 90 % and 100 %; each call goes to the first key that still has
  * room, reserved atomically, so two callers never both take the last characters of a key; a key at
- * 100 % is disabled until its day ends. Negative counts, which the seed accepted, are refused.
+ * 100 % is disabled until its day ends or an operator resets it ({@link QuotaAdmin}). The stats
+ * come from {@link UsageReports#providerKeys}. Negative counts, which the seed accepted, are
+ * refused.
  */
 public final class ProviderKeys {
   /** One upstream credential. */
@@ -87,7 +91,7 @@ public final class ProviderKeys {
       long requests,
       long characters,
       long quota,
-      double remainingPercent,
+      BigDecimal remainingPercent,
       String status) {}
 
   private final QuotaManager quotas;
@@ -132,34 +136,30 @@ public final class ProviderKeys {
   }
 
   /**
-   * The seed's stats: requests, characters, remaining % and available/warning/critical/disabled.
+   * The seed's stats from {@link UsageReports#providerKeys}: requests, characters, remaining % and
+   * available/warning/critical/disabled (warning from 80 %, critical from 90 %, disabled at 100 %).
    */
   public List<KeyStatus> stats() {
     List<KeyStatus> out = new ArrayList<>();
-    for (Key key : KEYS) {
-      String limitName = key.provider().equals("groq") ? GROQ_LIMIT : HF_LIMIT;
-      var status = quotas.status(SubjectRef.providerKey(key.name()));
-      LimitStatus chars = status.limit(limitName).orElseThrow();
-      LimitStatus requests = status.limit(REQUESTS_LIMIT).orElseThrow();
+    for (UsageReports.ProviderKeyStatus k :
+        UsageReports.of(quotas).providerKeys(KEYS.stream().map(Key::name).toList())) {
+      // every provider-key limit is listed for every key; the key's provider says which counts
+      String charsLimit = k.key().startsWith("groq") ? GROQ_LIMIT : HF_LIMIT;
+      LimitStatus chars = limit(k, charsLimit);
       out.add(
           new KeyStatus(
-              key.name(),
-              requests.used(),
+              k.key(),
+              limit(k, REQUESTS_LIMIT).used(),
               chars.used(),
               chars.limit(),
-              Math.max(0, 100 - chars.percent()),
-              label(chars.level())));
+              k.remainingPercent(),
+              k.state().name().toLowerCase(Locale.ROOT)));
     }
     return out;
   }
 
-  static String label(UsageLevel level) {
-    return switch (level) {
-      case OK -> "available";
-      case WARNING -> "warning";
-      case CRITICAL -> "critical";
-      case EXCEEDED -> "disabled";
-    };
+  private static LimitStatus limit(UsageReports.ProviderKeyStatus k, String name) {
+    return k.limits().stream().filter(l -> l.limitName().equals(name)).findFirst().orElseThrow();
   }
 
   /** What {@link #run} returns for its test. */
@@ -169,7 +169,14 @@ public final class ProviderKeys {
       List<KeyStatus> stats,
       @Nullable QuotaDenial allKeysUsedUp,
       List<KeyStatus> nextDay,
-      List<String> refused) {}
+      List<String> refused,
+      Instant resetAt,
+      List<KeyStatus> afterResetOne,
+      @Nullable String keyAfterResetOne,
+      int keysResetAll,
+      int keysResetAllAgain,
+      List<KeyStatus> afterResetAll,
+      QuotaManager quotas) {}
 
   /** Runs the scenario, printing what happens to {@code out}. */
   public static Result run(PrintStream out) {
@@ -245,23 +252,52 @@ public final class ProviderKeys {
       out.println("  " + e.getMessage());
     }
 
+    out.println("-- an operator resets groq_1 (one limit), then every key (seed 003's reset)");
+    Instant resetAt = clock.instant();
+    QuotaAdmin admin = QuotaAdmin.of(quotas);
+    boolean reset = admin.reset(SubjectRef.providerKey("groq_1"), GROQ_LIMIT, "ticket-4711");
+    List<KeyStatus> afterResetOne = pool.stats();
+    out.println("  reset groq_1: " + reset);
+    print(out, afterResetOne.subList(0, 2));
+    Answer next = pool.generate("quiz-app", "Write one quiz question about mitochondria.");
+    out.println("  the next call goes to " + next.key());
+    List<String> names = KEYS.stream().map(Key::name).toList();
+    int all = admin.resetProviderKeys(names, "ticket-4712");
+    int again = admin.resetProviderKeys(names, "ticket-4712"); // a retried request
+    out.printf(Locale.ROOT, "  reset all: %d keys (retried: %d)%n", all, again);
+    List<KeyStatus> afterResetAll = pool.stats();
+    print(out, afterResetAll);
+
     out.println("-- the next day every key is available again");
     clock.set(Instant.parse("2026-02-13T00:00:00Z"));
     List<KeyStatus> nextDay = pool.stats();
     print(out, nextDay);
-    return new Result(perKey, List.copyOf(alerts), stats, usedUp, nextDay, refused);
+    return new Result(
+        perKey,
+        List.copyOf(alerts),
+        stats,
+        usedUp,
+        nextDay,
+        refused,
+        resetAt,
+        afterResetOne,
+        next.key(),
+        all,
+        again,
+        afterResetAll,
+        quotas);
   }
 
   private static void print(PrintStream out, List<KeyStatus> stats) {
     for (KeyStatus s : stats) {
       out.printf(
           Locale.ROOT,
-          "  %-14s %3d requests %6d / %6d characters  %5.1f %% left  %s%n",
+          "  %-14s %3d requests %6d / %6d characters  %5s %% left  %s%n",
           s.key(),
           s.requests(),
           s.characters(),
           s.quota(),
-          s.remainingPercent(),
+          s.remainingPercent().toPlainString(),
           s.status());
     }
   }
