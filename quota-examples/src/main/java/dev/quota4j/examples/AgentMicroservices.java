@@ -9,12 +9,11 @@ import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Workflow;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
-import dev.quota4j.spi.EventQuery;
-import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +29,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * on loopback with the JDK's server and client. Only the supervisor holds the quota manager: it
  * admits each agent call before sending it, records the usage the agent reports with the model it
  * used, falls back to its own estimate when an agent reports none, and records failed calls. Its
- * analytics endpoints answer JSON from the ledger.
+ * analytics endpoints answer JSON from {@link dev.quota4j.UsageReports}.
  */
 public final class AgentMicroservices implements AutoCloseable {
   /** Output budget the supervisor reserves for one agent call. */
@@ -291,63 +291,113 @@ public final class AgentMicroservices implements AutoCloseable {
 
   /**
    * {@code GET /analytics/{users|agents|tools|operations|hourly|agent-errors|workflow/<id>}}: JSON
-   * from today's ledger (UTC).
+   * from {@link UsageReports} over today (UTC), or the last 24 hours for {@code hourly}: the seed's
+   * daily usage by user, top agents and tools, user activity by operation, system hourly load,
+   * agent error rates and workflow trace.
    */
   private void analytics(HttpExchange ex) throws IOException {
     String what = ex.getRequestURI().getPath().substring("/analytics/".length());
-    Instant day = now().truncatedTo(java.time.temporal.ChronoUnit.DAYS);
-    EventQuery today = new EventQuery(day, day.plus(Duration.ofDays(1)), null, null, 100_000);
+    UsageReports reports = UsageReports.of(quotas);
+    Instant now = now();
+    Instant day = now.truncatedTo(ChronoUnit.DAYS);
+    Instant end = day.plus(Duration.ofDays(1));
+    Instant hourEnd = now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
     if (what.startsWith("workflow/")) {
       String id = what.substring("workflow/".length());
       List<Object> trace = new ArrayList<>();
-      for (UsageEvent e : quotas.store().findEvents(today.forWorkflow(id))) {
+      for (UsageReports.TraceStep t : reports.workflowTrace(id)) {
         trace.add(
             Json.object()
-                .put("time", e.time())
-                .put("status", e.status().name())
-                .put("agent", e.agent())
-                .put("tool", e.tool())
-                .put("model", e.model())
-                .put("tokens", e.totalTokens())
-                .put("estimated_tokens", e.estimatedTokens())
-                .put("error", e.errorMessage()));
+                .put("step", t.step())
+                .put("time", t.time())
+                .put("status", t.status().name())
+                .put("operation", t.operation())
+                .put("agent", t.agent())
+                .put("tool", t.tool())
+                .put("model", t.model())
+                .put("tokens", t.inputTokens() + t.outputTokens())
+                .put("cost_usd", t.cost())
+                .put("error_code", t.errorCode()));
       }
       send(ex, 200, Json.object().put("workflow_id", id).put("events", trace).toString());
       return;
     }
-    List<UsageEvent> events = quotas.store().findEvents(today);
-    List<LedgerReports.Row> rows;
-    String key;
+    List<Object> rows = new ArrayList<>();
     switch (what) {
-      case "users" -> {
-        rows = LedgerReports.by(events, e -> e.subject().id());
-        key = "user_id";
-      }
-      case "agents", "agent-errors" -> {
-        rows = LedgerReports.by(events, UsageEvent::agent);
-        key = "agent";
-      }
-      case "tools" -> {
-        rows = LedgerReports.by(events, e -> e.tool() == null ? null : e.agent() + "." + e.tool());
-        key = "tool";
-      }
-      case "operations" -> {
-        rows = LedgerReports.by(events, UsageEvent::operation);
-        key = "operation";
-      }
-      case "hourly" -> {
-        rows = LedgerReports.hourly(events);
-        key = "hour";
-      }
+      case "users" ->
+          reports
+              .dailyBySubject(day, end)
+              .forEach(
+                  r ->
+                      rows.add(
+                          Json.object()
+                              .put("user_id", r.subject().id())
+                              .put("day", r.day().toString())
+                              .put("calls", r.calls())
+                              .put("denials", r.denials())
+                              .put("tokens", r.totalTokens())
+                              .put("cost_usd", r.cost())));
+      case "agents" ->
+          reports.topAgents(day, end, 10).forEach(r -> rows.add(top(r).put("agent", r.agent())));
+      case "tools" ->
+          reports
+              .topTools(day, end, 10)
+              .forEach(r -> rows.add(top(r).put("agent", r.agent()).put("tool", r.tool())));
+      case "operations" ->
+          reports
+              .activityByOperation(day, end)
+              .forEach(
+                  r ->
+                      rows.add(
+                          Json.object()
+                              .put("user_id", r.subject().id())
+                              .put("operation", r.operation())
+                              .put("calls", r.calls())
+                              .put("errors", r.errors())
+                              .put("denials", r.denials())
+                              .put("tokens", r.totalTokens())
+                              .put("average_tokens", r.averageTokens())
+                              .put("cost_usd", r.cost())));
+      case "hourly" ->
+          reports
+              .systemHourlyLoad(hourEnd.minus(Duration.ofHours(24)), hourEnd)
+              .forEach(
+                  r ->
+                      rows.add(
+                          Json.object()
+                              .put("hour", r.hour())
+                              .put("calls", r.calls())
+                              .put("denials", r.denials())
+                              .put("tokens", r.totalTokens())
+                              .put("capacity_percent", r.capacityPercent())));
+      case "agent-errors" ->
+          reports
+              .agentStats(day, end)
+              .forEach(
+                  r ->
+                      rows.add(
+                          Json.object()
+                              .put("agent", r.agent())
+                              .put("calls", r.calls())
+                              .put("errors", r.errors())
+                              .put("error_rate_percent", r.errorRatePercent())
+                              .put("denials", r.denials())
+                              .put("tokens", r.totalTokens())
+                              .put("cost_usd", r.cost())));
       default -> {
         send(ex, 404, Json.object().put("error", "no report " + what).toString());
         return;
       }
     }
-    send(
-        ex,
-        200,
-        Json.object().put("day", day).put("rows", LedgerReports.toJson(rows, key)).toString());
+    send(ex, 200, Json.object().put("day", day).put("rows", rows).toString());
+  }
+
+  private static Json.Obj top(UsageReports.TopEntry r) {
+    return Json.object()
+        .put("calls", r.calls())
+        .put("tokens", r.totalTokens())
+        .put("average_tokens", r.averageTokens())
+        .put("cost_usd", r.cost());
   }
 
   private Instant now() {
@@ -366,8 +416,11 @@ public final class AgentMicroservices implements AutoCloseable {
   /** A response as the scenario saw it. */
   public record Exchange(String request, int status, String body) {}
 
-  /** Runs the scenario, printing each HTTP exchange to {@code out}; returns them in order. */
-  public static List<Exchange> run(PrintStream out) {
+  /** What {@link #run} returns for its test: the exchanges in order, and the manager. */
+  public record Result(List<Exchange> exchanges, QuotaManager quotas) {}
+
+  /** Runs the scenario, printing each HTTP exchange to {@code out}. */
+  public static Result run(PrintStream out) {
     MutableClock clock = MutableClock.at("2026-11-25T09:00:00Z");
     AtomicLong ids = new AtomicLong();
     QuotaManager quotas =
@@ -416,7 +469,7 @@ public final class AgentMicroservices implements AutoCloseable {
         exchanges.add(exchange(client, out, "GET", base.resolve("/analytics/" + report), null));
       }
     }
-    return exchanges;
+    return new Result(exchanges, quotas);
   }
 
   private static Exchange exchange(

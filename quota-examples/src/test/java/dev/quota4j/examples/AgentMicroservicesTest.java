@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quota4j.Usage;
 import dev.quota4j.examples.AgentMicroservices.Exchange;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.UsageEvent;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,8 +21,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @SuppressWarnings("unchecked")
 class AgentMicroservicesTest {
-  private final Output<List<Exchange>> run = Output.of(AgentMicroservices::run);
-  private final List<Exchange> x = run.result;
+  private final Output<AgentMicroservices.Result> run = Output.of(AgentMicroservices::run);
+  private final List<Exchange> x = run.result.exchanges();
 
   private Map<String, Object> body(int i) {
     return Json.parseObject(x.get(i).body());
@@ -61,16 +65,29 @@ class AgentMicroservicesTest {
         "the estimate includes the whole output budget");
   }
 
+  /** Every analytics view adds up to the same tokens, and those are the ledger's. */
   @Test
-  void analyticsAnswerJsonThatAddsUp() {
-    long byUser = rows(5).stream().mapToLong(r -> num(r, "tokens")).sum();
-    long byAgent = rows(6).stream().mapToLong(r -> num(r, "tokens")).sum();
-    long byTool = rows(7).stream().mapToLong(r -> num(r, "tokens")).sum();
-    long byHour = rows(9).stream().mapToLong(r -> num(r, "tokens")).sum();
-    assertTrue(byUser > 0);
-    assertEquals(byUser, byAgent);
-    assertEquals(byUser, byTool);
-    assertEquals(byUser, byHour);
+  void analyticsAnswerJsonThatAddsUpToTheLedger() {
+    long ledger =
+        run.result.quotas().store().findEvents(EventQuery.all(10_000)).stream()
+            .filter(e -> e.status() == EventStatus.SUCCESS || e.status() == EventStatus.ERROR)
+            .mapToLong(UsageEvent::totalTokens)
+            .sum();
+    long byUser = sum(rows(5), "tokens");
+    assertTrue(ledger > 0);
+    assertEquals(ledger, byUser);
+    assertEquals(ledger, sum(rows(6), "tokens"), "agents");
+    assertEquals(ledger, sum(rows(7), "tokens"), "tools");
+    assertEquals(ledger, sum(rows(8), "tokens"), "operations");
+    assertEquals(ledger, sum(rows(9), "tokens"), "hours");
+    assertEquals(ledger, sum(rows(10), "tokens"), "agent errors");
+    assertEquals(List.of("alice", "bob"), rows(5).stream().map(r -> r.get("user_id")).toList());
+    assertEquals(2, sum(rows(5), "denials"), "alice's third and fourth workflows");
+    assertEquals(sum(rows(8), "calls"), sum(rows(6), "calls"), "every call named an agent");
+  }
+
+  @Test
+  void agentErrorRatesAndToolsComeFromTheReports() {
     Map<String, Object> docs =
         rows(10).stream()
             .filter(r -> r.get("agent").equals("docs_agent"))
@@ -78,16 +95,21 @@ class AgentMicroservicesTest {
             .orElseThrow();
     assertEquals(1, num(docs, "errors"), docs.toString());
     assertEquals(1, num(docs, "denials"), "the summarise call of the third workflow");
+    assertEquals(
+        new BigDecimal(num(docs, "errors") * 100)
+            .divide(BigDecimal.valueOf(num(docs, "calls")), 2, RoundingMode.HALF_UP),
+        docs.get("error_rate_percent"));
     Map<String, Object> createDoc =
-        rows(7).stream()
-            .filter(r -> r.get("tool").equals("docs_agent.create_doc"))
-            .findFirst()
-            .orElseThrow();
-    assertEquals(new BigDecimal(100), createDoc.get("error_rate_percent"));
+        rows(7).stream().filter(r -> "create_doc".equals(r.get("tool"))).findFirst().orElseThrow();
+    assertEquals("docs_agent", createDoc.get("agent"));
+    assertEquals(1, num(createDoc, "calls"));
     assertTrue(
         ((BigDecimal) createDoc.get("cost_usd")).signum() > 0, "billed tokens of a failed call");
-    assertEquals(2, rows(8).size() >= 1 ? rows(5).size() : -1, "alice and bob");
-    assertTrue(rows(5).stream().anyMatch(r -> num(r, "denials") > 0), "denials are counted");
+    List<Map<String, Object>> hours = rows(9);
+    assertEquals(24, hours.size(), "every hour of the last 24, empty ones as zero");
+    assertTrue(
+        hours.stream().anyMatch(h -> ((BigDecimal) h.get("capacity_percent")).signum() > 0),
+        "a share of the system's hourly limit");
   }
 
   @Test
@@ -96,10 +118,18 @@ class AgentMicroservicesTest {
     assertEquals("wf-1", trace.get("workflow_id"));
     List<Map<String, Object>> events = (List<Map<String, Object>>) trace.get("events");
     assertEquals(
-        List.of("SUCCESS", "SUCCESS", "ERROR"),
-        events.stream().map(e -> e.get("status")).toList().subList(0, 3));
-    assertEquals(
-        "docs_agent.create_doc: HTTP 502 Docs API unavailable", events.get(2).get("error"));
+        List.of("SUCCESS", "SUCCESS", "ERROR", "RELEASED"),
+        events.stream().map(e -> e.get("status")).toList(),
+        "two calls, the failed one, then the workflow's slot released");
+    assertEquals(List.of(1, 2, 3, 4), events.stream().map(e -> (int) num(e, "step")).toList());
+    assertEquals("create_doc", events.get(2).get("tool"));
+    assertEquals("ERROR", events.get(2).get("error_code"), "a failure given as text");
+    assertTrue(num(events.get(2), "tokens") > 0, "what the provider billed");
+    assertEquals("workflow", events.get(3).get("operation"));
+  }
+
+  private static long sum(List<Map<String, Object>> rows, String field) {
+    return rows.stream().mapToLong(r -> num(r, field)).sum();
   }
 
   @Test
