@@ -1,5 +1,6 @@
 package dev.quota4j.examples;
 
+import dev.quota4j.Csv;
 import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
@@ -12,6 +13,7 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
@@ -20,24 +22,30 @@ import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
 import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,6 +59,9 @@ public final class Demo {
 
   /** The demo's database file name, without H2's {@code .mv.db}. */
   public static final String DATABASE = "quota4j-demo";
+
+  /** The CSV file the demo writes next to the database: usage per user per UTC day. */
+  public static final String CSV = "usage-by-user-per-day.csv";
 
   /** The system-wide hourly token cap, low enough that the busiest hours meet it. */
   public static final long SYSTEM_HOURLY_TOKENS = 60_000;
@@ -182,11 +193,12 @@ public final class Demo {
         }
       }
       out.println();
-      report(quotas, users, out);
-      List<UsageEvent> events =
-          store.findEvents(
-              new EventQuery(START, START.plus(Duration.ofDays(1)), null, null, 1_000_000));
-      return new Summary(t.workflows, t.calls, t.denied, LedgerReports.denialsByCode(events));
+      report(quotas, users, directory, out);
+      return new Summary(
+          t.workflows,
+          t.calls,
+          t.denied,
+          denialsByCode(quotas, START, START.plus(Duration.ofDays(1))));
     }
   }
 
@@ -287,34 +299,34 @@ public final class Demo {
     }
   }
 
-  private static void report(QuotaManager quotas, List<String> users, PrintStream out) {
-    Instant now = quotas.clock().instant();
-    List<UsageEvent> day =
-        quotas
-            .store()
-            .findEvents(
-                new EventQuery(START, START.plus(Duration.ofDays(1)), null, null, 1_000_000));
-    out.printf(
-        Locale.ROOT, "== Report for %s to %s (%d ledger events)%n%n", START, now, day.size());
+  private static void report(
+      QuotaManager quotas, List<String> users, Path directory, PrintStream out) {
+    Instant from = START;
+    Instant to = START.plus(Duration.ofDays(1));
+    UsageReports reports = UsageReports.of(quotas);
+    out.printf(Locale.ROOT, "== Report for %s to %s, from UsageReports%n%n", from, to);
 
-    out.println("-- per user: the whole day from the ledger; 'now' is the new day's status");
-    out.println("user  plan  calls errors denied   tokens   cost $   now: daily tokens  level");
-    Map<String, LedgerReports.Row> byUser = new java.util.HashMap<>();
-    LedgerReports.by(day, e -> e.subject().id()).forEach(r -> byUser.put(r.key, r));
+    out.println("-- per user: both UTC days of the run; 'now' is the new day's status");
+    out.println("user  plan  calls denied   tokens   cost $   now: daily tokens  level");
+    List<UsageReports.SubjectDay> days = reports.dailyBySubject(from, to);
     for (String u : users) {
-      QuotaStatus st = quotas.status(SubjectRef.user(u));
+      SubjectRef user = SubjectRef.user(u);
+      List<UsageReports.SubjectDay> mine =
+          days.stream().filter(d -> d.subject().equals(user)).toList();
+      QuotaStatus st = quotas.status(user);
       LimitStatus tokens = st.limit("daily-tokens").orElseThrow();
-      LedgerReports.Row r = byUser.get(u);
       out.printf(
           Locale.ROOT,
-          "%-5s %-5s %5d %6d %6d %8d %8s   %7d / %-7d  %s%n",
+          "%-5s %-5s %5d %6d %8d %8s   %7d / %-7d  %s%n",
           u,
           st.plan(),
-          r == null ? 0 : r.calls,
-          r == null ? 0 : r.errors,
-          r == null ? 0 : r.denials,
-          r == null ? 0 : r.tokens,
-          r == null ? "0" : QuotaDenialMoney.show(r.costMicros),
+          mine.stream().mapToLong(UsageReports.SubjectDay::calls).sum(),
+          mine.stream().mapToLong(UsageReports.SubjectDay::denials).sum(),
+          mine.stream().mapToLong(UsageReports.SubjectDay::totalTokens).sum(),
+          cents(
+              mine.stream()
+                  .map(UsageReports.SubjectDay::cost)
+                  .reduce(BigDecimal.ZERO, BigDecimal::add)),
           tokens.used(),
           tokens.limit(),
           st.level());
@@ -322,50 +334,97 @@ public final class Demo {
 
     out.println();
     out.println("-- top agents");
-    top(out, LedgerReports.by(day, UsageEvent::agent));
+    for (UsageReports.AgentStats a : top(reports.agentStats(from, to), 5)) {
+      out.printf(
+          Locale.ROOT,
+          "  %-26s %5d calls %8d tokens  $%s  errors %s %%  denied %d%n",
+          a.agent(),
+          a.calls(),
+          a.totalTokens(),
+          cents(a.cost()),
+          a.errorRatePercent().toPlainString(),
+          a.denials());
+    }
     out.println("-- top tools");
-    top(out, LedgerReports.by(day, e -> e.tool() == null ? null : e.agent() + "." + e.tool()));
+    for (UsageReports.TopEntry t : reports.topTools(from, to, 5)) {
+      out.printf(
+          Locale.ROOT,
+          "  %-26s %5d calls %8d tokens  $%s  %s a call%n",
+          t.agent() + "." + t.tool(),
+          t.calls(),
+          t.totalTokens(),
+          cents(t.cost()),
+          t.averageTokens().toPlainString());
+    }
     out.println("-- by model");
-    top(out, LedgerReports.by(day, UsageEvent::model));
+    for (UsageReports.StatsRow m : reports.periodStats(null, from, to).byProviderModel()) {
+      out.printf(
+          Locale.ROOT,
+          "  %-26s %5d calls %8d tokens  $%s  errors %d%n",
+          m.provider() + "/" + m.model(),
+          m.calls(),
+          m.totalTokens(),
+          cents(m.cost()),
+          m.errors());
+    }
 
     out.println("-- denials by code");
-    LedgerReports.denialsByCode(day)
+    denialsByCode(quotas, from, to)
         .forEach((code, n) -> out.printf(Locale.ROOT, "  %-36s %5d%n", code, n));
 
     out.printf(Locale.ROOT, "-- system hourly load (cap %,d tokens)%n", SYSTEM_HOURLY_TOKENS);
-    for (LedgerReports.Row r : LedgerReports.hourly(day)) {
-      int bar = (int) Math.min(40, r.tokens * 40 / SYSTEM_HOURLY_TOKENS);
+    for (UsageReports.HourLoad h : reports.systemHourlyLoad(from, to)) {
+      BigDecimal percent = h.capacityPercent() == null ? BigDecimal.ZERO : h.capacityPercent();
       out.printf(
           Locale.ROOT,
-          "  %s %7d tokens %4d calls %3d denied |%s%n",
-          r.key.substring(0, 16),
-          r.tokens,
-          r.calls,
-          r.denials,
-          "#".repeat(bar));
+          "  %s %7d tokens %5s %% %4d calls %3d denied |%s%n",
+          h.hour().toString().substring(0, 16),
+          h.totalTokens(),
+          percent.toPlainString(),
+          h.calls(),
+          h.denials(),
+          "#".repeat(Math.min(40, percent.intValue() * 40 / 100)));
     }
+
+    Path csv = directory.resolve(CSV);
+    try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+      Csv.write(w, UsageReports.SubjectDay.HEADER, days);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + csv, e);
+    }
+    out.printf(
+        Locale.ROOT,
+        "%n-- per user per day as CSV: %s (%d rows)%n",
+        csv.toAbsolutePath().normalize(),
+        days.size());
   }
 
-  private static void top(PrintStream out, List<LedgerReports.Row> rows) {
-    for (LedgerReports.Row r : rows.subList(0, Math.min(5, rows.size()))) {
-      out.printf(
-          Locale.ROOT,
-          "  %-26s %5d calls %8d tokens  $%s  errors %.1f %%%n",
-          r.key,
-          r.calls,
-          r.tokens,
-          QuotaDenialMoney.show(r.costMicros),
-          r.errorRate());
+  /**
+   * Denials counted by code, most first, from the ledger: the reports count denials but do not
+   * group them by code.
+   */
+  static Map<String, Long> denialsByCode(QuotaManager quotas, Instant from, Instant to) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (UsageEvent e :
+        quotas.store().findEvents(new EventQuery(from, to, null, null, 1_000_000))) {
+      if (e.status() == EventStatus.QUOTA_EXCEEDED && e.errorCode() != null) {
+        counts.merge(e.errorCode(), 1L, Long::sum);
+      }
     }
+    Map<String, Long> sorted = new LinkedHashMap<>();
+    counts.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(en -> sorted.put(en.getKey(), en.getValue()));
+    return sorted;
   }
 
-  /** Money from micro-units, to the cent. */
-  private static final class QuotaDenialMoney {
-    static String show(long micros) {
-      return dev.quota4j.QuotaDenial.asMoney(micros)
-          .setScale(2, java.math.RoundingMode.HALF_UP)
-          .toPlainString();
-    }
+  private static <T> List<T> top(List<T> rows, int n) {
+    return rows.subList(0, Math.min(n, rows.size()));
+  }
+
+  /** Money to the cent. */
+  private static String cents(BigDecimal amount) {
+    return amount.setScale(2, RoundingMode.HALF_UP).toPlainString();
   }
 
   /**

@@ -3,9 +3,24 @@ package dev.quota4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quota4j.Csv;
+import dev.quota4j.QuotaDenial;
+import dev.quota4j.UsageReports;
+import dev.quota4j.jdbc.JdbcQuotaStore;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.UsageEvent;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +29,7 @@ class DemoTest {
   @TempDir Path dir;
 
   @Test
-  void aDayOfTrafficEndsInAReportAndARerunStartsClean() {
+  void aDayOfTrafficEndsInAReportAndARerunStartsClean() throws IOException {
     Output<Demo.Summary> first = Output.of(out -> Demo.run(dir, out));
     assertTrue(Files.exists(dir.resolve(Demo.DATABASE + ".mv.db")), "an H2 file database");
     String text = first.text;
@@ -27,6 +42,8 @@ class DemoTest {
             "-- top tools",
             "-- denials by code",
             "-- system hourly load",
+            "-- by model",
+            "-- per user per day as CSV: ",
             "  2026-11-25T00:00 ")) {
       assertTrue(text.contains(section), section + " in\n" + text);
     }
@@ -44,8 +61,56 @@ class DemoTest {
     assertEquals(s.denied(), s.denialsByCode().values().stream().mapToLong(Long::longValue).sum());
     assertEquals(36, text.lines().filter(l -> l.matches("u-\\d\\d +(free|pro|team) .*")).count());
 
+    checkCsvAgainstTheLedger(s);
+
     Output<Demo.Summary> again = Output.of(out -> Demo.run(dir, out));
     assertTrue(again.text.contains("the previous run's file was removed"), again.text);
     assertEquals(s, again.result, "a clean start gives the same day");
+  }
+
+  /**
+   * The CSV the demo wrote is the per-user-per-day report, and each of its rows is what the ledger
+   * in the H2 file holds for that user and day, summed here event by event.
+   */
+  private void checkCsvAgainstTheLedger(Demo.Summary s) throws IOException {
+    List<List<String>> csv =
+        Csv.parse(Files.readString(dir.resolve(Demo.CSV), StandardCharsets.UTF_8));
+    assertEquals(UsageReports.SubjectDay.HEADER, csv.get(0));
+    Map<List<String>, long[]> ledger = new TreeMap<>(Comparator.comparing(Object::toString));
+    try (JdbcQuotaStore store =
+        JdbcQuotaStore.builder()
+            .url("jdbc:h2:file:" + dir.toAbsolutePath().resolve(Demo.DATABASE))
+            .build()) {
+      for (UsageEvent e : store.findEvents(EventQuery.all(1_000_000))) {
+        boolean call = e.status() == EventStatus.SUCCESS || e.status() == EventStatus.ERROR;
+        if (!call && e.status() != EventStatus.QUOTA_EXCEEDED) {
+          continue;
+        }
+        long[] row =
+            ledger.computeIfAbsent(
+                List.of(e.subject().id(), LocalDate.ofInstant(e.time(), ZoneOffset.UTC).toString()),
+                k -> new long[4]);
+        row[0] += call ? 1 : 0;
+        row[1] += call ? 0 : 1;
+        row[2] += e.totalTokens();
+        row[3] += e.costMicros();
+      }
+    }
+    assertEquals(ledger.size(), csv.size() - 1, "one row per user and day with events");
+    long calls = 0;
+    long denials = 0;
+    for (List<String> r : csv.subList(1, csv.size())) {
+      assertEquals("USER", r.get(0));
+      long[] want = ledger.get(List.of(r.get(1), r.get(2)));
+      assertTrue(want != null, r.toString());
+      assertEquals(want[0], Long.parseLong(r.get(3)), "calls " + r);
+      assertEquals(want[1], Long.parseLong(r.get(4)), "denials " + r);
+      assertEquals(want[2], Long.parseLong(r.get(7)), "total tokens " + r);
+      assertEquals(QuotaDenial.asMoney(want[3]), new BigDecimal(r.get(8)), "cost " + r);
+      calls += want[0];
+      denials += want[1];
+    }
+    assertEquals(s.calls(), calls, "every admitted call ended in the ledger as a call");
+    assertEquals(s.denied(), denials);
   }
 }
