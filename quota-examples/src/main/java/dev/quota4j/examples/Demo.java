@@ -5,6 +5,7 @@ import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Plan;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
@@ -23,7 +24,6 @@ import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
-import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
@@ -167,11 +167,12 @@ public final class Demo {
               .idGenerator(() -> Long.toString(ids.incrementAndGet()))
               .defaultLogging(false)
               .build();
+      QuotaAdmin admin = QuotaAdmin.of(quotas);
       List<String> users = new ArrayList<>();
       for (int i = 1; i <= 36; i++) {
         String id = String.format(Locale.ROOT, "u-%02d", i);
         String plan = i <= 20 ? "free" : (i <= 32 ? "pro" : "team");
-        store.saveSubject(SubjectRecord.create(SubjectRef.user(id), plan, clock.instant()));
+        var unused = admin.assignPlan(SubjectRef.user(id), plan);
         users.add(id);
       }
       out.printf(

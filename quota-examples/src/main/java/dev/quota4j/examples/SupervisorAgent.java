@@ -3,6 +3,7 @@ package dev.quota4j.examples;
 import dev.quota4j.DenialCodes;
 import dev.quota4j.EnvironmentPolicy;
 import dev.quota4j.LimitStatus;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaExceededException;
@@ -279,19 +280,19 @@ public final class SupervisorAgent {
             .idGenerator(() -> Long.toString(ids.incrementAndGet())) // readable ids
             .build();
     // the seed's users table: plan, own daily limits, active flag
+    QuotaAdmin admin = QuotaAdmin.of(quotas);
     String plan = quotas.policy().defaultPlan();
-    store.saveSubject(SubjectRecord.create(SubjectRef.user("alice"), plan, clock.instant()));
-    store.saveSubject(
-        SubjectRecord.create(SubjectRef.user("bob"), plan, clock.instant())
-            .withOverrides(Map.of(EnvironmentPolicy.USER_DAILY_TOKENS, 3_000L), clock.instant()));
-    store.saveSubject(
-        SubjectRecord.create(SubjectRef.user("carol"), plan, clock.instant())
-            .withActive(false, clock.instant()));
-    store.saveSubject(
-        SubjectRecord.create(SubjectRef.user("dave"), plan, clock.instant())
-            .withOverrides(Map.of(EnvironmentPolicy.USER_DAILY_REQUESTS, 4L), clock.instant()));
-    for (String u : List.of("erin", "team-1", "team-2", "team-3", "team-4")) {
-      store.saveSubject(SubjectRecord.create(SubjectRef.user(u), plan, clock.instant()));
+    for (String u :
+        List.of("alice", "bob", "carol", "dave", "erin", "team-1", "team-2", "team-3", "team-4")) {
+      var unused = admin.assignPlan(SubjectRef.user(u), plan);
+    }
+    for (SubjectRecord r :
+        List.of(
+            admin.setOverride(SubjectRef.user("bob"), EnvironmentPolicy.USER_DAILY_TOKENS, 3_000),
+            admin.setOverride(SubjectRef.user("dave"), EnvironmentPolicy.USER_DAILY_REQUESTS, 4),
+            admin.deactivate(SubjectRef.user("carol")))) {
+      out.println(
+          "users table: " + r.subject() + " " + r.overrides() + (r.active() ? "" : " inactive"));
     }
 
     SupervisorAgent supervisor = new SupervisorAgent(quotas);
