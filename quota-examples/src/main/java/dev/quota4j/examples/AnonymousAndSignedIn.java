@@ -123,7 +123,7 @@ public final class AnonymousAndSignedIn {
     QuotaAdmin admin = QuotaAdmin.of(quotas);
     SubjectRef session = SubjectRef.anonymous(sessionId);
     boolean moved = admin.migrateAnonymous(session, SubjectRef.user(userId), "signup-" + sessionId);
-    var unused = admin.deactivate(session); // the session is over
+    admin.deactivate(session); // the session is over
     return moved;
   }
 

@@ -172,7 +172,7 @@ public final class Demo {
       for (int i = 1; i <= 36; i++) {
         String id = String.format(Locale.ROOT, "u-%02d", i);
         String plan = i <= 20 ? "free" : (i <= 32 ? "pro" : "team");
-        var unused = admin.assignPlan(SubjectRef.user(id), plan);
+        admin.assignPlan(SubjectRef.user(id), plan);
         users.add(id);
       }
       out.printf(

@@ -284,7 +284,7 @@ public final class SupervisorAgent {
     String plan = quotas.policy().defaultPlan();
     for (String u :
         List.of("alice", "bob", "carol", "dave", "erin", "team-1", "team-2", "team-3", "team-4")) {
-      var unused = admin.assignPlan(SubjectRef.user(u), plan);
+      admin.assignPlan(SubjectRef.user(u), plan);
     }
     for (SubjectRecord r :
         List.of(

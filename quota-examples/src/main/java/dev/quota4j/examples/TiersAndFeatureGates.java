@@ -181,7 +181,7 @@ public final class TiersAndFeatureGates {
 
     out.println("-- ana upgrades to premium; the next call sees it");
     SubjectRef ana = SubjectRef.user("ana");
-    var unused = QuotaAdmin.of(quotas).assignPlan(ana, "premium");
+    QuotaAdmin.of(quotas).assignPlan(ana, "premium");
     try (Reservation r =
         quotas.reserve(
             UsageRequest.forUser("ana")
