@@ -1,20 +1,34 @@
 package dev.quota4j.examples;
 
+import dev.quota4j.Csv;
 import dev.quota4j.EnvironmentPolicy;
+import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaListener;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
+import dev.quota4j.Retention;
+import dev.quota4j.RetentionPolicy;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
+import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Workflow;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.spi.QuotaStore;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import javax.sql.DataSource;
 
 /**
@@ -100,5 +114,65 @@ public final class ReadmeSnippets {
             Usage.of(450, 120).withModel("gpt-3.5-turbo"));
     // README-END
     return firstTime;
+  }
+
+  /** What {@link #reports} read. */
+  public record Reports(
+      List<UsageReports.SubjectDay> perUserPerDay,
+      List<UsageReports.TopEntry> topAgents,
+      List<UsageReports.HourLoad> load,
+      UsageReports.Trend trend,
+      List<UsageReports.ProviderKeyStatus> keys) {}
+
+  /** Reports over the last seven days. */
+  public static Reports reports(QuotaManager quotas) {
+    // README-START reports
+    UsageReports reports = UsageReports.of(quotas);
+    Instant to = quotas.clock().instant();
+    Instant from = to.minus(Duration.ofDays(7)); // from <= time < to
+    List<UsageReports.SubjectDay> perUserPerDay = reports.dailyBySubject(from, to);
+    List<UsageReports.TopEntry> topAgents = reports.topAgents(from, to, 10);
+    List<UsageReports.HourLoad> load = reports.systemHourlyLoad(to.minus(Duration.ofDays(1)), to);
+    UsageReports.Trend trend = reports.trend(SubjectRef.user("u-42"), 14); // the last 14 full days
+    List<UsageReports.ProviderKeyStatus> keys = reports.providerKeys(List.of("groq_1", "groq_2"));
+    // README-END
+    return new Reports(perUserPerDay, topAgents, load, trend, keys);
+  }
+
+  /** A report as a CSV file. */
+  public static void csv(UsageReports reports, Instant from, Instant to, Path file)
+      throws IOException {
+    // README-START csv
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      Csv.write(out, UsageReports.SubjectDay.HEADER, reports.dailyBySubject(from, to)); // RFC 4180
+    }
+    // README-END
+  }
+
+  /** An operator's changes. */
+  public static void admin(QuotaManager quotas, String sessionId) {
+    // README-START admin
+    QuotaAdmin admin = QuotaAdmin.of(quotas); // each change applies to the next request
+    admin.assignPlan(SubjectRef.user("u-42"), "pro"); // an upgrade; the day's usage stays counted
+    admin.setOverride(SubjectRef.user("u-7"), "user-daily-tokens", 50_000); // u-7's own limit
+    admin.temporaryIncrease(SubjectRef.user("u-7"), "user-daily-tokens", 10_000); // today only
+    admin.deactivate(SubjectRef.user("u-13")); // denied with USER_INACTIVE until activate
+    admin.reset(SubjectRef.providerKey("groq_1"), "key-daily-characters", "ticket-4711");
+    admin.resetProviderKeys(List.of("groq_1", "groq_2"), "ticket-4712"); // every limit of each
+    admin.migrateAnonymous( // sign-up: the session's usage becomes the user's, counted once
+        SubjectRef.anonymous(sessionId), SubjectRef.user("u-42"), "signup-" + sessionId);
+    // README-END
+  }
+
+  /** Retention on the caller's executor. */
+  public static ScheduledFuture<?> retention(
+      QuotaManager quotas, ScheduledExecutorService executor) {
+    // README-START retention
+    Retention retention =
+        Retention.of(quotas, RetentionPolicy.defaults()); // 90 days of events, 7 of counters
+    ScheduledFuture<?> job = retention.schedule(executor, Duration.ofHours(1)); // your executor
+    // ... job.cancel(false) on shutdown; or call retention.runOnce() from your own scheduler
+    // README-END
+    return job;
   }
 }
