@@ -8,7 +8,9 @@ public final class Tokens {
 
   /**
    * Counts prompt and answer tokens in every example and in the demo. Until the jtokkit counter
-   * lands this is the estimating counter; switching is this one line.
+   * (issue 3) is on main this is the estimating counter; switching is this one line: {@code
+   * JtokkitTokenCounter.openAi()}. The examples' price tables then become {@code
+   * PriceTable.defaults()}.
    */
   public static final TokenCounter COUNTER = TokenCounter.estimating();
 }
