@@ -16,7 +16,9 @@ import java.util.Optional;
  *
  * <p>Text is always encoded as ordinary text: a special-token string such as {@code <|endoftext|>}
  * in the text is counted as the characters it is made of, the way an API counts a user's prompt,
- * and never raises an exception.
+ * and never raises an exception. A lone surrogate (half of a UTF-16 pair, as a string cut inside an
+ * emoji has) is encoded as U+FFFD, as tiktoken does; jtokkit alone would encode it differently in
+ * each encoding.
  */
 public enum TokenEncoding {
   /** The encoding of gpt-4, gpt-3.5-turbo and the text-embedding-3 and ada-002 models. */
@@ -52,13 +54,13 @@ public enum TokenEncoding {
   /** The number of tokens of {@code text}. */
   public long count(String text) {
     checkText(text);
-    return SharedEncodings.get(this).countTokensOrdinary(text);
+    return SharedEncodings.get(this).countTokensOrdinary(replaceLoneSurrogates(text));
   }
 
   /** The token ids of {@code text}, as tiktoken's {@code encode_ordinary} returns them. */
   public int[] encode(String text) {
     checkText(text);
-    return SharedEncodings.get(this).encodeOrdinary(text).toArray();
+    return SharedEncodings.get(this).encodeOrdinary(replaceLoneSurrogates(text)).toArray();
   }
 
   /**
@@ -78,10 +80,49 @@ public enum TokenEncoding {
     }
     try {
       return SharedEncodings.get(this).decode(list);
-    } catch (IllegalArgumentException e) {
+    } catch (RuntimeException e) { // jtokkit 1.1 throws NullPointerException for an unknown id
       throw new IllegalArgumentException(
           "tokens must all be token ids of " + encodingName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@code text} with every unpaired surrogate replaced by U+FFFD; {@code text} itself when it has
+   * none, which costs one scan and no copy.
+   */
+  static String replaceLoneSurrogates(String text) {
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++; // a valid pair
+        } else {
+          return replaceFrom(text, i);
+        }
+      }
+    }
+    return text;
+  }
+
+  private static String replaceFrom(String text, int start) {
+    int n = text.length();
+    StringBuilder out = new StringBuilder(n).append(text, 0, start);
+    for (int i = start; i < n; i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        out.append(c).append(text.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        out.append('\uFFFD');
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   static void checkText(String text) {
