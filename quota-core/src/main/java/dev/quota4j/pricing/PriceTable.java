@@ -250,9 +250,7 @@ public final class PriceTable implements ModelPricing {
     }
 
     private Builder load(InputStream in, String source) {
-      PriceTableFormat.Parsed parsed = PriceTableFormat.parse(in, source);
-      parsed.prices().forEach(this::price);
-      LocalDate fileAsOf = parsed.asOf();
+      LocalDate fileAsOf = PriceTableFormat.parse(in, source, this::price);
       if (fileAsOf != null) {
         asOf = fileAsOf;
       }

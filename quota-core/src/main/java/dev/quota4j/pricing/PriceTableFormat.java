@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /** Reads the text format of {@link PriceTable}. */
@@ -20,12 +21,13 @@ final class PriceTableFormat {
 
   private PriceTableFormat() {}
 
-  record Parsed(List<ModelPrice> prices, @Nullable LocalDate asOf) {}
-
-  static Parsed parse(InputStream in, String source) {
+  /**
+   * Reads a table, handing each price to {@code sink} as its line is read, and returns the as-of
+   * date if the table gives one. An exception of the sink or the parser names the line.
+   */
+  static @Nullable LocalDate parse(InputStream in, String source, Consumer<ModelPrice> sink) {
     BufferedReader reader =
         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()));
-    List<ModelPrice> prices = new ArrayList<>();
     LocalDate asOf = null;
     int number = 0;
     try {
@@ -38,10 +40,10 @@ final class PriceTableFormat {
         String where = source + " line " + number;
         try {
           if (text.regionMatches(true, 0, AS_OF, 0, AS_OF.length())) {
-            Checks.argument(asOf == null, where, "repeats the as-of line", text);
+            Checks.argument(asOf == null, "as-of", "must appear once", text);
             asOf = date("as-of", text.substring(AS_OF.length()).strip());
           } else {
-            prices.addAll(row(text));
+            row(text).forEach(sink);
           }
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
@@ -50,7 +52,7 @@ final class PriceTableFormat {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + source, e);
     }
-    return new Parsed(prices, asOf);
+    return asOf;
   }
 
   private static List<ModelPrice> row(String text) {
