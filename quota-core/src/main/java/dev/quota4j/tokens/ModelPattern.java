@@ -9,10 +9,10 @@ import java.util.Locale;
  * {@code text-embedding-ada-002} names one model, {@code gpt-4o*} (a trailing star) names every
  * model whose name starts with {@code gpt-4o}.
  *
- * <p>Matching ignores case ({@link Locale#ROOT}). When several patterns match a name, the most
- * specific wins: an exact name beats any prefix, and a longer prefix beats a shorter one, so {@code
- * gpt-4o-mini*} beats {@code gpt-4o*}, which beats {@code gpt-4*}. The order in which patterns were
- * added never matters.
+ * <p>Matching ignores case: names are compared in lower case ({@link Locale#ROOT}). When several
+ * patterns match a name, the most specific wins: an exact name beats any prefix, and a longer
+ * prefix beats a shorter one, so {@code gpt-4o-mini*} beats {@code gpt-4o*}, which beats {@code
+ * gpt-4*}. The order in which patterns were added never matters.
  *
  * @param text the pattern without its star, in lower case
  * @param prefix whether the pattern names every model starting with {@code text}
@@ -53,9 +53,13 @@ public record ModelPattern(String text, boolean prefix) {
 
   /** Whether {@code model} is this model or, for a prefix, starts with it; case is ignored. */
   public boolean matches(String model) {
-    return prefix
-        ? model.regionMatches(true, 0, text, 0, text.length())
-        : model.equalsIgnoreCase(text);
+    return matchesLowerCase(model.toLowerCase(Locale.ROOT), 0);
+  }
+
+  /** Like {@link #matches} for the part from {@code from} on of a name already in lower case. */
+  boolean matchesLowerCase(String lowerCaseModel, int from) {
+    return lowerCaseModel.startsWith(text, from)
+        && (prefix || lowerCaseModel.length() - from == text.length());
   }
 
   /** The pattern as written: the text, followed by a star for a prefix. */

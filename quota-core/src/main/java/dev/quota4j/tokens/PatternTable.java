@@ -2,6 +2,7 @@ package dev.quota4j.tokens;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -27,19 +28,20 @@ final class PatternTable<T> {
 
   /** The value of the most specific pattern matching {@code model}, or null. */
   @Nullable T find(String model) {
-    int i = firstMatch(model);
+    String lower = model.toLowerCase(Locale.ROOT); // no copy when already lower case
+    int i = firstMatch(lower, 0);
     if (i < 0) {
-      int slash = model.lastIndexOf('/');
-      if (slash >= 0 && slash < model.length() - 1) {
-        i = firstMatch(model.substring(slash + 1));
+      int slash = lower.lastIndexOf('/');
+      if (slash >= 0 && slash < lower.length() - 1) {
+        i = firstMatch(lower, slash + 1);
       }
     }
     return i < 0 ? null : values.get(i);
   }
 
-  private int firstMatch(String model) {
+  private int firstMatch(String lowerCaseModel, int from) {
     for (int i = 0; i < patterns.size(); i++) {
-      if (patterns.get(i).matches(model)) {
+      if (patterns.get(i).matchesLowerCase(lowerCaseModel, from)) {
         return i;
       }
     }

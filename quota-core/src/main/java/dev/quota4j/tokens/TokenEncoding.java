@@ -43,8 +43,10 @@ public enum TokenEncoding {
 
   /** The encoding named {@code name} ({@code cl100k_base} or {@code o200k_base}), case ignored. */
   public static Optional<TokenEncoding> byName(String name) {
+    Checks.argument(name != null, "encoding name", "must not be null", "null");
+    String lower = name.toLowerCase(Locale.ROOT);
     for (TokenEncoding e : values()) {
-      if (e.encodingName().equals(name.toLowerCase(Locale.ROOT))) {
+      if (e.encodingName().equals(lower)) {
         return Optional.of(e);
       }
     }
