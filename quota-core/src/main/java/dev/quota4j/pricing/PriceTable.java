@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -106,8 +107,9 @@ public final class PriceTable implements ModelPricing {
     Checks.id("model", model);
     Checks.argument(at != null, "at", "must not be null", "null");
     LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+    String lower = model.toLowerCase(Locale.ROOT); // matches() then copies nothing
     for (int i = 0; i < patterns.size(); i++) {
-      if (patterns.get(i).matches(model)) {
+      if (patterns.get(i).matches(lower)) {
         ModelPrice p = inEffect(prices.get(i), day);
         if (p != null) {
           return Optional.of(p);
