@@ -68,9 +68,9 @@ public final class UnknownModelPolicy {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof UnknownModelPolicy
-        && ((UnknownModelPolicy) o).kind == kind
-        && Objects.equals(((UnknownModelPolicy) o).defaultPrice, defaultPrice);
+    return o instanceof UnknownModelPolicy other
+        && other.kind == kind
+        && Objects.equals(other.defaultPrice, defaultPrice);
   }
 
   @Override

@@ -2,9 +2,11 @@ package dev.quota4j.tokens;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -46,7 +48,7 @@ public final class JtokkitTokenCounter implements TokenCounter {
               Checks.show(model),
               fallback.encodingName());
 
-  private static final List<TokenCounter> BY_ENCODING = byEncoding();
+  private static final Map<TokenEncoding, TokenCounter> BY_ENCODING = byEncoding();
 
   private static final JtokkitTokenCounter OPEN_AI = builder().build();
 
@@ -63,13 +65,17 @@ public final class JtokkitTokenCounter implements TokenCounter {
     this.listener = b.listener;
   }
 
-  /** One counter per encoding, indexed by ordinal. */
-  private static List<TokenCounter> byEncoding() {
-    List<TokenCounter> counters = new ArrayList<>();
+  /** One counter per encoding. */
+  private static Map<TokenEncoding, TokenCounter> byEncoding() {
+    Map<TokenEncoding, TokenCounter> counters = new EnumMap<>(TokenEncoding.class);
     for (TokenEncoding e : TokenEncoding.values()) {
-      counters.add((text, model) -> e.count(text));
+      counters.put(e, (text, model) -> e.count(text));
     }
-    return List.copyOf(counters);
+    return Collections.unmodifiableMap(counters);
+  }
+
+  private static TokenCounter counterOf(TokenEncoding encoding) {
+    return Objects.requireNonNull(BY_ENCODING.get(encoding));
   }
 
   /**
@@ -123,14 +129,14 @@ public final class JtokkitTokenCounter implements TokenCounter {
   private TokenCounter route(String model) {
     TokenEncoding e = encodings.lookup(model);
     if (e != null) {
-      return BY_ENCODING.get(e.ordinal());
+      return counterOf(e);
     }
     TokenCounter approximation = approximations.find(model);
     if (approximation != null) {
       return approximation;
     }
     reportUnknown(model);
-    return BY_ENCODING.get(defaultEncoding.ordinal());
+    return counterOf(defaultEncoding);
   }
 
   private void reportUnknown(String model) {

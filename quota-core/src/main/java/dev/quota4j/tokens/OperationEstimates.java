@@ -55,7 +55,7 @@ public final class OperationEstimates {
   public static OperationEstimates parse(String spec) {
     Checks.argument(spec != null, "operation estimates", "must not be null", "null");
     Map<String, Long> out = new LinkedHashMap<>();
-    String[] entries = spec.split("[,;\\r\\n]");
+    String[] entries = spec.split("[,;\\r\\n]", -1);
     for (int i = 0; i < entries.length; i++) {
       String entry = entries[i].strip();
       if (entry.isEmpty()) {

@@ -180,11 +180,13 @@ class PriceTableTest {
     Path file = dir.resolve("prices.csv");
     Files.writeString(
         file,
-        "# our negotiated prices\n"
-            + "as-of: 2026-11-01\n"
-            + "\n"
-            + "gpt-4o | gpt-4o-2*, 2.00, 8.00, 1.00, 2026-01-01\n"
-            + "claude-*,           2.50, 12.00, 0.25, 2026-01-01\n",
+        """
+        # our negotiated prices
+        as-of: 2026-11-01
+
+        gpt-4o | gpt-4o-2*, 2.00, 8.00, 1.00, 2026-01-01
+        claude-*,           2.50, 12.00, 0.25, 2026-01-01
+        """,
         StandardCharsets.UTF_8);
     PriceTable t = PriceTable.load(file);
     assertEquals(Optional.of(LocalDate.of(2026, 11, 1)), t.asOf());
