@@ -1542,7 +1542,7 @@ public final class QuotaManager implements UsageRecorder {
     private @Nullable QuotaStore store;
     private QuotaPolicy policy = QuotaPolicy.builder().build();
     private Clock clock = Clock.systemUTC();
-    private TokenCounter tokenCounter = TokenCounter.estimating();
+    private TokenCounter tokenCounter = TokenCounter.openAi();
     private @Nullable ModelPricing pricing;
     private OperationEstimates operationEstimates = OperationEstimates.none();
     private final List<QuotaListener> listeners = new ArrayList<>();
@@ -1619,7 +1619,10 @@ public final class QuotaManager implements UsageRecorder {
       return this;
     }
 
-    /** Counts prompt tokens; default: {@link TokenCounter#estimating()}. */
+    /**
+     * Counts prompt tokens; default: {@link TokenCounter#openAi()} (jtokkit, encodings loaded on
+     * first use).
+     */
     @CanIgnoreReturnValue
     public Builder tokenCounter(TokenCounter value) {
       tokenCounter = value;
