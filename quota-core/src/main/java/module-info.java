@@ -1,7 +1,7 @@
 /** quota4j core: the API, the storage SPI, token counting, pricing and the in-memory store. */
 module dev.quota4j.core {
   requires transitive org.jspecify;
-  requires static com.google.errorprone.annotations;
+  requires static transitive com.google.errorprone.annotations;
   requires org.slf4j;
   requires jtokkit; // its jar has no Automatic-Module-Name: the file name is its module name
 

@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class QuotaManager implements UsageRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(QuotaManager.class);
   private static final int CLAMP_ATTEMPTS = 3;
+  private static final String MODEL_WHEN_NONE_GIVEN = "gpt-4o";
 
   /** Journal entries a caller hands to the store after one of its own store calls succeeded. */
   static final int REPLAY_BATCH = 32;
@@ -1097,7 +1098,8 @@ public final class QuotaManager implements UsageRecorder {
     long maxOutput = Math.max(0, request.maxOutputTokens());
     if (input == UsageRequest.UNKNOWN) {
       if (prompt != null) {
-        input = tokenCounter.count(prompt, model != null ? model : "");
+        // a request that names no model is counted as the most common current one (o200k_base)
+        input = tokenCounter.count(prompt, model != null ? model : MODEL_WHEN_NONE_GIVEN);
       } else {
         OptionalLong op =
             request.operation() == null
@@ -1542,7 +1544,7 @@ public final class QuotaManager implements UsageRecorder {
     private @Nullable QuotaStore store;
     private QuotaPolicy policy = QuotaPolicy.builder().build();
     private Clock clock = Clock.systemUTC();
-    private TokenCounter tokenCounter = TokenCounter.estimating();
+    private TokenCounter tokenCounter = TokenCounter.openAi();
     private @Nullable ModelPricing pricing;
     private OperationEstimates operationEstimates = OperationEstimates.none();
     private final List<QuotaListener> listeners = new ArrayList<>();
@@ -1619,7 +1621,10 @@ public final class QuotaManager implements UsageRecorder {
       return this;
     }
 
-    /** Counts prompt tokens; default: {@link TokenCounter#estimating()}. */
+    /**
+     * Counts prompt tokens; default: {@link TokenCounter#openAi()} (jtokkit, encodings loaded on
+     * first use).
+     */
     @CanIgnoreReturnValue
     public Builder tokenCounter(TokenCounter value) {
       tokenCounter = value;

@@ -1,4 +1,4 @@
-/** Benchmarks; never deployed. */
+/** JMH benchmarks and measurements of quota4j. Not part of the library. */
 @NullMarked
 package dev.quota4j.bench;
 

@@ -8,11 +8,18 @@ import java.time.LocalDate;
 /**
  * Prices of one model per million tokens, in the currency's whole units (for example US dollars).
  *
- * @param model the model name or prefix the price is for
- * @param inputPerMillion price of one million input tokens
+ * <p>Cost is computed exactly: a price per million tokens in whole units is a price per token in
+ * micro-units, so {@code tokens × price} is the exact cost in micro-units (1e-6 of the currency).
+ * {@link #cost} returns that exact amount in whole units; {@link #costMicros} rounds it once, half
+ * up, to a whole micro-unit. For example 10 input tokens of a model at 0.15 per million cost
+ * exactly 1.5 micro-units, stored as 2.
+ *
+ * @param model the model name or pattern the price is for ({@code gpt-4o*} for a family, {@code *}
+ *     for a default price)
+ * @param inputPerMillion price of one million input tokens that were not cached
  * @param outputPerMillion price of one million output tokens
  * @param cachedInputPerMillion price of one million cached input tokens
- * @param effectiveFrom the first day the price applies
+ * @param effectiveFrom the first day (UTC) the price applies
  */
 public record ModelPrice(
     String model,
@@ -24,6 +31,11 @@ public record ModelPrice(
   /** Validates the prices. */
   public ModelPrice {
     Checks.id("model", model);
+    Checks.argument(inputPerMillion != null, "inputPerMillion", "must not be null", "null");
+    Checks.argument(outputPerMillion != null, "outputPerMillion", "must not be null", "null");
+    Checks.argument(
+        cachedInputPerMillion != null, "cachedInputPerMillion", "must not be null", "null");
+    Checks.argument(effectiveFrom != null, "effectiveFrom", "must not be null", "null");
     Checks.nonNegative("inputPerMillion", inputPerMillion);
     Checks.nonNegative("outputPerMillion", outputPerMillion);
     Checks.nonNegative("cachedInputPerMillion", cachedInputPerMillion);
@@ -33,18 +45,55 @@ public record ModelPrice(
    * Exact cost in micro-units of the currency: cached input tokens (a part of {@code inputTokens})
    * at the cached price, the rest of the input at the input price, output at the output price. The
    * exact sum is rounded once, half up, to a whole micro-unit.
+   *
+   * @throws IllegalArgumentException if an amount is negative, {@code cachedInputTokens} exceeds
+   *     {@code inputTokens}, or the cost does not fit in a long
    */
   public long costMicros(long inputTokens, long outputTokens, long cachedInputTokens) {
+    BigDecimal micros = exactMicros(inputTokens, outputTokens, cachedInputTokens);
+    try {
+      return micros.setScale(0, RoundingMode.HALF_UP).longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "cost of "
+              + inputTokens
+              + " input and "
+              + outputTokens
+              + " output tokens of "
+              + Checks.show(model)
+              + " overflows a long of micro-units",
+          e);
+    }
+  }
+
+  /**
+   * The exact cost in whole units of the currency, unrounded, with trailing zeros stripped: for
+   * 1,000 input and 500 output tokens at 2.50 and 10.00 per million, {@code 0.0075}.
+   *
+   * @throws IllegalArgumentException if an amount is negative or {@code cachedInputTokens} exceeds
+   *     {@code inputTokens}
+   */
+  public BigDecimal cost(long inputTokens, long outputTokens, long cachedInputTokens) {
+    return exactMicros(inputTokens, outputTokens, cachedInputTokens)
+        .movePointLeft(6)
+        .stripTrailingZeros();
+  }
+
+  private BigDecimal exactMicros(long inputTokens, long outputTokens, long cachedInputTokens) {
     Checks.nonNegative("inputTokens", inputTokens);
     Checks.nonNegative("outputTokens", outputTokens);
     Checks.nonNegative("cachedInputTokens", cachedInputTokens);
-    long cached = Math.min(cachedInputTokens, inputTokens);
+    if (cachedInputTokens > inputTokens) {
+      throw new IllegalArgumentException(
+          "cachedInputTokens must be a part of inputTokens, was "
+              + cachedInputTokens
+              + " of "
+              + inputTokens);
+    }
     // price per million tokens in whole units == price per token in micro-units
-    BigDecimal micros =
-        inputPerMillion
-            .multiply(BigDecimal.valueOf(inputTokens - cached))
-            .add(cachedInputPerMillion.multiply(BigDecimal.valueOf(cached)))
-            .add(outputPerMillion.multiply(BigDecimal.valueOf(outputTokens)));
-    return micros.setScale(0, RoundingMode.HALF_UP).longValueExact();
+    return inputPerMillion
+        .multiply(BigDecimal.valueOf(inputTokens - cachedInputTokens))
+        .add(cachedInputPerMillion.multiply(BigDecimal.valueOf(cachedInputTokens)))
+        .add(outputPerMillion.multiply(BigDecimal.valueOf(outputTokens)));
   }
 }
