@@ -14,6 +14,7 @@ import dev.quota4j.UsageRequest;
 import dev.quota4j.Workflow;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -434,7 +435,7 @@ public final class AgentMicroservices implements AutoCloseable {
                         "MAX_TOKENS_PER_AGENT_CALL",
                         "4000")))
             .tokenCounter(Tokens.COUNTER)
-            .pricing(TiersAndFeatureGates.PRICES)
+            .pricing(PriceTable.defaults())
             .clock(clock)
             .idGenerator(() -> Long.toString(ids.incrementAndGet()))
             .defaultLogging(false)

@@ -17,8 +17,7 @@ import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
-import dev.quota4j.pricing.ModelPrice;
-import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
@@ -26,12 +25,10 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Seed 004, anonymous and signed-in users: an anonymous session may send 50 messages a day; free
@@ -87,7 +84,8 @@ public final class AnonymousAndSignedIn {
         .limit(Limit.of("monthly-tokens", Metric.TOKENS, Window.MONTH, 1_000_000L * x))
         .limit(Limit.ofCost("monthly-cost", Window.MONTH, new BigDecimal("50.00").multiply(n(x))))
         .limit(
-            Limit.of(OPUS_REQUESTS, Metric.REQUESTS, Window.DAY, 2L * x).forModels("claude-3-opus"))
+            Limit.of(OPUS_REQUESTS, Metric.REQUESTS, Window.DAY, 2L * x)
+                .forModels("claude-3-opus-20240229"))
         .limit(
             Limit.ofCost(ANTHROPIC_COST, Window.DAY, new BigDecimal("0.05").multiply(n(x)))
                 .forProviders("anthropic"))
@@ -97,22 +95,6 @@ public final class AnonymousAndSignedIn {
   private static BigDecimal n(int x) {
     return BigDecimal.valueOf(x);
   }
-
-  /** List prices per million tokens (input, output), US dollars. */
-  public static final ModelPricing PRICES =
-      (model, at) -> {
-        BigDecimal[] p =
-            switch (model) {
-              case "gpt-4o-mini" ->
-                  new BigDecimal[] {new BigDecimal("0.15"), new BigDecimal("0.60")};
-              case "claude-3-5-sonnet" -> new BigDecimal[] {n(3), n(15)};
-              case "claude-3-opus" -> new BigDecimal[] {n(15), n(75)};
-              default -> null;
-            };
-        return p == null
-            ? Optional.empty()
-            : Optional.of(new ModelPrice(model, p[0], p[1], p[0], LocalDate.of(2024, 1, 1)));
-      };
 
   /**
    * Sign-up: moves the session's usage to the user, counted once, and closes the session. The
@@ -189,7 +171,7 @@ public final class AnonymousAndSignedIn {
         QuotaManager.builder()
             .store(new InMemoryQuotaStore())
             .policy(policy())
-            .pricing(PRICES)
+            .pricing(PriceTable.defaults())
             .tokenCounter(Tokens.COUNTER)
             .clock(clock)
             .defaultLogging(false)
@@ -255,10 +237,10 @@ public final class AnonymousAndSignedIn {
 
     out.println("-- model- and provider-specific limits of the free plan");
     for (int i = 1; i <= 3; i++) {
-      codes.add(call(quotas, out, "claude-3-opus", "anthropic", 200));
+      codes.add(call(quotas, out, "claude-3-opus-20240229", "anthropic", 200));
     }
     for (int i = 1; i <= 4; i++) {
-      codes.add(call(quotas, out, "claude-3-5-sonnet", "anthropic", 1_000));
+      codes.add(call(quotas, out, "claude-3-5-sonnet-20241022", "anthropic", 1_000));
     }
     codes.add(call(quotas, out, "gpt-4o-mini", "openai", 1_000));
 

@@ -20,8 +20,7 @@ import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
-import dev.quota4j.pricing.ModelPrice;
-import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
@@ -37,13 +36,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +82,7 @@ public final class Demo {
             Plan.builder("free")
                 .limit(Limit.of("daily-tokens", Metric.TOKENS, Window.DAY, 12_000))
                 .limit(Limit.of("daily-requests", Metric.REQUESTS, Window.DAY, 40))
-                .allowModels("gpt-4o-mini", "claude-3-haiku")
+                .allowModels("gpt-4o-mini", "claude-3-haiku-20240307")
                 .denyOperations("complex_reasoning")
                 .build())
         .plan(
@@ -111,25 +108,6 @@ public final class Demo {
                 .appliesTo(SubjectKind.SYSTEM))
         .build();
   }
-
-  /** List prices per million tokens (input, output), US dollars. */
-  static final ModelPricing PRICES =
-      (model, at) -> {
-        BigDecimal[] p =
-            switch (model) {
-              case "gpt-4o" -> new BigDecimal[] {new BigDecimal("2.50"), new BigDecimal("10.00")};
-              case "gpt-4o-mini" ->
-                  new BigDecimal[] {new BigDecimal("0.15"), new BigDecimal("0.60")};
-              case "claude-3-5-sonnet" ->
-                  new BigDecimal[] {new BigDecimal("3"), new BigDecimal("15")};
-              case "claude-3-haiku" ->
-                  new BigDecimal[] {new BigDecimal("0.25"), new BigDecimal("1.25")};
-              default -> null;
-            };
-        return p == null
-            ? Optional.empty()
-            : Optional.of(new ModelPrice(model, p[0], p[1], p[0], LocalDate.of(2024, 1, 1)));
-      };
 
   /** What the demo did, for its test. */
   public record Summary(int workflows, int calls, int denied, Map<String, Long> denialsByCode) {}
@@ -161,7 +139,7 @@ public final class Demo {
           QuotaManager.builder()
               .store(store)
               .policy(policy())
-              .pricing(PRICES)
+              .pricing(PriceTable.defaults())
               .tokenCounter(Tokens.COUNTER)
               .clock(clock)
               .idGenerator(() -> Long.toString(ids.incrementAndGet()))
@@ -243,8 +221,8 @@ public final class Demo {
         String[] at = AGENTS[random.nextInt(AGENTS.length)];
         String model =
             premium
-                ? (random.nextBoolean() ? "claude-3-5-sonnet" : "gpt-4o-mini")
-                : (random.nextBoolean() ? "claude-3-haiku" : "gpt-4o-mini");
+                ? (random.nextBoolean() ? "claude-3-5-sonnet-20241022" : "gpt-4o-mini")
+                : (random.nextBoolean() ? "claude-3-haiku-20240307" : "gpt-4o-mini");
         String prompt = at[0] + "." + at[1] + " for " + workflowId + ". " + "Data. ".repeat(40);
         if (!call(user, workflowId, "agent_call", model, at[0], at[1], prompt, 1_000)) {
           return;
@@ -361,7 +339,7 @@ public final class Demo {
     for (UsageReports.StatsRow m : reports.periodStats(null, from, to).byProviderModel()) {
       out.printf(
           Locale.ROOT,
-          "  %-26s %5d calls %8d tokens  $%s  errors %d%n",
+          "  %-36s %5d calls %8d tokens  $%s  errors %d%n",
           m.provider() + "/" + m.model(),
           m.calls(),
           m.totalTokens(),

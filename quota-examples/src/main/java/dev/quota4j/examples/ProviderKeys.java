@@ -109,7 +109,10 @@ public final class ProviderKeys {
     long characters = TokenCounter.characters(prompt);
     QuotaDenial last = null;
     for (Key key : KEYS) {
-      String model = key.provider().equals("groq") ? "llama-3.1-8b-instant" : "mistral-7b-instruct";
+      String model =
+          key.provider().equals("groq")
+              ? "llama-3.1-8b-instant"
+              : "meta-llama/Llama-3.1-8B-Instruct";
       QuotaDecision d =
           quotas.tryReserve(
               UsageRequest.forUser(userId)

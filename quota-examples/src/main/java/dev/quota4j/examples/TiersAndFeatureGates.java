@@ -20,21 +20,17 @@ import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
-import dev.quota4j.pricing.ModelPrice;
-import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.tokens.OperationEstimates;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Seed 002, tiers and feature gates: free users get 10,000 tokens a month and premium users
@@ -79,19 +75,6 @@ public final class TiersAndFeatureGates {
               "schedule_optimization", 1_200L,
               "complex_reasoning", 2_000L));
 
-  /** gpt-4o-mini's list price per million tokens (input, output, cached input), in US dollars. */
-  public static final ModelPricing PRICES =
-      (model, at) ->
-          model.startsWith("gpt-4o-mini")
-              ? Optional.of(
-                  new ModelPrice(
-                      "gpt-4o-mini",
-                      new BigDecimal("0.15"),
-                      new BigDecimal("0.60"),
-                      new BigDecimal("0.075"),
-                      LocalDate.of(2024, 7, 18)))
-              : Optional.empty();
-
   /** What {@link #run} returns for its test. */
   public record Result(
       List<ThresholdEvent> thresholds,
@@ -128,7 +111,7 @@ public final class TiersAndFeatureGates {
             .store(store)
             .policy(policy())
             .operationEstimates(ESTIMATES)
-            .pricing(PRICES)
+            .pricing(PriceTable.defaults())
             .tokenCounter(Tokens.COUNTER)
             .listener(analytics)
             .clock(clock)
