@@ -691,7 +691,8 @@ public final class QuotaManager implements UsageRecorder {
     }
     List<String> upgrades = new ArrayList<>();
     for (Plan other : policy.plans().values()) {
-      if (other.name().equals(current.name())) {
+      if (other.name().equals(current.name())
+          || policy.isPlanOfAnotherKind(other.name(), resolved.subject.kind())) {
         continue;
       }
       Limit same = other.limit(b.limit.name());
@@ -746,6 +747,7 @@ public final class QuotaManager implements UsageRecorder {
     List<String> upgrades = new ArrayList<>();
     for (Plan other : policy.plans().values()) {
       if (!other.name().equals(plan.name())
+          && !policy.isPlanOfAnotherKind(other.name(), resolved.subject.kind())
           && other.allowsOperation(request.operation())
           && other.allowsModel(request.model())) {
         upgrades.add(other.name());

@@ -101,6 +101,20 @@ public final class QuotaPolicy {
     return defaultPlanByKind.getOrDefault(kind, defaultPlan);
   }
 
+  /**
+   * Whether {@code plan} is meant for another kind of subject than {@code kind}: it is the default
+   * plan of some other kind (for example the anonymous plan, seen from a user). Upgrade hints leave
+   * such plans out.
+   */
+  public boolean isPlanOfAnotherKind(String plan, SubjectKind kind) {
+    for (Map.Entry<SubjectKind, String> e : defaultPlanByKind.entrySet()) {
+      if (e.getValue().equals(plan) && e.getKey() != kind) {
+        return !defaultPlanFor(kind).equals(plan);
+      }
+    }
+    return false;
+  }
+
   /** Limits that apply regardless of plan. */
   public List<Limit> limits() {
     return limits;

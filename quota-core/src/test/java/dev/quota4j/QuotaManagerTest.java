@@ -467,8 +467,7 @@ class QuotaManagerTest {
     QuotaDenial d = m.tryReserve(UsageRequest.forUser("u").estimatedTokens(200, 0)).denial();
     assertEquals("MONTHLY_TOKEN_QUOTA_EXCEEDED", d.code());
     assertTrue(d.requiresUpgrade());
-    assertEquals(
-        List.of("anonymous", "premium"), d.upgradePlans(), "plans without it, or with more");
+    assertEquals(List.of("premium"), d.upgradePlans(), "more, and not another kind's plan");
     assertTrue(m.tryReserve(UsageRequest.forAnonymous("s1").estimatedTokens(200, 0)).allowed());
     assertEquals("anonymous", store.findSubject(SubjectRef.anonymous("s1")).orElseThrow().plan());
     assertEquals("free", store.findSubject(SubjectRef.user("u")).orElseThrow().plan());
