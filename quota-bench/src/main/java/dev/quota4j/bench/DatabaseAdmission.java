@@ -55,6 +55,8 @@ public final class DatabaseAdmission {
       double p99Millis,
       double transactions,
       double statements,
+      double clientCpuMicros,
+      double serverCpuMicros,
       String load) {
     double perSecond() {
       return admitted / seconds;
@@ -101,7 +103,7 @@ public final class DatabaseAdmission {
         System.out.println("== " + database + ": " + database.version());
         System.out.printf(
             Locale.ROOT,
-            "%-8s %6s %7s %10s %8s %8s %7s %8s %6s  %s%n",
+            "%-8s %6s %7s %10s %8s %8s %7s %8s %8s %8s %6s  %s%n",
             "side",
             "users",
             "threads",
@@ -110,6 +112,8 @@ public final class DatabaseAdmission {
             "p99 ms",
             "tx/adm",
             "stmt/adm",
+            "cli µs",
+            "srv µs",
             "denied",
             "load (1/5/15 min)");
         for (int u : users) {
@@ -142,7 +146,7 @@ public final class DatabaseAdmission {
               byside.put(s.admitter.name(), p);
               System.out.printf(
                   Locale.ROOT,
-                  "%-8s %6d %7d %10.0f %8.2f %8.2f %7.2f %8.2f %6d  %s%n",
+                  "%-8s %6d %7d %10.0f %8.2f %8.2f %7.2f %8.2f %8.0f %8.0f %6d  %s%n",
                   p.side(),
                   p.users(),
                   p.threads(),
@@ -151,6 +155,8 @@ public final class DatabaseAdmission {
                   p.p99Millis(),
                   p.transactions(),
                   p.statements(),
+                  p.clientCpuMicros(),
+                  p.serverCpuMicros(),
                   p.denied(),
                   p.load());
               allExact &= p.denied() == 0;
@@ -271,6 +277,8 @@ public final class DatabaseAdmission {
     }
     Thread.sleep(warmup * 1000L);
     side.counts.reset();
+    long client0 = CpuTime.clientNanos();
+    long server0 = CpuTime.serverNanos();
     long start = System.nanoTime();
     phaseRef.set(1);
     Thread.sleep(seconds * 1000L);
@@ -279,6 +287,8 @@ public final class DatabaseAdmission {
       t.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long client = CpuTime.clientNanos() - client0;
+    long server = server0 < 0 ? -1 : CpuTime.serverNanos() - server0;
     long tx = side.counts.transactions();
     long st = side.counts.statements.sum();
     int n = 0;
@@ -306,6 +316,8 @@ public final class DatabaseAdmission {
         percentile(all, 99) / 1e6,
         n == 0 ? 0 : (double) tx / n,
         n == 0 ? 0 : (double) st / n,
+        n == 0 ? 0 : client / 1e3 / n,
+        n == 0 || server < 0 ? Double.NaN : server / 1e3 / n,
         load());
   }
 
