@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -106,7 +107,7 @@ public final class QuotaManager implements UsageRecorder {
     this.workflowLease = b.workflowLease;
     this.failMode = b.failMode;
     this.recordDenials = b.recordDenials;
-    this.ids = b.ids;
+    this.ids = b.ids != null ? b.ids : new SequentialIds();
     this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
     this.subjectCacheTtl = b.subjectCacheTtl;
     this.storeRetryInterval = b.storeRetryInterval;
@@ -1086,9 +1087,28 @@ public final class QuotaManager implements UsageRecorder {
       return new Bound(limit, subject, amount, Instant.EPOCH, null);
     }
     ZoneId zone = limit.zone() != null ? limit.zone() : policy.zone();
-    Instant start = Windows.start(limit.window(), now, zone, limit.resetOffset());
-    Instant end = Windows.end(limit.window(), start, zone, limit.resetOffset());
-    return new Bound(limit, subject, amount, start, end);
+    Duration offset = limit.resetOffset();
+    int slot = limit.window().ordinal();
+    Span s = spans.get(slot);
+    if (s == null || !s.holds(zone, offset, now)) {
+      Instant start = Windows.start(limit.window(), now, zone, offset);
+      s = new Span(zone, offset, start, Windows.end(limit.window(), start, zone, offset));
+      spans.set(slot, s);
+    }
+    return new Bound(limit, subject, amount, s.start, s.end);
+  }
+
+  /**
+   * The last window computed for each kind of window: every instant from its start to its end has
+   * that start, so the next admissions in it skip the calendar math (time zone rules, dates).
+   */
+  private final AtomicReferenceArray<Span> spans =
+      new AtomicReferenceArray<>(Window.values().length);
+
+  private record Span(ZoneId zone, Duration offset, Instant start, Instant end) {
+    boolean holds(ZoneId z, Duration o, Instant t) {
+      return !t.isBefore(start) && t.isBefore(end) && zone.equals(z) && offset.equals(o);
+    }
   }
 
   // ---------------------------------------------------------------- estimates and actuals
@@ -1409,6 +1429,21 @@ public final class QuotaManager implements UsageRecorder {
 
   // ---------------------------------------------------------------- small value types
 
+  /**
+   * The default ids: unique per manager by the counter, and across managers and processes by the
+   * random prefix (two managers share one with probability 2^-64). {@link UUID#randomUUID()} per
+   * call draws from a shared {@code SecureRandom}, a lock on the admission path of every thread.
+   */
+  static final class SequentialIds implements Supplier<String> {
+    private final long prefix = new java.security.SecureRandom().nextLong();
+    private final AtomicLong next = new AtomicLong();
+
+    @Override
+    public String get() {
+      return new UUID(prefix, next.incrementAndGet()).toString();
+    }
+  }
+
   private static final class UnknownModelPrice extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -1555,7 +1590,7 @@ public final class QuotaManager implements UsageRecorder {
     private Duration workflowLease = Duration.ofMinutes(30);
     private FailMode failMode = FailMode.FAIL_CLOSED;
     private boolean recordDenials = true;
-    private Supplier<String> ids = () -> UUID.randomUUID().toString();
+    private @Nullable Supplier<String> ids;
     private @Nullable UsageJournal journal;
     private Duration subjectCacheTtl = Duration.ZERO;
     private Duration storeRetryInterval = Duration.ofSeconds(5);
@@ -1696,7 +1731,10 @@ public final class QuotaManager implements UsageRecorder {
       return this;
     }
 
-    /** Where reservation and workflow ids come from; default random UUIDs. */
+    /**
+     * Where reservation and workflow ids come from; default UUID-shaped strings made of a random
+     * 64-bit prefix, drawn once per manager from {@link java.security.SecureRandom}, and a counter.
+     */
     @CanIgnoreReturnValue
     public Builder idGenerator(Supplier<String> value) {
       ids = value;

@@ -1,5 +1,6 @@
 package dev.quota4j.spi;
 
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.internal.Checks;
 import java.time.Instant;
@@ -18,10 +19,12 @@ public record CounterKey(String limitId, SubjectRef subject, Instant windowStart
 
   /**
    * The order in which stores lock counters. Every store takes its locks in this order, so two
-   * reservations never deadlock.
+   * reservations never deadlock. The {@link SubjectKind#SYSTEM} counters come last: every call
+   * charges them, so each transaction should hold their locks for as short a time as it can.
    */
   public static final Comparator<CounterKey> LOCK_ORDER =
-      Comparator.comparing(CounterKey::limitId)
+      Comparator.comparing((CounterKey k) -> k.subject().kind() == SubjectKind.SYSTEM)
+          .thenComparing(CounterKey::limitId)
           .thenComparing(CounterKey::subject)
           .thenComparing(CounterKey::windowStart);
 

@@ -22,6 +22,23 @@ final class H2Sql extends Sql {
     return JdbcDialect.H2;
   }
 
+  /**
+   * One {@code SELECT} per key joined by {@code UNION ALL}: H2 runs {@code (key 1) OR (key 2)} on a
+   * composite primary key as a scan of the whole counters table (3 ms per commit with 20,000
+   * counters), while each branch here is one primary-key lookup. Still one statement.
+   */
+  @Override
+  String readCounters(int keys) {
+    return String.join(
+        " UNION ALL ",
+        Collections.nCopies(
+            keys,
+            "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved FROM "
+                + t.counters
+                + " WHERE "
+                + COUNTER_KEY));
+  }
+
   @Override
   String ensureCounters(int rows) {
     return "MERGE INTO "

@@ -11,6 +11,6 @@ class H2StatementCountTest extends StatementCountTestBase {
   int[] expectedStatements() {
     // reserve: insert reservation + 2 conditional updates
     // commit: ledger insert + delete returning + 2 settles + 1 read of used + rollup
-    return new int[] {3, 6, 7, 7};
+    return new int[] {3, 6, 7, 6};
   }
 }

@@ -12,6 +12,6 @@ class MariaDbStatementCountTest extends StatementCountTestBase {
 
   @Override
   int[] expectedStatements() {
-    return new int[] {3, 6, 7, 7};
+    return new int[] {3, 6, 7, 6};
   }
 }

@@ -12,6 +12,6 @@ class PostgresStatementCountTest extends StatementCountTestBase {
 
   @Override
   int[] expectedStatements() {
-    return new int[] {3, 5, 7, 7};
+    return new int[] {3, 5, 7, 6};
   }
 }
