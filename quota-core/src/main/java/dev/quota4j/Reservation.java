@@ -74,10 +74,9 @@ public final class Reservation implements AutoCloseable {
   }
 
   private static UsageRequest withoutPrompt(UsageRequest r) {
-    UsageRequest.Builder b = r.toBuilder();
-    b.estimatedTokens(Math.max(0, r.inputTokens()), Math.max(0, r.maxOutputTokens()));
-    UsageRequest copy = b.build();
-    return copy.prompt() == null ? copy : r;
+    return r.toBuilder()
+        .estimatedTokens(Math.max(0, r.inputTokens()), Math.max(0, r.maxOutputTokens()))
+        .build();
   }
 
   /** The reservation id; also the id of the ledger event that closes it. */

@@ -315,6 +315,7 @@ public final class UsageRequest {
     public Builder estimatedTokens(long input, long maxOutput) {
       inputTokens = Checks.nonNegative("inputTokens", input);
       maxOutputTokens = Checks.nonNegative("maxOutputTokens", maxOutput);
+      prompt = null; // counted tokens replace a prompt given earlier
       return this;
     }
 
@@ -325,6 +326,7 @@ public final class UsageRequest {
     @CanIgnoreReturnValue
     public Builder estimatedTokens(String promptText, long maxOutput) {
       prompt = promptText;
+      inputTokens = UNKNOWN; // counted from the prompt at admission
       maxOutputTokens = Checks.nonNegative("maxOutputTokens", maxOutput);
       return this;
     }
