@@ -1,5 +1,6 @@
 package dev.quota4j.memory;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.internal.Checks;
@@ -21,27 +22,62 @@ import dev.quota4j.spi.UsageEvent;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link QuotaStore} in this JVM's memory: exact for one application instance, and the fake to
- * use in unit tests. Every operation runs under one lock, so each is atomic. The ledger keeps the
- * newest {@code ledgerCapacity} events; ids of older events are remembered up to the same number
- * again, so that retries stay idempotent.
+ * use in unit tests.
  *
- * <p>Every optional capability is implemented. An event that leaves the ledger, because it is full
- * or because {@link #purgeEvents} took it, is first added to the daily summaries (one entry per UTC
- * day, subject, operation, provider, model, agent, tool, provider key and status), which are kept
- * until {@link #clear()}: {@link #aggregate} stays exact, at day resolution, for usage older than
- * the ledger holds.
+ * <h2>What it keeps</h2>
+ *
+ * <ul>
+ *   <li>Counters, reservations and the subject directory, always.
+ *   <li>The ledger: the newest {@link Builder#eventsKept} events (default {@value
+ *       #DEFAULT_LEDGER_CAPACITY}), for {@link #findEvents}, {@link #aggregate} and {@link
+ *       #moveSubject}.
+ *   <li>Daily summaries ({@link Builder#dailySummaries}, on by default): an event that leaves the
+ *       ledger, because it is full or because {@link #purgeEvents} took it, is first added to them
+ *       (one entry per UTC day, subject, operation, provider, model, agent, tool, provider key and
+ *       status), and they are kept until {@link #clear()}, so {@link #aggregate} stays exact, at
+ *       day resolution, for usage older than the ledger holds.
+ *   <li>The ids of the newest {@link Builder#idsRemembered} events (default twice {@code
+ *       eventsKept}, at least {@value #MIN_IDS_REMEMBERED}), events kept or not: a retried commit,
+ *       release or record whose id is among them changes nothing. One older than that is applied
+ *       again.
+ * </ul>
+ *
+ * <p>With {@code eventsKept(0)} the store keeps counters only (plus the summaries, unless they are
+ * off too): {@link #findEvents} returns nothing, {@link #aggregate} sees only the summaries (day
+ * buckets, no hours), {@link #moveSubject} moves counters but has no events to move, and threshold
+ * alerts, status and admission work as before. {@code eventsKept(0).dailySummaries(false)} is the
+ * cheapest: no report reads anything but an empty list.
+ *
+ * <h2>Locking</h2>
+ *
+ * <ol>
+ *   <li>Each counter has its own lock. An operation looks up (or creates) every counter it touches,
+ *       then locks them all in one total order (order of creation, counters of the {@code SYSTEM}
+ *       subject after all others) before it reads or changes any, and unlocks them when it is done:
+ *       all charges of a reservation are checked and added while all their locks are held, so
+ *       reservations of different users run in parallel and nothing is ever over-admitted. A
+ *       counter removed meanwhile is looked up again.
+ *   <li>The ledger (events, ids, summaries) has one lock, taken while an operation holds its
+ *       counters' locks, so that a reader never sees an event without its counter change or the
+ *       other way round. It is never held while taking another lock.
+ *   <li>Open reservations are in a concurrent map (a commit, release and reclaim each take a
+ *       reservation out of it atomically, so exactly one of them settles it) and in a heap by lease
+ *       end under a lock of its own, never held while taking another lock. Reclaiming on a miss
+ *       releases the counters' locks first and tries once more.
+ * </ol>
  *
  * <p>Thread-safe.
  */
@@ -49,150 +85,448 @@ public final class InMemoryQuotaStore implements QuotaStore {
   /** The default number of ledger events kept. */
   public static final int DEFAULT_LEDGER_CAPACITY = 100_000;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Map<CounterKey, long[]> counters = new HashMap<>();
-  private final Map<String, Held> reservations = new HashMap<>();
-  private final PriorityQueue<Lease> leases = new PriorityQueue<>();
-  private final Map<SubjectRef, SubjectRecord> subjects = new HashMap<>();
-  private final LinkedHashMap<String, UsageEvent> ledger;
-  private final LinkedHashMap<String, Boolean> forgottenIds;
-  private final Map<CounterKey, Instant> windowEnds = new HashMap<>();
+  /**
+   * The fewest event ids remembered for idempotence when {@link Builder#idsRemembered} is unset.
+   */
+  public static final int MIN_IDS_REMEMBERED = 100_000;
+
+  private final ConcurrentHashMap<CounterKey, Cell> counters = new ConcurrentHashMap<>();
+  private final AtomicLong cellsCreated = new AtomicLong();
+  private final ConcurrentHashMap<String, Held> reservations = new ConcurrentHashMap<>();
+  private final ReentrantLock leaseLock = new ReentrantLock();
+  private final LeaseHeap leases = new LeaseHeap();
+  private final ConcurrentHashMap<SubjectRef, SubjectRecord> subjects = new ConcurrentHashMap<>();
+
+  /** Guards everything below. */
+  private final ReentrantLock ledgerLock = new ReentrantLock();
+
+  private final int eventsKept;
+  private final boolean dailySummaries;
+  private @Nullable UsageEvent[] events;
+  private long eventsNext;
+  private int eventsHeld;
+  private final EventIds ids;
   private final Map<SummaryKey, long[]> summaries = new HashMap<>();
-  private final int ledgerCapacity;
 
   /** A store keeping {@link #DEFAULT_LEDGER_CAPACITY} ledger events. */
   public InMemoryQuotaStore() {
-    this(DEFAULT_LEDGER_CAPACITY);
+    this(builder());
   }
 
-  /** A store keeping the newest {@code ledgerCapacity} ledger events. */
+  /**
+   * A store keeping the newest {@code ledgerCapacity} ledger events; the same as {@code
+   * builder().eventsKept(ledgerCapacity).build()}.
+   *
+   * @throws IllegalArgumentException when {@code ledgerCapacity} is not positive
+   */
   public InMemoryQuotaStore(int ledgerCapacity) {
-    this.ledgerCapacity = (int) Checks.positive("ledgerCapacity", ledgerCapacity);
-    this.ledger = new LinkedHashMap<>();
-    this.forgottenIds = new LinkedHashMap<>();
+    this(builder().eventsKept((int) Checks.positive("ledgerCapacity", ledgerCapacity)));
   }
 
-  private record Held(List<Charge> charges, Instant leaseUntil) {}
+  private InMemoryQuotaStore(Builder b) {
+    this.eventsKept = b.eventsKept;
+    this.dailySummaries = b.dailySummaries;
+    int remembered =
+        b.idsRemembered > 0
+            ? b.idsRemembered
+            : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(MIN_IDS_REMEMBERED, 2L * eventsKept));
+    this.ids = new EventIds(remembered);
+    this.events = new UsageEvent[Math.min(eventsKept, 1024)];
+  }
 
-  private record Lease(Instant until, String id) implements Comparable<Lease> {
-    @Override
-    public int compareTo(Lease o) {
-      int c = until.compareTo(o.until);
-      return c != 0 ? c : id.compareTo(o.id);
+  /** A builder; its defaults make the same store as {@code new InMemoryQuotaStore()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds an {@link InMemoryQuotaStore}. */
+  @CanIgnoreReturnValue
+  public static final class Builder {
+    private int eventsKept = DEFAULT_LEDGER_CAPACITY;
+    private boolean dailySummaries = true;
+    private int idsRemembered;
+
+    private Builder() {}
+
+    /**
+     * How many of the newest ledger events to keep for {@link #findEvents}, {@link #aggregate} and
+     * {@link #moveSubject}; 0 keeps none (counters only). Default {@value
+     * #DEFAULT_LEDGER_CAPACITY}.
+     */
+    public Builder eventsKept(int value) {
+      this.eventsKept = (int) Checks.nonNegative("eventsKept", value);
+      return this;
+    }
+
+    /**
+     * Whether events leaving the ledger are added to daily summaries, kept until {@link
+     * InMemoryQuotaStore#clear()} (their number grows with the days and distinct dimensions, not
+     * with the events). Default true.
+     */
+    public Builder dailySummaries(boolean value) {
+      this.dailySummaries = value;
+      return this;
+    }
+
+    /**
+     * How many of the newest event ids (commits, releases, records, denials, audits) to remember so
+     * that a retry with the same id changes nothing; at least {@code eventsKept}. Default twice
+     * {@code eventsKept}, at least {@value #MIN_IDS_REMEMBERED}. Each costs about 100 bytes (the id
+     * string and its index entry).
+     */
+    public Builder idsRemembered(int value) {
+      this.idsRemembered = (int) Checks.positive("idsRemembered", value);
+      return this;
+    }
+
+    /**
+     * Builds the store.
+     *
+     * @throws IllegalArgumentException when {@code idsRemembered} was set below {@code eventsKept}
+     */
+    public InMemoryQuotaStore build() {
+      if (idsRemembered > 0) {
+        Checks.argument(
+            idsRemembered >= eventsKept,
+            "idsRemembered",
+            "must be at least eventsKept (" + eventsKept + ")",
+            idsRemembered);
+      }
+      return new InMemoryQuotaStore(this);
     }
   }
+
+  /**
+   * An open reservation; {@link #leaseUntil}, {@link #heapIndex} and {@link #seq} under leaseLock.
+   */
+  static final class Held {
+    final String id;
+    final List<Charge> charges;
+
+    /** The cell of each charge when it was reserved; a hint, looked up again if removed. */
+    final Cell[] cells;
+
+    Instant leaseUntil;
+    int heapIndex = -1;
+    long seq;
+
+    Held(String id, List<Charge> charges, Cell[] cells, Instant leaseUntil) {
+      this.id = id;
+      this.charges = charges;
+      this.cells = cells;
+      this.leaseUntil = leaseUntil;
+    }
+  }
+
+  // ---- counters and their locks ------------------------------------------------------------
+
+  /** The cell of {@code c}'s counter, created when missing. */
+  private Cell cellFor(Charge c) {
+    return cellFor(c.key(), c.windowEnd());
+  }
+
+  private Cell cellFor(CounterKey key, Instant windowEnd) {
+    Cell cell = counters.get(key);
+    if (cell == null) {
+      long order = cellsCreated.incrementAndGet();
+      if (key.subject().kind() == SubjectKind.SYSTEM) {
+        order += Cell.SYSTEM_LAST;
+      }
+      Cell created = new Cell(order, windowEnd);
+      Cell raced = counters.putIfAbsent(key, created);
+      cell = raced != null ? raced : created;
+    }
+    return cell;
+  }
+
+  /**
+   * Locks the distinct cells of {@code a} and {@code b} in lock order and returns them, or returns
+   * null, holding nothing, when one of them was removed meanwhile (the caller looks them up again).
+   */
+  private static Cell @Nullable [] lockAll(@Nullable Cell[] a, @Nullable Cell @Nullable [] b) {
+    int n = 0;
+    Cell[] sorted = new Cell[a.length + (b == null ? 0 : b.length)];
+    n = insertDistinct(sorted, n, a);
+    if (b != null) {
+      n = insertDistinct(sorted, n, b);
+    }
+    for (int i = 0; i < n; i++) {
+      sorted[i].lock();
+      if (sorted[i].removed) {
+        for (int j = i; j >= 0; j--) {
+          sorted[j].unlock();
+        }
+        return null;
+      }
+    }
+    return n == sorted.length ? sorted : Arrays.copyOf(sorted, n);
+  }
+
+  /** Insertion sort by {@link Cell#order}, skipping cells already there and nulls. */
+  private static int insertDistinct(Cell[] sorted, int n, @Nullable Cell[] cells) {
+    outer:
+    for (Cell c : cells) {
+      if (c == null) {
+        continue;
+      }
+      int i = n;
+      while (i > 0 && sorted[i - 1].order >= c.order) {
+        if (sorted[i - 1] == c) {
+          continue outer;
+        }
+        i--;
+      }
+      System.arraycopy(sorted, i, sorted, i + 1, n - i);
+      sorted[i] = c;
+      n++;
+    }
+    return n;
+  }
+
+  private static void unlockAll(Cell[] locked) {
+    for (int i = locked.length - 1; i >= 0; i--) {
+      locked[i].unlock();
+    }
+  }
+
+  /** The cells of {@code charges}, created when missing. */
+  private Cell[] cellsFor(List<Charge> charges) {
+    Cell[] out = new Cell[charges.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = cellFor(charges.get(i));
+    }
+    return out;
+  }
+
+  /**
+   * The cells of {@code charges}, reusing {@code hint} where a charge has the same key as the
+   * reserved charge at the same index and its cell is still in the store.
+   */
+  private Cell[] cellsFor(List<Charge> charges, Held hint) {
+    Cell[] out = new Cell[charges.size()];
+    for (int i = 0; i < out.length; i++) {
+      Charge c = charges.get(i);
+      if (i < hint.cells.length
+          && !hint.cells[i].removed
+          && hint.charges.get(i).key().equals(c.key())) {
+        out[i] = hint.cells[i];
+      } else {
+        out[i] = cellFor(c);
+      }
+    }
+    return out;
+  }
+
+  /** The cells of a reservation's charges that still exist (none is created). */
+  private @Nullable Cell[] existingCells(Held held) {
+    @Nullable Cell[] out = new Cell[held.charges.size()];
+    for (int i = 0; i < out.length; i++) {
+      Cell hint = held.cells[i];
+      out[i] = hint.removed ? counters.get(held.charges.get(i).key()) : hint;
+    }
+    return out;
+  }
+
+  // ---- the protocol ------------------------------------------------------------------------
 
   @Override
   public ReserveResult reserve(
       String reservationId, List<Charge> charges, Instant now, Instant leaseUntil) {
     Checks.id("reservationId", reservationId);
-    lock.lock();
-    try {
-      if (reservations.containsKey(reservationId) || isKnownEvent(reservationId)) {
-        return new ReserveResult.Duplicate();
+    List<Charge> kept = List.copyOf(charges);
+    boolean reclaimed = false;
+    while (true) {
+      Cell[] cells = cellsFor(kept);
+      Cell[] locked = lockAll(cells, null);
+      if (locked == null) {
+        continue;
       }
-      ReserveResult.Rejected miss = firstMiss(charges);
-      if (miss != null && reclaimExpiredLocked(now) > 0) {
-        miss = firstMiss(charges);
+      ReserveResult.Rejected miss;
+      try {
+        if (reservations.containsKey(reservationId) || knownEvent(reservationId)) {
+          return new ReserveResult.Duplicate();
+        }
+        miss = firstMiss(kept, cells);
+        if (miss == null) {
+          Held held = new Held(reservationId, kept, cells, leaseUntil);
+          if (reservations.putIfAbsent(reservationId, held) != null) {
+            return new ReserveResult.Duplicate();
+          }
+          Map<CounterKey, CounterValue> unconditional = Map.of();
+          for (int i = 0; i < cells.length; i++) {
+            Charge c = kept.get(i);
+            Cell cell = cells[i];
+            cell.reserved = sat(cell.reserved + c.amount());
+            if (c.admission() == dev.quota4j.spi.Admission.ALWAYS) {
+              if (unconditional.isEmpty()) {
+                unconditional = new HashMap<>();
+              }
+              unconditional.put(c.key(), new CounterValue(cell.used, cell.reserved));
+            }
+          }
+          leaseLock.lock();
+          try {
+            leases.add(held);
+          } finally {
+            leaseLock.unlock();
+          }
+          return new ReserveResult.Granted(unconditional);
+        }
+      } finally {
+        unlockAll(locked);
       }
-      if (miss != null) {
+      if (reclaimed || reclaimExpired(now) == 0) {
         return miss;
       }
-      Map<CounterKey, CounterValue> unconditional = new HashMap<>();
-      for (Charge c : charges) {
-        long[] v = counters.computeIfAbsent(c.key(), k -> new long[2]);
-        windowEnds.putIfAbsent(c.key(), c.windowEnd());
-        v[1] = sat(v[1] + c.amount());
-        if (c.admission() == dev.quota4j.spi.Admission.ALWAYS) {
-          unconditional.put(c.key(), new CounterValue(v[0], v[1]));
-        }
-      }
-      reservations.put(reservationId, new Held(List.copyOf(charges), leaseUntil));
-      leases.add(new Lease(leaseUntil, reservationId));
-      return new ReserveResult.Granted(unconditional);
-    } finally {
-      lock.unlock();
+      reclaimed = true; // capacity came back: try once more
     }
   }
 
-  private ReserveResult.@org.jspecify.annotations.Nullable Rejected firstMiss(
-      List<Charge> charges) {
-    // charges to the same counter within one reservation add up
-    Map<CounterKey, Long> pending = new HashMap<>();
-    for (Charge c : charges) {
-      long[] v = counters.get(c.key());
-      long used = v == null ? 0 : v[0];
-      long reserved = sat((v == null ? 0 : v[1]) + pending.getOrDefault(c.key(), 0L));
-      if (!c.admission().admits(used, reserved, c.amount(), c.limit())) {
-        return new ReserveResult.Rejected(c, new CounterValue(used, reserved));
+  /**
+   * The first charge, in the order given, that does not fit; charges to the same counter within one
+   * reservation add up. Called with every cell locked.
+   */
+  private static ReserveResult.@Nullable Rejected firstMiss(List<Charge> charges, Cell[] cells) {
+    for (int i = 0; i < cells.length; i++) {
+      Charge c = charges.get(i);
+      Cell cell = cells[i];
+      long pending = 0;
+      for (int j = 0; j < i; j++) {
+        if (cells[j] == cell) {
+          pending = sat(pending + charges.get(j).amount());
+        }
       }
-      pending.merge(c.key(), c.amount(), QuotaStoreMath::sat);
+      long reserved = sat(cell.reserved + pending);
+      if (!c.admission().admits(cell.used, reserved, c.amount(), c.limit())) {
+        return new ReserveResult.Rejected(c, new CounterValue(cell.used, reserved));
+      }
     }
     return null;
   }
 
   @Override
   public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
-    lock.lock();
-    try {
-      Held held = reservations.remove(reservationId);
-      if (held == null) {
-        if (isKnownEvent(event.eventId())) {
-          return CommitResult.alreadyApplied();
+    Held held = reservations.remove(reservationId);
+    if (held == null) {
+      return addAndAppend(actual, event, CommitResult.Status.APPLIED_LATE);
+    }
+    dropLease(held);
+    while (true) {
+      Cell[] cells = cellsFor(actual, held);
+      @Nullable Cell[] prior = existingCells(held);
+      Cell[] locked = lockAll(cells, prior);
+      if (locked == null) {
+        continue;
+      }
+      try {
+        for (int i = 0; i < prior.length; i++) {
+          Cell cell = prior[i];
+          if (cell != null) {
+            cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
+          }
         }
-        Map<CounterKey, Long> after = addUsed(actual);
-        append(event);
-        return new CommitResult(CommitResult.Status.APPLIED_LATE, after);
+        Map<CounterKey, Long> after = addUsed(actual, cells);
+        ledgerLock.lock();
+        try {
+          append(event);
+        } finally {
+          ledgerLock.unlock();
+        }
+        return new CommitResult(CommitResult.Status.APPLIED, after);
+      } finally {
+        unlockAll(locked);
       }
-      for (Charge c : held.charges()) {
-        long[] v = counters.computeIfAbsent(c.key(), k -> new long[2]);
-        windowEnds.putIfAbsent(c.key(), c.windowEnd());
-        v[1] = Math.max(0, v[1] - c.amount());
+    }
+  }
+
+  /**
+   * Adds {@code charges} to {@code used} and appends {@code event}, unless its id is known; for
+   * late commits and records.
+   */
+  private CommitResult addAndAppend(
+      List<Charge> charges, UsageEvent event, CommitResult.Status status) {
+    while (true) {
+      Cell[] cells = cellsFor(charges);
+      Cell[] locked = lockAll(cells, null);
+      if (locked == null) {
+        continue;
       }
-      Map<CounterKey, Long> after = addUsed(actual);
-      append(event);
-      return new CommitResult(CommitResult.Status.APPLIED, after);
-    } finally {
-      lock.unlock();
+      try {
+        ledgerLock.lock();
+        try {
+          if (isKnownEvent(event.eventId())) {
+            return CommitResult.alreadyApplied();
+          }
+          Map<CounterKey, Long> after = addUsed(charges, cells);
+          append(event);
+          return new CommitResult(status, after);
+        } finally {
+          ledgerLock.unlock();
+        }
+      } finally {
+        unlockAll(locked);
+      }
     }
   }
 
   @Override
   public boolean release(String reservationId, UsageEvent event) {
-    lock.lock();
+    Held held = reservations.remove(reservationId);
+    if (held == null) {
+      return false;
+    }
+    dropLease(held);
+    unreserveAndAppend(held, event);
+    return true;
+  }
+
+  /** Takes a reservation's amounts off {@code reserved} and appends {@code event} if new. */
+  private void unreserveAndAppend(Held held, UsageEvent event) {
+    while (true) {
+      @Nullable Cell[] cells = existingCells(held);
+      Cell[] locked = lockAll(cells, null);
+      if (locked == null) {
+        continue;
+      }
+      try {
+        for (int i = 0; i < cells.length; i++) {
+          Cell cell = cells[i];
+          if (cell != null) {
+            cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
+          }
+        }
+        ledgerLock.lock();
+        try {
+          if (!isKnownEvent(event.eventId())) {
+            append(event);
+          }
+        } finally {
+          ledgerLock.unlock();
+        }
+        return;
+      } finally {
+        unlockAll(locked);
+      }
+    }
+  }
+
+  private void dropLease(Held held) {
+    leaseLock.lock();
     try {
-      Held held = reservations.remove(reservationId);
-      if (held == null) {
-        return false;
-      }
-      unreserve(held);
-      if (!isKnownEvent(event.eventId())) {
-        append(event);
-      }
-      return true;
+      boolean unused = leases.remove(held);
     } finally {
-      lock.unlock();
+      leaseLock.unlock();
     }
   }
 
   @Override
   public CommitResult record(List<Charge> charges, UsageEvent event) {
-    lock.lock();
-    try {
-      if (isKnownEvent(event.eventId())) {
-        return CommitResult.alreadyApplied();
-      }
-      Map<CounterKey, Long> after = addUsed(charges);
-      append(event);
-      return new CommitResult(CommitResult.Status.APPLIED, after);
-    } finally {
-      lock.unlock();
-    }
+    return addAndAppend(charges, event, CommitResult.Status.APPLIED);
   }
 
   @Override
   public boolean appendEvent(UsageEvent event) {
-    lock.lock();
+    ledgerLock.lock();
     try {
       if (isKnownEvent(event.eventId())) {
         return false;
@@ -200,122 +534,115 @@ public final class InMemoryQuotaStore implements QuotaStore {
       append(event);
       return true;
     } finally {
-      lock.unlock();
+      ledgerLock.unlock();
     }
   }
 
   @Override
   public boolean extend(String reservationId, Instant now, Instant leaseUntil) {
-    lock.lock();
+    Held held = reservations.get(reservationId);
+    if (held == null) {
+      return false;
+    }
+    leaseLock.lock();
     try {
-      Held held = reservations.get(reservationId);
-      if (held == null || !held.leaseUntil().isAfter(now)) {
-        return false;
-      }
-      reservations.put(reservationId, new Held(held.charges(), leaseUntil));
-      leases.add(new Lease(leaseUntil, reservationId));
-      return true;
+      // out of the heap: committed, released or reclaimed meanwhile
+      return held.heapIndex >= 0 && held.leaseUntil.isAfter(now) && leases.update(held, leaseUntil);
     } finally {
-      lock.unlock();
+      leaseLock.unlock();
     }
   }
 
   @Override
   public int reclaimExpired(Instant now) {
-    lock.lock();
+    List<Held> ended;
+    leaseLock.lock();
     try {
-      return reclaimExpiredLocked(now);
+      if (!leases.anyEnded(now)) {
+        return 0;
+      }
+      ended = leases.pollEnded(now);
     } finally {
-      lock.unlock();
+      leaseLock.unlock();
     }
-  }
-
-  private int reclaimExpiredLocked(Instant now) {
     int n = 0;
-    Lease head;
-    while ((head = leases.peek()) != null && !head.until().isAfter(now)) {
-      leases.poll();
-      Held held = reservations.get(head.id());
-      if (held == null || !held.leaseUntil().equals(head.until())) {
-        continue; // committed, released or extended since
+    for (Held held : ended) {
+      if (!reservations.remove(held.id, held)) {
+        continue; // committed or released meanwhile
       }
-      reservations.remove(head.id());
-      unreserve(held);
-      String eventId = head.id() + "#expired";
-      if (!isKnownEvent(eventId)) {
-        append(
-            UsageEvent.builder(eventId, now, EventStatus.EXPIRED, subjectOf(held))
-                .reservationId(head.id())
-                .build());
-      }
+      unreserveAndAppend(
+          held,
+          UsageEvent.builder(held.id + "#expired", now, EventStatus.EXPIRED, subjectOf(held))
+              .reservationId(held.id)
+              .build());
       n++;
     }
     return n;
   }
 
   private static SubjectRef subjectOf(Held held) {
-    for (Charge c : held.charges()) {
+    for (Charge c : held.charges) {
       SubjectKind k = c.key().subject().kind();
       if (k != SubjectKind.SYSTEM && k != SubjectKind.WORKFLOW) {
         return c.key().subject();
       }
     }
-    return held.charges().isEmpty() ? SubjectRef.SYSTEM : held.charges().get(0).key().subject();
+    return held.charges.isEmpty() ? SubjectRef.SYSTEM : held.charges.get(0).key().subject();
   }
 
   @Override
   public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys) {
-    lock.lock();
-    try {
-      Map<CounterKey, CounterValue> out = new HashMap<>();
-      for (CounterKey k : keys) {
-        long[] v = counters.get(k);
-        if (v != null) {
-          out.put(k, new CounterValue(v[0], v[1]));
-        }
+    List<CounterKey> list = List.copyOf(keys);
+    while (true) {
+      @Nullable Cell[] cells = new Cell[list.size()];
+      for (int i = 0; i < cells.length; i++) {
+        cells[i] = counters.get(list.get(i));
       }
-      return out;
-    } finally {
-      lock.unlock();
+      Cell[] locked = lockAll(cells, null);
+      if (locked == null) {
+        continue;
+      }
+      try {
+        Map<CounterKey, CounterValue> out = new HashMap<>();
+        for (int i = 0; i < cells.length; i++) {
+          Cell cell = cells[i];
+          if (cell != null) {
+            out.put(list.get(i), new CounterValue(cell.used, cell.reserved));
+          }
+        }
+        return out;
+      } finally {
+        unlockAll(locked);
+      }
     }
   }
 
   @Override
   public Optional<SubjectRecord> findSubject(SubjectRef subject) {
-    lock.lock();
-    try {
-      return Optional.ofNullable(subjects.get(subject));
-    } finally {
-      lock.unlock();
-    }
+    return Optional.ofNullable(subjects.get(subject));
   }
 
   @Override
   public SubjectRecord createSubjectIfAbsent(SubjectRecord record) {
-    lock.lock();
-    try {
-      return subjects.computeIfAbsent(record.subject(), k -> record);
-    } finally {
-      lock.unlock();
-    }
+    SubjectRecord there = subjects.putIfAbsent(record.subject(), record);
+    return there != null ? there : record;
   }
 
   @Override
   public void saveSubject(SubjectRecord record) {
-    lock.lock();
-    try {
-      subjects.put(record.subject(), record);
-    } finally {
-      lock.unlock();
-    }
+    subjects.put(record.subject(), record);
   }
 
   @Override
   public List<UsageEvent> findEvents(EventQuery q) {
-    lock.lock();
+    ledgerLock.lock();
     try {
       List<UsageEvent> out = new ArrayList<>();
-      for (UsageEvent e : ledger.values()) {
+      for (long s = oldestEvent(); s < eventsNext; s++) {
+        UsageEvent e = events[(int) (s % events.length)];
+        if (e == null) {
+          continue;
+        }
         if (e.time().isBefore(q.from()) || !e.time().isBefore(q.to())) {
           continue;
         }
@@ -330,7 +657,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
       out.sort(java.util.Comparator.comparing(UsageEvent::time));
       return out.size() > q.limit() ? List.copyOf(out.subList(0, q.limit())) : out;
     } finally {
-      lock.unlock();
+      ledgerLock.unlock();
     }
   }
 
@@ -386,11 +713,12 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
-    lock.lock();
+    ledgerLock.lock();
     try {
       Map<List<@Nullable Object>, AggregateRow> out = new HashMap<>();
-      for (UsageEvent e : ledger.values()) {
-        if (!q.matches(e)) {
+      for (long s = oldestEvent(); s < eventsNext; s++) {
+        UsageEvent e = events[(int) (s % events.length)];
+        if (e == null || !q.matches(e)) {
           continue;
         }
         add(
@@ -431,7 +759,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
       }
       return new ArrayList<>(out.values());
     } finally {
-      lock.unlock();
+      ledgerLock.unlock();
     }
   }
 
@@ -478,199 +806,274 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
-    lock.lock();
-    try {
-      if (isKnownEvent(audit.eventId())) {
-        return false;
+    List<CounterKey> list = List.copyOf(keys);
+    while (true) {
+      @Nullable Cell[] cells = new Cell[list.size()];
+      for (int i = 0; i < cells.length; i++) {
+        cells[i] = counters.get(list.get(i));
       }
-      for (CounterKey k : keys) {
-        long[] v = counters.get(k);
-        if (v != null) {
-          v[0] = 0;
+      Cell[] locked = lockAll(cells, null);
+      if (locked == null) {
+        continue;
+      }
+      try {
+        ledgerLock.lock();
+        try {
+          if (isKnownEvent(audit.eventId())) {
+            return false;
+          }
+          for (Cell cell : cells) {
+            if (cell != null) {
+              cell.used = 0;
+            }
+          }
+          append(audit);
+          return true;
+        } finally {
+          ledgerLock.unlock();
         }
+      } finally {
+        unlockAll(locked);
       }
-      append(audit);
-      return true;
-    } finally {
-      lock.unlock();
     }
   }
 
   @Override
   public boolean moveSubject(
       SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
-    lock.lock();
-    try {
-      if (isKnownEvent(audit.eventId())) {
-        return false;
+    while (true) {
+      @Nullable Cell[] sources = new Cell[moves.size()];
+      Cell[] targets = new Cell[moves.size()];
+      for (int i = 0; i < moves.size(); i++) {
+        CounterMove m = moves.get(i);
+        sources[i] = counters.get(m.from());
+        targets[i] = sources[i] == null ? null : cellFor(m.to(), m.toWindowEnd());
       }
-      for (CounterMove m : moves) {
-        long[] src = counters.get(m.from());
-        if (src == null || src[0] == 0) {
-          continue;
+      Cell[] locked = lockAll(sources, targets);
+      if (locked == null) {
+        continue;
+      }
+      try {
+        ledgerLock.lock();
+        try {
+          if (isKnownEvent(audit.eventId())) {
+            return false;
+          }
+          for (int i = 0; i < sources.length; i++) {
+            Cell src = sources[i];
+            Cell dst = targets[i];
+            if (src == null || dst == null || src.used == 0) {
+              continue;
+            }
+            dst.used = sat(dst.used + src.used);
+            src.used = 0;
+          }
+          for (int i = 0; i < events.length; i++) {
+            UsageEvent e = events[i];
+            if (e != null && e.subject().equals(from)) {
+              events[i] = e.toBuilder().subject(to).build();
+            }
+          }
+          append(audit);
+          return true;
+        } finally {
+          ledgerLock.unlock();
         }
-        long[] dst = counters.computeIfAbsent(m.to(), k -> new long[2]);
-        windowEnds.putIfAbsent(m.to(), m.toWindowEnd());
-        dst[0] = sat(dst[0] + src[0]);
-        src[0] = 0;
+      } finally {
+        unlockAll(locked);
       }
-      for (Map.Entry<String, UsageEvent> e : ledger.entrySet()) {
-        if (e.getValue().subject().equals(from)) {
-          e.setValue(e.getValue().toBuilder().subject(to).build());
-        }
-      }
-      append(audit);
-      return true;
-    } finally {
-      lock.unlock();
     }
   }
 
   @Override
   public int purgeEvents(Instant before, int maxEvents) {
     Checks.positive("maxEvents", maxEvents);
-    lock.lock();
+    ledgerLock.lock();
     try {
       int n = 0;
-      var it = ledger.entrySet().iterator();
-      while (it.hasNext() && n < maxEvents) {
-        Map.Entry<String, UsageEvent> e = it.next();
-        if (!e.getValue().time().isBefore(before)) {
+      for (long s = oldestEvent(); s < eventsNext && n < maxEvents; s++) {
+        int pos = (int) (s % events.length);
+        UsageEvent e = events[pos];
+        if (e == null || !e.time().isBefore(before)) {
           continue;
         }
-        summarize(e.getValue());
-        it.remove();
-        forget(e.getKey());
+        dropEvent(pos, e);
         n++;
       }
       return n;
     } finally {
-      lock.unlock();
+      ledgerLock.unlock();
     }
   }
 
   @Override
   public int purgeCounters(Instant endedBefore, int maxCounters) {
     Checks.positive("maxCounters", maxCounters);
-    lock.lock();
-    try {
-      int n = 0;
-      var it = counters.entrySet().iterator();
-      while (it.hasNext() && n < maxCounters) {
-        Map.Entry<CounterKey, long[]> e = it.next();
-        Instant end = windowEnds.get(e.getKey());
-        if (end != null && end.isBefore(endedBefore) && e.getValue()[1] == 0) {
-          it.remove();
-          windowEnds.remove(e.getKey());
+    int n = 0;
+    for (Map.Entry<CounterKey, Cell> e : counters.entrySet()) {
+      if (n >= maxCounters) {
+        break;
+      }
+      Cell cell = e.getValue();
+      if (!cell.windowEnd.isBefore(endedBefore)) {
+        continue;
+      }
+      cell.lock();
+      try {
+        if (!cell.removed && cell.reserved == 0) {
+          cell.removed = true;
+          counters.remove(e.getKey(), cell);
           n++;
         }
+      } finally {
+        cell.unlock();
       }
-      return n;
-    } finally {
-      lock.unlock();
     }
+    return n;
   }
 
   /** How many counters the store holds. */
   public int counterCount() {
-    lock.lock();
-    try {
-      return counters.size();
-    } finally {
-      lock.unlock();
-    }
+    return counters.size();
   }
 
   /** How many events the ledger holds. */
   public int ledgerSize() {
-    lock.lock();
+    ledgerLock.lock();
     try {
-      return ledger.size();
+      return eventsHeld;
     } finally {
-      lock.unlock();
+      ledgerLock.unlock();
     }
   }
 
   /** How many reservations are open. */
   public int openReservations() {
-    lock.lock();
-    try {
-      return reservations.size();
-    } finally {
-      lock.unlock();
-    }
+    return reservations.size();
   }
 
-  /** Forgets everything: counters, reservations, subjects and the ledger. */
+  /**
+   * Forgets everything: counters, reservations, subjects, the ledger, the remembered ids and the
+   * daily summaries. Operations running at the same time land either before (and are forgotten) or
+   * after.
+   */
   public void clear() {
-    lock.lock();
-    try {
-      counters.clear();
-      reservations.clear();
-      leases.clear();
-      subjects.clear();
-      ledger.clear();
-      forgottenIds.clear();
-      windowEnds.clear();
-      summaries.clear();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void unreserve(Held held) {
-    for (Charge c : held.charges()) {
-      long[] v = counters.get(c.key());
-      if (v != null) {
-        v[1] = Math.max(0, v[1] - c.amount());
+    for (Map.Entry<CounterKey, Cell> e : counters.entrySet()) {
+      Cell cell = e.getValue();
+      cell.lock();
+      try {
+        cell.removed = true;
+        counters.remove(e.getKey(), cell);
+      } finally {
+        cell.unlock();
       }
     }
+    leaseLock.lock();
+    try {
+      reservations.clear();
+      leases.clear();
+    } finally {
+      leaseLock.unlock();
+    }
+    subjects.clear();
+    ledgerLock.lock();
+    try {
+      Arrays.fill(events, null);
+      eventsNext = 0;
+      eventsHeld = 0;
+      ids.clear();
+      summaries.clear();
+    } finally {
+      ledgerLock.unlock();
+    }
   }
 
-  private Map<CounterKey, Long> addUsed(List<Charge> charges) {
+  /** Adds each charge to its (locked) cell's {@code used}; returns each counter's value after. */
+  private static Map<CounterKey, Long> addUsed(List<Charge> charges, Cell[] cells) {
+    int n = charges.size();
+    if (n == 0) {
+      return Map.of();
+    }
+    for (int i = 0; i < n; i++) {
+      Cell cell = cells[i];
+      cell.used = sat(cell.used + charges.get(i).amount());
+    }
+    // an immutable map built directly, so that CommitResult's copy is free
+    if (n == 1) {
+      return Map.of(charges.get(0).key(), cells[0].used);
+    }
+    if (n == 2 && cells[0] != cells[1]) {
+      return Map.of(charges.get(0).key(), cells[0].used, charges.get(1).key(), cells[1].used);
+    }
+    if (n == 3 && cells[0] != cells[1] && cells[0] != cells[2] && cells[1] != cells[2]) {
+      return Map.of(
+          charges.get(0).key(),
+          cells[0].used,
+          charges.get(1).key(),
+          cells[1].used,
+          charges.get(2).key(),
+          cells[2].used);
+    }
     Map<CounterKey, Long> after = new HashMap<>();
-    for (Charge c : charges) {
-      long[] v = counters.computeIfAbsent(c.key(), k -> new long[2]);
-      windowEnds.putIfAbsent(c.key(), c.windowEnd());
-      v[0] = sat(v[0] + c.amount());
-      after.put(c.key(), v[0]);
+    for (int i = 0; i < n; i++) {
+      after.put(charges.get(i).key(), cells[i].used);
     }
     return after;
   }
 
+  /** Whether an event with this id is remembered; takes the ledger lock. */
+  private boolean knownEvent(String id) {
+    ledgerLock.lock();
+    try {
+      return isKnownEvent(id);
+    } finally {
+      ledgerLock.unlock();
+    }
+  }
+
+  /** Whether an event with this id is remembered; the caller holds the ledger lock. */
   private boolean isKnownEvent(String id) {
-    return ledger.containsKey(id) || forgottenIds.containsKey(id);
+    return ids.contains(id);
   }
 
+  /** The sequence number of the oldest event the ring may still hold. */
+  private long oldestEvent() {
+    return Math.max(0, eventsNext - events.length);
+  }
+
+  /** Appends an event; the caller holds the ledger lock. */
   private void append(UsageEvent event) {
-    ledger.put(event.eventId(), event);
-    if (ledger.size() > ledgerCapacity) {
-      var it = ledger.entrySet().iterator();
-      Map.Entry<String, UsageEvent> oldestEntry = it.next();
-      String oldest = oldestEntry.getKey();
-      summarize(oldestEntry.getValue());
-      it.remove();
-      forget(oldest);
+    ids.add(event.eventId());
+    if (eventsKept == 0) {
+      if (dailySummaries) {
+        summarize(event);
+      }
+      return;
     }
+    if (eventsNext == events.length && events.length < eventsKept) {
+      // not wrapped yet: positions are sequence numbers, so the ring can simply grow
+      events = Arrays.copyOf(events, (int) Math.min(2L * events.length, eventsKept));
+    }
+    int pos = (int) (eventsNext % events.length);
+    UsageEvent oldest = events[pos];
+    if (oldest != null) {
+      dropEvent(pos, oldest);
+    }
+    events[pos] = event;
+    eventsHeld++;
+    eventsNext++;
   }
 
-  private void forget(String id) {
-    forgottenIds.put(id, Boolean.TRUE);
-    if (forgottenIds.size() > ledgerCapacity) {
-      var f = forgottenIds.entrySet().iterator();
-      f.next();
-      f.remove();
+  /** Takes an event out of the ledger, into the summaries; the caller holds the ledger lock. */
+  private void dropEvent(int pos, UsageEvent e) {
+    if (dailySummaries) {
+      summarize(e);
     }
+    events[pos] = null;
+    eventsHeld--;
   }
 
   private static long sat(long v) {
     return v < 0 ? Long.MAX_VALUE : v;
-  }
-
-  private static final class QuotaStoreMath {
-    static Long sat(Long a, Long b) {
-      long r = a + b;
-      return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
   }
 }
