@@ -65,6 +65,9 @@ public record Plan(
     if (model == null) {
       return allowedModels.isEmpty();
     }
+    if (allowedModels.isEmpty() && deniedModels.isEmpty()) {
+      return true; // (no iterator on the admission path)
+    }
     boolean allowed = allowedModels.isEmpty();
     for (String prefix : allowedModels) {
       allowed |= model.startsWith(prefix);

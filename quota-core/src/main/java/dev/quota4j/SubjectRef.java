@@ -15,7 +15,21 @@ public record SubjectRef(SubjectKind kind, String id) implements Comparable<Subj
 
   /** Validates the id. */
   public SubjectRef {
-    Checks.id(kind.name().toLowerCase(java.util.Locale.ROOT) + " id", id);
+    Checks.id(IdFields.NAMES[kind.ordinal()], id);
+  }
+
+  /**
+   * The field name of each kind's id in error messages ("user id", "api_key id"...), made once: in
+   * a holder class, since {@link #SYSTEM} is built before this class's own statics.
+   */
+  private static final class IdFields {
+    static final String[] NAMES = new String[SubjectKind.values().length];
+
+    static {
+      for (SubjectKind k : SubjectKind.values()) {
+        NAMES[k.ordinal()] = k.name().toLowerCase(java.util.Locale.ROOT) + " id";
+      }
+    }
   }
 
   /** A signed-in user. */

@@ -51,7 +51,7 @@ public final class UsageRequest {
     this.tool = Checks.optionalId("tool", b.tool);
     this.workflowId = Checks.optionalId("workflowId", b.workflowId);
     this.sessionId = Checks.optionalId("sessionId", b.sessionId);
-    this.tags = Map.copyOf(b.tags);
+    this.tags = b.tags == null ? Map.of() : Map.copyOf(b.tags);
     this.inputTokens = b.inputTokens;
     this.maxOutputTokens = b.maxOutputTokens;
     this.characters = b.characters;
@@ -101,7 +101,9 @@ public final class UsageRequest {
     b.tool = tool;
     b.workflowId = workflowId;
     b.sessionId = sessionId;
-    b.tags.putAll(tags);
+    if (!tags.isEmpty()) {
+      b.tags = new TreeMap<>(tags);
+    }
     b.inputTokens = inputTokens;
     b.maxOutputTokens = maxOutputTokens;
     b.characters = characters;
@@ -222,7 +224,7 @@ public final class UsageRequest {
     private @Nullable String tool;
     private @Nullable String workflowId;
     private @Nullable String sessionId;
-    private final Map<String, String> tags = new TreeMap<>();
+    private @Nullable TreeMap<String, String> tags; // created by the first tag
     private long inputTokens = UNKNOWN;
     private long maxOutputTokens = UNKNOWN;
     private long characters = UNKNOWN;
@@ -306,7 +308,12 @@ public final class UsageRequest {
     /** A free tag. */
     @CanIgnoreReturnValue
     public Builder tag(String key, String value) {
-      tags.put(Checks.id("tag key", key), Checks.id("tag value", value));
+      TreeMap<String, String> t = tags;
+      if (t == null) {
+        t = new TreeMap<>();
+        tags = t;
+      }
+      t.put(Checks.id("tag key", key), Checks.id("tag value", value));
       return this;
     }
 

@@ -131,7 +131,9 @@ public record UsageEvent(
     b.estimatedTokens = estimatedTokens;
     b.errorCode = errorCode;
     b.errorMessage = errorMessage;
-    b.tags.putAll(tags);
+    if (!tags.isEmpty()) {
+      b.tags = new TreeMap<>(tags);
+    }
     return b;
   }
 
@@ -161,7 +163,7 @@ public record UsageEvent(
     private long estimatedTokens;
     private @Nullable String errorCode;
     private @Nullable String errorMessage;
-    private final Map<String, String> tags = new TreeMap<>();
+    private @Nullable TreeMap<String, String> tags; // created by the first tag
 
     private Builder(String eventId, Instant time, EventStatus status, SubjectRef subject) {
       this.eventId = eventId;
@@ -310,13 +312,20 @@ public record UsageEvent(
 
     /** Adds a tag. */
     public Builder tag(String key, String value) {
-      tags.put(Checks.id("tag key", key), Checks.id("tag value", value));
+      TreeMap<String, String> t = tags;
+      if (t == null) {
+        t = new TreeMap<>();
+        tags = t;
+      }
+      t.put(Checks.id("tag key", key), Checks.id("tag value", value));
       return this;
     }
 
     /** Adds tags. */
     public Builder tags(Map<String, String> values) {
-      values.forEach(this::tag);
+      if (!values.isEmpty()) {
+        values.forEach(this::tag);
+      }
       return this;
     }
 
@@ -347,7 +356,7 @@ public record UsageEvent(
           estimatedTokens,
           errorCode,
           errorMessage,
-          tags);
+          tags == null ? Map.of() : tags);
     }
   }
 }
