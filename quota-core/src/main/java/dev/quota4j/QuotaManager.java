@@ -84,6 +84,12 @@ public final class QuotaManager implements UsageRecorder {
   private final ReentrantLock replaying = new ReentrantLock();
   private final Duration storeRetryInterval;
 
+  /** Per plan name: the limits a subject on it is checked against (see {@link PlanLimits}). */
+  private final Map<String, PlanLimits> planLimits;
+
+  /** The limits of a subject on no plan: the policy's. */
+  private final PlanLimits policyLimits;
+
   /** In FAIL_OPEN, until when (epoch ms) admissions do without the store; {@link #ASK}: ask it. */
   private final AtomicLong skipStoreUntil = new AtomicLong(ASK);
 
@@ -111,7 +117,24 @@ public final class QuotaManager implements UsageRecorder {
     this.journal = b.journal != null ? b.journal : UsageJournal.inMemory();
     this.subjectCacheTtl = b.subjectCacheTtl;
     this.storeRetryInterval = b.storeRetryInterval;
+    Map<String, PlanLimits> byPlan = new java.util.HashMap<>();
+    for (Plan plan : policy.plans().values()) {
+      List<Limit> all = new ArrayList<>(plan.limits());
+      all.addAll(policy.limits());
+      byPlan.put(plan.name(), new PlanLimits(plan, List.copyOf(all), plan.limits().size()));
+    }
+    this.planLimits = Map.copyOf(byPlan);
+    this.policyLimits = new PlanLimits(null, policy.limits(), 0);
   }
+
+  /**
+   * The limits of a plan followed by the policy's, computed once per plan.
+   *
+   * @param plan the plan, or null for subjects on none
+   * @param all the plan's limits, then the policy-wide ones
+   * @param planCount how many of {@code all} are the plan's
+   */
+  private record PlanLimits(@Nullable Plan plan, List<Limit> all, int planCount) {}
 
   /** A builder. */
   public static Builder builder() {
@@ -447,13 +470,7 @@ public final class QuotaManager implements UsageRecorder {
    * QuotaStoreUnavailableException} without calling it; remembers whether the store answered.
    */
   private <T> T storeCall(Instant now, Supplier<T> call) {
-    if (skipStore(now)) {
-      throw new QuotaStoreUnavailableException(
-          "the store was not asked: a call failed less than "
-              + storeRetryInterval
-              + " ago (storeRetryInterval)",
-          null);
-    }
+    beforeStoreCall(now);
     T result;
     try {
       result = call.get();
@@ -463,6 +480,20 @@ public final class QuotaManager implements UsageRecorder {
     }
     storeUp();
     return result;
+  }
+
+  /**
+   * The first half of {@link #storeCall}, for the admission path, which calls the store directly (a
+   * lambda per call is an allocation): throws when the store is not to be asked now.
+   */
+  private void beforeStoreCall(Instant now) {
+    if (skipStore(now)) {
+      throw new QuotaStoreUnavailableException(
+          "the store was not asked: a call failed less than "
+              + storeRetryInterval
+              + " ago (storeRetryInterval)",
+          null);
+    }
   }
 
   @Override
@@ -527,11 +558,13 @@ public final class QuotaManager implements UsageRecorder {
               request.subject());
       return deny(d, request, now, reserve);
     }
-    List<Bound> bounds = bounds(resolved, request, now, false);
+    BoundSet set = boundSet(resolved, request, now);
+    List<Bound> bounds = set.all;
 
     // per-request caps: no store call
     long maxOutput = est.maxOutputTokens;
-    for (Bound b : bounds) {
+    for (int i = 0; i < bounds.size(); i++) {
+      Bound b = bounds.get(i);
       if (b.limit.window() != Window.PER_REQUEST) {
         continue;
       }
@@ -559,15 +592,7 @@ public final class QuotaManager implements UsageRecorder {
     for (int attempt = 1; ; attempt++) {
       // CLAMP on stored token limits: shrink the output to what is left
       boolean clamped = false;
-      List<Bound> clampBounds = new ArrayList<>();
-      for (Bound b : bounds) {
-        if (b.limit.window().isStored()
-            && b.limit.mode() == LimitMode.ENFORCE
-            && b.limit.overshoot() == Overshoot.CLAMP
-            && clampable(b.limit.metric())) {
-          clampBounds.add(b);
-        }
-      }
+      List<Bound> clampBounds = set.clamped;
       if (!clampBounds.isEmpty()) {
         Map<CounterKey, CounterValue> values;
         try {
@@ -589,15 +614,8 @@ public final class QuotaManager implements UsageRecorder {
           }
         }
       }
-      List<Charge> charges = new ArrayList<>();
-      List<Bound> charged = new ArrayList<>();
-      for (Bound b : bounds) {
-        if (!b.limit.window().isStored()) {
-          continue;
-        }
-        charged.add(b);
-        charges.add(b.charge(est.amount(b.limit.metric(), maxOutput)));
-      }
+      List<Bound> charged = set.stored;
+      List<Charge> charges = set.reserveCharges(est, maxOutput);
       if (!reserve) {
         return checkOnly(charged, charges, request, now);
       }
@@ -605,10 +623,18 @@ public final class QuotaManager implements UsageRecorder {
       Instant leaseUntil = now.plus(leaseDuration);
       ReserveResult result;
       try {
-        result =
-            charges.isEmpty()
-                ? new ReserveResult.Granted(Map.of())
-                : storeCall(now, () -> store.reserve(reservationId, charges, now, leaseUntil));
+        if (charges.isEmpty()) {
+          result = GRANTED_NOTHING;
+        } else {
+          beforeStoreCall(now);
+          try {
+            result = store.reserve(reservationId, charges, now, leaseUntil);
+          } catch (QuotaStoreUnavailableException e) {
+            storeDown(now);
+            throw e;
+          }
+          storeUp();
+        }
       } catch (QuotaStoreUnavailableException e) {
         if (failMode == FailMode.FAIL_CLOSED) {
           throw e;
@@ -616,10 +642,19 @@ public final class QuotaManager implements UsageRecorder {
         notifyFailOpen(request, e);
         return QuotaDecision.allowed(
             new Reservation(
-                this, reservationId, request, est, charged, charges, maxOutput, leaseUntil, true));
+                this,
+                reservationId,
+                request,
+                est,
+                set,
+                charged,
+                charges,
+                maxOutput,
+                leaseUntil,
+                true));
       }
       if (result instanceof ReserveResult.Granted granted) {
-        for (int i = 0; i < charges.size(); i++) {
+        for (int i = 0; !granted.unconditional().isEmpty() && i < charges.size(); i++) {
           Charge c = charges.get(i);
           CounterValue after = granted.unconditional().get(c.key());
           if (after != null && c.admission() == Admission.ALWAYS) {
@@ -640,7 +675,16 @@ public final class QuotaManager implements UsageRecorder {
         }
         return QuotaDecision.allowed(
             new Reservation(
-                this, reservationId, request, est, charged, charges, maxOutput, leaseUntil, false));
+                this,
+                reservationId,
+                request,
+                est,
+                set,
+                charged,
+                charges,
+                maxOutput,
+                leaseUntil,
+                false));
       }
       if (result instanceof ReserveResult.Rejected rejected) {
         int index = charges.indexOf(rejected.charge());
@@ -711,6 +755,8 @@ public final class QuotaManager implements UsageRecorder {
   private static boolean clampable(Metric m) {
     return m == Metric.TOKENS || m == Metric.OUTPUT_TOKENS;
   }
+
+  private static final ReserveResult GRANTED_NOTHING = new ReserveResult.Granted(Map.of());
 
   private QuotaDecision deny(
       QuotaDenial denial, UsageRequest request, Instant now, boolean notify) {
@@ -896,6 +942,17 @@ public final class QuotaManager implements UsageRecorder {
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       return new Resolved(subject, null, null, null);
     }
+    CachedSubject cached = subjectCacheTtl.isZero() ? null : subjectCache.get(subject);
+    if (cached != null && now.isBefore(cached.expiresAt)) {
+      Resolved r = cached.resolved;
+      if (r == null) {
+        r = resolveRecord(subject, cached.record, now);
+        if (r.record == cached.record) { // no temporary increase: the same at any time
+          cached.resolved = r;
+        }
+      }
+      return r;
+    }
     Optional<SubjectRecord> found = findSubject(subject, now, mayDoWithoutStore);
     SubjectRecord rec;
     if (found.isPresent()) {
@@ -919,6 +976,11 @@ public final class QuotaManager implements UsageRecorder {
     } else {
       rec = null;
     }
+    return resolveRecord(subject, rec, now);
+  }
+
+  /** The subject's plan and effective record, or the denial, from its directory entry. */
+  private Resolved resolveRecord(SubjectRef subject, @Nullable SubjectRecord rec, Instant now) {
     Plan plan;
     if (rec == null) {
       plan =
@@ -973,6 +1035,21 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /**
+   * A cached directory entry, and what it resolves to once asked (when that does not depend on the
+   * time: no temporary increase), with the bounds of its last requests.
+   */
+  private static final class CachedSubject {
+    final SubjectRecord record;
+    final Instant expiresAt;
+    volatile @Nullable Resolved resolved;
+
+    CachedSubject(SubjectRecord record, Instant expiresAt) {
+      this.record = record;
+      this.expiresAt = expiresAt;
+    }
+  }
+
+  /**
    * Forgets this manager's cached directory entry of {@code subject}, so that the next request
    * reads it from the store. Call after changing the subject in the store directly; changes made
    * through quota4j's administration API do this themselves.
@@ -981,15 +1058,22 @@ public final class QuotaManager implements UsageRecorder {
     subjectCache.remove(subject);
   }
 
-  private record CachedSubject(SubjectRecord record, Instant expiresAt) {}
-
   private List<Limit> limitsFor(Resolved resolved) {
-    List<Limit> all = new ArrayList<>();
-    if (resolved.plan != null) {
-      all.addAll(resolved.plan.limits());
+    return planLimitsOf(resolved).all;
+  }
+
+  private PlanLimits planLimitsOf(Resolved resolved) {
+    Plan plan = resolved.plan;
+    if (plan == null) {
+      return policyLimits;
     }
+    PlanLimits p = planLimits.get(plan.name());
+    if (p != null && p.plan == plan) {
+      return p;
+    }
+    List<Limit> all = new ArrayList<>(plan.limits()); // not a plan of the policy (never, today)
     all.addAll(policy.limits());
-    return all;
+    return new PlanLimits(plan, all, plan.limits().size());
   }
 
   private static boolean isPlanLimit(Resolved resolved, Limit limit) {
@@ -1012,14 +1096,16 @@ public final class QuotaManager implements UsageRecorder {
       Resolved resolved, UsageRequest request, Instant now, boolean storedOnly) {
     List<Bound> out = new ArrayList<>();
     Map<SubjectRef, Optional<SubjectRecord>> others = new java.util.HashMap<>();
-    for (Limit limit : limitsFor(resolved)) {
+    PlanLimits limits = planLimitsOf(resolved);
+    for (int i = 0; i < limits.all.size(); i++) {
+      Limit limit = limits.all.get(i);
       if (storedOnly && !limit.window().isStored()) {
         continue;
       }
       if (!limit.matches(request.provider(), request.model(), request.operation())) {
         continue;
       }
-      SubjectRef target = targetOf(resolved, limit, request);
+      SubjectRef target = targetOf(resolved, limit, i < limits.planCount, request);
       if (target == null) {
         continue;
       }
@@ -1062,8 +1148,8 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   private static @Nullable SubjectRef targetOf(
-      Resolved resolved, Limit limit, UsageRequest request) {
-    if (isPlanLimit(resolved, limit)) {
+      Resolved resolved, Limit limit, boolean planLimit, UsageRequest request) {
+    if (planLimit) {
       return resolved.subject;
     }
     SubjectKind kind = limit.appliesTo();
@@ -1209,10 +1295,16 @@ public final class QuotaManager implements UsageRecorder {
       @Nullable String errorMessage) {
     Instant now = clock.instant();
     Actual actual = actual(r.request(), r.estimate(), usage, now);
-    List<Charge> charges = new ArrayList<>();
-    for (int i = 0; i < r.bounds().size(); i++) {
-      Bound b = r.bounds().get(i);
-      charges.add(r.charges().get(i).withAmount(actual.amount(b.limit.metric(), b)));
+    List<Charge> charges;
+    BoundSet set = r.boundSet();
+    if (set != null && set.stored == r.bounds()) {
+      charges = set.actualCharges(r.charges(), actual);
+    } else {
+      charges = new ArrayList<>();
+      for (int i = 0; i < r.bounds().size(); i++) {
+        Bound b = r.bounds().get(i);
+        charges.add(r.charges().get(i).withAmount(actual.amount(b.limit.metric(), b)));
+      }
     }
     UsageEvent event =
         event(
@@ -1232,7 +1324,14 @@ public final class QuotaManager implements UsageRecorder {
             charges.stream().map(c -> c.withAdmission(Admission.ALWAYS)).toList();
         result = storeCall(now, () -> store.record(unconditional, event));
       } else {
-        result = storeCall(now, () -> store.commit(r.id(), charges, event));
+        beforeStoreCall(now);
+        try {
+          result = store.commit(r.id(), charges, event);
+        } catch (QuotaStoreUnavailableException e) {
+          storeDown(now);
+          throw e;
+        }
+        storeUp();
       }
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED && !r.detached()) {
@@ -1247,7 +1346,9 @@ public final class QuotaManager implements UsageRecorder {
       return Reservation.Outcome.ALREADY_DONE;
     }
     fireThresholds(r.bounds(), charges, result);
-    notify(l -> l.onCommitted(event));
+    if (!listeners.isEmpty()) {
+      notify(l -> l.onCommitted(event));
+    }
     if (result.status() == CommitResult.Status.APPLIED_LATE) {
       notify(
           l ->
@@ -1336,7 +1437,9 @@ public final class QuotaManager implements UsageRecorder {
         continue;
       }
       long before = after - c.amount();
-      for (int percent : b.limit.thresholds()) {
+      List<Integer> thresholds = b.limit.thresholds();
+      for (int t = 0; t < thresholds.size(); t++) {
+        int percent = thresholds.get(t);
         long mark = ceilPercent(b.amount, percent);
         if (before < mark && after >= mark) {
           ThresholdEvent e =
@@ -1375,20 +1478,32 @@ public final class QuotaManager implements UsageRecorder {
       @Nullable String errorCode,
       @Nullable String errorMessage) {
     Usage u = actual.usage;
-    UsageEvent.Builder b =
-        eventBuilder(eventId, reservationId, now, status, request)
-            .inputTokens(u.inputTokens())
-            .outputTokens(u.outputTokens())
-            .cachedInputTokens(u.cachedInputTokens())
-            .characters(actual.characters)
-            .costMicros(actual.costMicros)
-            .estimatedTokens(est.inputTokens + est.maxOutputTokens)
-            .errorCode(errorCode)
-            .errorMessage(errorMessage);
-    if (u.model() != null) {
-      b.model(u.model());
-    }
-    return b.build();
+    // the canonical constructor, not the builder: one object less per call
+    return new UsageEvent(
+        eventId,
+        reservationId,
+        now,
+        status,
+        request.subject(),
+        request.apiKey(),
+        request.providerKey(),
+        request.tenant(),
+        request.workflowId(),
+        request.sessionId(),
+        request.operation(),
+        request.provider(),
+        u.model() != null ? u.model() : request.model(),
+        request.agent(),
+        request.tool(),
+        u.inputTokens(),
+        u.outputTokens(),
+        u.cachedInputTokens(),
+        actual.characters,
+        actual.costMicros,
+        est.inputTokens + est.maxOutputTokens,
+        errorCode,
+        errorMessage,
+        request.tags());
   }
 
   private static UsageEvent.Builder eventBuilder(
@@ -1452,12 +1567,32 @@ public final class QuotaManager implements UsageRecorder {
     }
   }
 
-  private record Resolved(
-      SubjectRef subject,
-      @Nullable SubjectRecord record,
-      @Nullable Plan plan,
-      @Nullable QuotaDenial denial,
-      boolean fallback) {
+  /**
+   * A subject resolved: its effective record (temporary increases applied), plan, or the denial;
+   * with the bounds of its last request, reused while the request's shape and windows are the same
+   * (a cached directory entry keeps its {@code Resolved}).
+   */
+  private static final class Resolved {
+    final SubjectRef subject;
+    final @Nullable SubjectRecord record;
+    final @Nullable Plan plan;
+    final @Nullable QuotaDenial denial;
+    final boolean fallback;
+    volatile @Nullable BoundSet lastBounds;
+
+    Resolved(
+        SubjectRef subject,
+        @Nullable SubjectRecord record,
+        @Nullable Plan plan,
+        @Nullable QuotaDenial denial,
+        boolean fallback) {
+      this.subject = subject;
+      this.record = record;
+      this.plan = plan;
+      this.denial = denial;
+      this.fallback = fallback;
+    }
+
     Resolved(
         SubjectRef subject,
         @Nullable SubjectRecord record,
@@ -1466,6 +1601,146 @@ public final class QuotaManager implements UsageRecorder {
       this(subject, record, plan, denial, false);
     }
   }
+
+  /**
+   * The limits that apply to {@code request}, bound to their current windows: the last ones
+   * computed for this subject when the request has the same shape (provider, model, operation, no
+   * other subject named) and {@code now} lies in the same windows; else computed now.
+   */
+  private BoundSet boundSet(Resolved resolved, UsageRequest request, Instant now) {
+    boolean shapeOnly =
+        request.apiKey() == null
+            && request.providerKey() == null
+            && request.tenant() == null
+            && request.workflowId() == null;
+    if (shapeOnly) {
+      BoundSet last = resolved.lastBounds;
+      if (last != null && last.fits(request, now)) {
+        return last;
+      }
+    }
+    BoundSet set = new BoundSet(bounds(resolved, request, now, false), request);
+    if (shapeOnly) {
+      resolved.lastBounds = set;
+    }
+    return set;
+  }
+
+  /**
+   * Bounds of one request shape, with the charges of the last reservation and commit made from
+   * them, so that the same estimate and the same actual usage reuse the same immutable charges.
+   */
+  static final class BoundSet {
+    final List<Bound> all;
+
+    /** The bounds whose windows the store keeps: one charge each, in this order. */
+    final List<Bound> stored;
+
+    /** Stored, enforced CLAMP limits on tokens or output tokens. */
+    final List<Bound> clamped;
+
+    private final @Nullable String provider;
+    private final @Nullable String model;
+    private final @Nullable String operation;
+    private final Instant validFrom;
+    private final @Nullable Instant validUntil;
+    private volatile @Nullable Charges lastReserved;
+    private volatile @Nullable Charges lastActual;
+
+    BoundSet(List<Bound> all, UsageRequest request) {
+      this.all = List.copyOf(all);
+      List<Bound> st = new ArrayList<>();
+      List<Bound> cl = new ArrayList<>();
+      Instant from = Instant.MIN;
+      Instant until = null;
+      for (Bound b : all) {
+        if (b.limit.window().isStored()) {
+          st.add(b);
+          if (b.limit.mode() == LimitMode.ENFORCE
+              && b.limit.overshoot() == Overshoot.CLAMP
+              && clampable(b.limit.metric())) {
+            cl.add(b);
+          }
+        }
+        if (b.windowStart.isAfter(from)) {
+          from = b.windowStart;
+        }
+        if (b.windowEnd != null && (until == null || b.windowEnd.isBefore(until))) {
+          until = b.windowEnd;
+        }
+      }
+      this.stored = List.copyOf(st);
+      this.clamped = List.copyOf(cl);
+      this.provider = request.provider();
+      this.model = request.model();
+      this.operation = request.operation();
+      this.validFrom = from;
+      this.validUntil = until;
+    }
+
+    /** Whether these bounds are the ones of {@code request} at {@code now}. */
+    boolean fits(UsageRequest request, Instant now) {
+      return !now.isBefore(validFrom)
+          && (validUntil == null || now.isBefore(validUntil))
+          && java.util.Objects.equals(provider, request.provider())
+          && java.util.Objects.equals(model, request.model())
+          && java.util.Objects.equals(operation, request.operation());
+    }
+
+    /** The charges of a reservation of {@code est} with at most {@code maxOutput} output tokens. */
+    List<Charge> reserveCharges(Estimate est, long maxOutput) {
+      Charges last = lastReserved;
+      int n = stored.size();
+      if (last != null) {
+        int i = 0;
+        while (i < n && est.amount(stored.get(i).limit.metric(), maxOutput) == last.amounts[i]) {
+          i++;
+        }
+        if (i == n) {
+          return last.charges;
+        }
+      }
+      long[] amounts = new long[n];
+      Charge[] charges = new Charge[n];
+      for (int i = 0; i < n; i++) {
+        Bound b = stored.get(i);
+        amounts[i] = est.amount(b.limit.metric(), maxOutput);
+        charges[i] = b.charge(amounts[i]);
+      }
+      Charges made = new Charges(null, amounts, List.of(charges));
+      lastReserved = made;
+      return made.charges;
+    }
+
+    /** The charges of the actual usage of a reservation made of {@code reserved}. */
+    List<Charge> actualCharges(List<Charge> reserved, Actual actual) {
+      Charges last = lastActual;
+      int n = stored.size();
+      if (last != null && last.basis == reserved) {
+        int i = 0;
+        while (i < n
+            && actual.amount(stored.get(i).limit.metric(), stored.get(i)) == last.amounts[i]) {
+          i++;
+        }
+        if (i == n) {
+          return last.charges;
+        }
+      }
+      long[] amounts = new long[n];
+      Charge[] charges = new Charge[n];
+      for (int i = 0; i < n; i++) {
+        Bound b = stored.get(i);
+        amounts[i] = actual.amount(b.limit.metric(), b);
+        charges[i] = reserved.get(i).withAmount(amounts[i]);
+      }
+      Charges made = new Charges(reserved, amounts, List.of(charges));
+      lastActual = made;
+      return made.charges;
+    }
+  }
+
+  /** Charges made from amounts (and, for actual usage, from the reserved charges {@code basis}). */
+  private record Charges(@Nullable List<Charge> basis, long[] amounts, List<Charge> charges) {}
 
   /** A limit bound to a subject, its amount after overrides, and its current window. */
   static final class Bound {

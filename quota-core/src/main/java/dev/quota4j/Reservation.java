@@ -9,7 +9,8 @@ import dev.quota4j.spi.EventStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Capacity held for one call. Commit what the provider really used, fail with what it billed, or
@@ -48,14 +49,19 @@ public final class Reservation implements AutoCloseable {
   private final List<Charge> charges;
   private final long grantedMaxOutputTokens;
   private final boolean detached;
+  private final QuotaManager.@Nullable BoundSet boundSet;
   private volatile Instant leaseUntil;
-  private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
+  private volatile State state = State.OPEN;
+
+  private static final AtomicReferenceFieldUpdater<Reservation, State> STATE =
+      AtomicReferenceFieldUpdater.newUpdater(Reservation.class, State.class, "state");
 
   Reservation(
       QuotaManager manager,
       String id,
       UsageRequest request,
       Estimate estimate,
+      QuotaManager.@Nullable BoundSet boundSet,
       List<Bound> bounds,
       List<Charge> charges,
       long grantedMaxOutputTokens,
@@ -66,6 +72,7 @@ public final class Reservation implements AutoCloseable {
     // keep the dimensions, never the prompt text
     this.request = request.prompt() == null ? request : withoutPrompt(request);
     this.estimate = estimate;
+    this.boundSet = boundSet;
     this.bounds = List.copyOf(bounds);
     this.charges = List.copyOf(charges);
     this.grantedMaxOutputTokens = grantedMaxOutputTokens;
@@ -112,7 +119,7 @@ public final class Reservation implements AutoCloseable {
 
   /** Whether it is still open: not committed, failed or released. */
   public boolean isOpen() {
-    return state.get() == State.OPEN;
+    return state == State.OPEN;
   }
 
   /**
@@ -150,8 +157,8 @@ public final class Reservation implements AutoCloseable {
       EventStatus status,
       @org.jspecify.annotations.Nullable String code,
       @org.jspecify.annotations.Nullable String message) {
-    if (!state.compareAndSet(State.OPEN, State.COMMITTED)) {
-      if (state.get() == State.RELEASED) {
+    if (!STATE.compareAndSet(this, State.OPEN, State.COMMITTED)) {
+      if (state == State.RELEASED) {
         throw new IllegalStateException(
             "reservation " + id + " was already released; record late usage with record()");
       }
@@ -160,7 +167,7 @@ public final class Reservation implements AutoCloseable {
     try {
       return manager.commit(this, usage, status, code, message);
     } catch (RuntimeException e) {
-      state.set(State.OPEN); // nothing was applied: the caller may try again or close
+      state = State.OPEN; // nothing was applied: the caller may try again or close
       throw e;
     }
   }
@@ -181,7 +188,7 @@ public final class Reservation implements AutoCloseable {
   /** Releases whatever was not committed. Idempotent; a no-op after commit or fail. */
   @Override
   public void close() {
-    if (state.compareAndSet(State.OPEN, State.RELEASED)) {
+    if (STATE.compareAndSet(this, State.OPEN, State.RELEASED)) {
       try {
         manager.release(this);
       } catch (QuotaStoreUnavailableException e) {
@@ -203,6 +210,10 @@ public final class Reservation implements AutoCloseable {
     return estimate;
   }
 
+  QuotaManager.@Nullable BoundSet boundSet() {
+    return boundSet;
+  }
+
   List<Bound> bounds() {
     return bounds;
   }
@@ -217,6 +228,6 @@ public final class Reservation implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Reservation{" + id + ", " + state.get() + ", lease until " + leaseUntil + "}";
+    return "Reservation{" + id + ", " + state + ", lease until " + leaseUntil + "}";
   }
 }
