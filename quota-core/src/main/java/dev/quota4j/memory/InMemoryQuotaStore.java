@@ -9,6 +9,7 @@ import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CommitResult.Status;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterMove;
 import dev.quota4j.spi.CounterValue;
@@ -72,11 +73,15 @@ import org.jspecify.annotations.Nullable;
  *       counter removed meanwhile is looked up again.
  *   <li>The ledger (events, ids, summaries) has one lock, taken while an operation holds its
  *       counters' locks, so that a reader never sees an event without its counter change or the
- *       other way round. It is never held while taking another lock.
- *   <li>Open reservations are in a concurrent map (a commit, release and reclaim each take a
- *       reservation out of it atomically, so exactly one of them settles it) and in a heap by lease
- *       end under a lock of its own, never held while taking another lock. Reclaiming on a miss
- *       releases the counters' locks first and tries once more.
+ *       other way round.
+ *   <li>Open reservations are in a concurrent map. A commit, release or reclaim takes its
+ *       reservation out of the map while it holds the reservation's counters' locks and the ledger
+ *       lock, so exactly one of them settles it, and one that finds it gone also finds the event of
+ *       the one that settled it (a retried commit is not counted twice). A heap by lease end, under
+ *       a lock of its own, holds the open reservations only.
+ *   <li>Locks are taken in the order counters, ledger, lease heap; the lease heap's and the
+ *       ledger's are never held while a counter's is taken. Reclaiming on a miss releases the
+ *       counters' locks first and then tries once more.
  * </ol>
  *
  * <p>Thread-safe.
@@ -206,15 +211,34 @@ public final class InMemoryQuotaStore implements QuotaStore {
     /** The cell of each charge when it was reserved; a hint, looked up again if removed. */
     final Cell[] cells;
 
+    /** The distinct {@link #cells} in lock order. */
+    final Cell[] locking;
+
     Instant leaseUntil;
     int heapIndex = -1;
     long seq;
 
-    Held(String id, List<Charge> charges, Cell[] cells, Instant leaseUntil) {
+    Held(String id, List<Charge> charges, Cell[] cells, Cell[] locking, Instant leaseUntil) {
       this.id = id;
       this.charges = charges;
       this.cells = cells;
+      this.locking = locking;
       this.leaseUntil = leaseUntil;
+    }
+
+    /** Whether {@code actual} charges the same counters, in the same order, as this reservation. */
+    boolean sameCounters(List<Charge> actual) {
+      if (actual.size() != charges.size()) {
+        return false;
+      }
+      for (int i = 0; i < cells.length; i++) {
+        CounterKey k = actual.get(i).key();
+        CounterKey mine = charges.get(i).key();
+        if (k != mine && !k.equals(mine)) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 
@@ -260,6 +284,22 @@ public final class InMemoryQuotaStore implements QuotaStore {
       }
     }
     return n == sorted.length ? sorted : Arrays.copyOf(sorted, n);
+  }
+
+  /**
+   * Locks cells already distinct and in lock order; false, holding nothing, when one was removed.
+   */
+  private static boolean lockSorted(Cell[] sorted) {
+    for (int i = 0; i < sorted.length; i++) {
+      sorted[i].lock();
+      if (sorted[i].removed) {
+        for (int j = i; j >= 0; j--) {
+          sorted[j].unlock();
+        }
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Insertion sort by {@link Cell#order}, skipping cells already there and nulls. */
@@ -348,7 +388,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
         }
         miss = firstMiss(kept, cells);
         if (miss == null) {
-          Held held = new Held(reservationId, kept, cells, leaseUntil);
+          Held held = new Held(reservationId, kept, cells, locked, leaseUntil);
           if (reservations.putIfAbsent(reservationId, held) != null) {
             return new ReserveResult.Duplicate();
           }
@@ -406,33 +446,53 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
-    Held held = reservations.remove(reservationId);
-    if (held == null) {
-      return addAndAppend(actual, event, CommitResult.Status.APPLIED_LATE);
-    }
-    dropLease(held);
     while (true) {
-      Cell[] cells = cellsFor(actual, held);
-      @Nullable Cell[] prior = existingCells(held);
-      Cell[] locked = lockAll(cells, prior);
-      if (locked == null) {
-        continue;
+      Held held = reservations.get(reservationId);
+      if (held == null) {
+        CommitResult late = addAndAppend(reservationId, actual, event, Status.APPLIED_LATE);
+        if (late != null) {
+          return late;
+        }
+        continue; // reserved meanwhile (a caller's race with itself): commit it
+      }
+      boolean fast = held.sameCounters(actual);
+      Cell[] cells;
+      @Nullable Cell[] prior;
+      Cell[] locked;
+      if (fast && lockSorted(held.locking)) {
+        // the usual case: the counters reserved, none removed since; nothing to look up or sort
+        cells = held.cells;
+        prior = held.cells;
+        locked = held.locking;
+      } else {
+        cells = cellsFor(actual, held);
+        prior = existingCells(held);
+        locked = lockAll(cells, prior);
+        if (locked == null) {
+          continue;
+        }
       }
       try {
-        for (int i = 0; i < prior.length; i++) {
-          Cell cell = prior[i];
-          if (cell != null) {
-            cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
-          }
-        }
-        Map<CounterKey, Long> after = addUsed(actual, cells);
         ledgerLock.lock();
         try {
+          // taken out under the locks, so that a concurrent commit, release or reclaim of the same
+          // id that finds it gone also finds its event
+          if (!reservations.remove(reservationId, held)) {
+            continue;
+          }
+          for (int i = 0; i < prior.length; i++) {
+            Cell cell = prior[i];
+            if (cell != null) {
+              cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
+            }
+          }
+          Map<CounterKey, Long> after = addUsed(actual, cells);
           append(event);
+          dropLease(held);
+          return new CommitResult(Status.APPLIED, after);
         } finally {
           ledgerLock.unlock();
         }
-        return new CommitResult(CommitResult.Status.APPLIED, after);
       } finally {
         unlockAll(locked);
       }
@@ -441,10 +501,13 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   /**
    * Adds {@code charges} to {@code used} and appends {@code event}, unless its id is known; for
-   * late commits and records.
+   * late commits and records. Null when {@code reservationId} names an open reservation.
    */
-  private CommitResult addAndAppend(
-      List<Charge> charges, UsageEvent event, CommitResult.Status status) {
+  private @Nullable CommitResult addAndAppend(
+      @Nullable String reservationId,
+      List<Charge> charges,
+      UsageEvent event,
+      CommitResult.Status status) {
     while (true) {
       Cell[] cells = cellsFor(charges);
       Cell[] locked = lockAll(cells, null);
@@ -454,6 +517,9 @@ public final class InMemoryQuotaStore implements QuotaStore {
       try {
         ledgerLock.lock();
         try {
+          if (reservationId != null && reservations.containsKey(reservationId)) {
+            return null;
+          }
           if (isKnownEvent(event.eventId())) {
             return CommitResult.alreadyApplied();
           }
@@ -471,45 +537,63 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public boolean release(String reservationId, UsageEvent event) {
-    Held held = reservations.remove(reservationId);
-    if (held == null) {
-      return false;
+    Held held;
+    while ((held = reservations.get(reservationId)) != null) {
+      if (unreserveAndAppend(held, event)) {
+        return true;
+      }
     }
-    dropLease(held);
-    unreserveAndAppend(held, event);
-    return true;
+    return false;
   }
 
-  /** Takes a reservation's amounts off {@code reserved} and appends {@code event} if new. */
-  private void unreserveAndAppend(Held held, UsageEvent event) {
+  /**
+   * Settles a reservation without usage: takes it out of the open ones, its amounts off {@code
+   * reserved}, and appends {@code event} if its id is new. False when another call settled it
+   * first.
+   */
+  private boolean unreserveAndAppend(Held held, UsageEvent event) {
+    boolean fast = true;
     while (true) {
-      @Nullable Cell[] cells = existingCells(held);
-      Cell[] locked = lockAll(cells, null);
-      if (locked == null) {
-        continue;
+      @Nullable Cell[] cells;
+      Cell[] locked;
+      if (fast && lockSorted(held.locking)) {
+        cells = held.cells;
+        locked = held.locking;
+      } else {
+        fast = false;
+        cells = existingCells(held);
+        locked = lockAll(cells, null);
+        if (locked == null) {
+          continue;
+        }
       }
       try {
-        for (int i = 0; i < cells.length; i++) {
-          Cell cell = cells[i];
-          if (cell != null) {
-            cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
-          }
-        }
         ledgerLock.lock();
         try {
+          if (!reservations.remove(held.id, held)) {
+            return false;
+          }
+          for (int i = 0; i < cells.length; i++) {
+            Cell cell = cells[i];
+            if (cell != null) {
+              cell.reserved = Math.max(0, cell.reserved - held.charges.get(i).amount());
+            }
+          }
           if (!isKnownEvent(event.eventId())) {
             append(event);
           }
+          dropLease(held);
+          return true;
         } finally {
           ledgerLock.unlock();
         }
-        return;
       } finally {
         unlockAll(locked);
       }
     }
   }
 
+  /** Takes a settled reservation out of the lease heap (a leaf lock: nothing is taken inside). */
   private void dropLease(Held held) {
     leaseLock.lock();
     try {
@@ -521,7 +605,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public CommitResult record(List<Charge> charges, UsageEvent event) {
-    return addAndAppend(charges, event, CommitResult.Status.APPLIED);
+    return java.util.Objects.requireNonNull(addAndAppend(null, charges, event, Status.APPLIED));
   }
 
   @Override
@@ -567,15 +651,13 @@ public final class InMemoryQuotaStore implements QuotaStore {
     }
     int n = 0;
     for (Held held : ended) {
-      if (!reservations.remove(held.id, held)) {
-        continue; // committed or released meanwhile
-      }
-      unreserveAndAppend(
-          held,
+      UsageEvent expired =
           UsageEvent.builder(held.id + "#expired", now, EventStatus.EXPIRED, subjectOf(held))
               .reservationId(held.id)
-              .build());
-      n++;
+              .build();
+      if (unreserveAndAppend(held, expired)) {
+        n++;
+      } // else committed or released meanwhile
     }
     return n;
   }
@@ -950,6 +1032,16 @@ public final class InMemoryQuotaStore implements QuotaStore {
   /** How many reservations are open. */
   public int openReservations() {
     return reservations.size();
+  }
+
+  /** How many leases the reclaim heap holds: one per open reservation, none for finished ones. */
+  int openLeases() {
+    leaseLock.lock();
+    try {
+      return leases.size();
+    } finally {
+      leaseLock.unlock();
+    }
   }
 
   /**
