@@ -30,12 +30,16 @@ public record Usage(
     Checks.nonNegative("inputTokens", inputTokens);
     Checks.nonNegative("outputTokens", outputTokens);
     Checks.nonNegative("cachedInputTokens", cachedInputTokens);
-    Checks.argument(
-        cachedInputTokens <= inputTokens,
-        "cachedInputTokens",
-        "must not exceed inputTokens (" + inputTokens + ")",
-        cachedInputTokens);
-    Checks.argument(characters >= -1, "characters", "must be zero or more", characters);
+    if (cachedInputTokens > inputTokens) { // (the message is built only when it fails)
+      Checks.argument(
+          false,
+          "cachedInputTokens",
+          "must not exceed inputTokens (" + inputTokens + ")",
+          cachedInputTokens);
+    }
+    if (characters < -1) {
+      Checks.argument(false, "characters", "must be zero or more", characters);
+    }
     Checks.add("inputTokens + outputTokens", inputTokens, outputTokens);
     Checks.optionalId("model", model);
     if (cost != null) {

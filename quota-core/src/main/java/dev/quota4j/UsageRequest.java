@@ -57,10 +57,16 @@ public final class UsageRequest {
     this.characters = b.characters;
     this.estimatedCost = b.estimatedCost;
     this.prompt = b.prompt;
-    Checks.argument(inputTokens >= UNKNOWN, "inputTokens", "must be zero or more", inputTokens);
-    Checks.argument(
-        maxOutputTokens >= UNKNOWN, "maxOutputTokens", "must be zero or more", maxOutputTokens);
-    Checks.argument(characters >= UNKNOWN, "characters", "must be zero or more", characters);
+    // (each value is boxed for the message only when it fails)
+    if (inputTokens < UNKNOWN) {
+      Checks.argument(false, "inputTokens", "must be zero or more", inputTokens);
+    }
+    if (maxOutputTokens < UNKNOWN) {
+      Checks.argument(false, "maxOutputTokens", "must be zero or more", maxOutputTokens);
+    }
+    if (characters < UNKNOWN) {
+      Checks.argument(false, "characters", "must be zero or more", characters);
+    }
     Checks.add(
         "inputTokens + maxOutputTokens", Math.max(0, inputTokens), Math.max(0, maxOutputTokens));
     if (estimatedCost != null) {
