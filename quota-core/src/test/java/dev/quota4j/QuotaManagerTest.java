@@ -519,4 +519,43 @@ class QuotaManagerTest {
     IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, e);
     assertEquals(expected, thrown.getMessage());
   }
+
+  /**
+   * A cached subject reuses the bounds of its last request only for a request of the same shape and
+   * while their windows hold: another model gets its own per-model limit, and midnight starts new
+   * counters.
+   */
+  @Test
+  void cachedBoundsFollowTheRequestShapeAndTheWindows() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.of("daily", Metric.TOKENS, Window.DAY, 1_000))
+                    .limit(Limit.of("daily-4o", Metric.TOKENS, Window.DAY, 100).forModels("gpt-4o"))
+                    .build())
+            .build();
+    clock.set(Instant.parse("2026-11-25T23:59:00Z"));
+    QuotaManager m = builder(policy).subjectCacheTtl(Duration.ofDays(3)).build();
+    for (int i = 0; i < 2; i++) {
+      Reservation r =
+          m.tryReserve(UsageRequest.forUser("b").model("gpt-4o").estimatedTokens(25, 25))
+              .reservation();
+      r.commit(Usage.of(25, 25));
+    }
+    assertFalse(
+        m.tryReserve(UsageRequest.forUser("b").model("gpt-4o").estimatedTokens(25, 25)).allowed(),
+        "the per-model limit binds");
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("b").model("gpt-4.1").estimatedTokens(25, 25)).allowed(),
+        "another model is not under it");
+    clock.advance(Duration.ofMinutes(2)); // past midnight
+    Reservation next =
+        m.tryReserve(UsageRequest.forUser("b").model("gpt-4o").estimatedTokens(25, 25))
+            .reservation();
+    next.commit(Usage.of(25, 25));
+    LimitStatus s = m.status(SubjectRef.user("b")).limit("daily-4o").orElseThrow();
+    assertEquals(50, s.used(), "the new day's counter");
+    assertEquals(Instant.parse("2026-11-26T00:00:00Z"), s.windowStart());
+  }
 }
