@@ -107,7 +107,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   private final int eventsKept;
   private final boolean dailySummaries;
-  private @Nullable UsageEvent[] events;
+  private final EventRing events;
   private long eventsNext;
   private int eventsHeld;
   private final EventIds ids;
@@ -136,7 +136,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
             ? b.idsRemembered
             : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(MIN_IDS_REMEMBERED, 2L * eventsKept));
     this.ids = new EventIds(remembered);
-    this.events = new UsageEvent[Math.min(eventsKept, 1024)];
+    this.events = new EventRing(eventsKept);
   }
 
   /** A builder; its defaults make the same store as {@code new InMemoryQuotaStore()}. */
@@ -721,13 +721,13 @@ public final class InMemoryQuotaStore implements QuotaStore {
     try {
       List<UsageEvent> out = new ArrayList<>();
       for (long s = oldestEvent(); s < eventsNext; s++) {
-        UsageEvent e = events[(int) (s % events.length)];
-        if (e == null) {
+        int pos = (int) (s % events.length());
+        if (events.isEmpty(pos)
+            || events.isBefore(pos, q.from())
+            || !events.isBefore(pos, q.to())) {
           continue;
         }
-        if (e.time().isBefore(q.from()) || !e.time().isBefore(q.to())) {
-          continue;
-        }
+        UsageEvent e = events.get(pos);
         if (q.subject() != null && !q.subject().equals(e.subject())) {
           continue;
         }
@@ -773,24 +773,52 @@ public final class InMemoryQuotaStore implements QuotaStore {
   private static final int SUMS = 6;
 
   private void summarize(UsageEvent e) {
+    summarize(
+        e.time().truncatedTo(ChronoUnit.DAYS),
+        e.subject(),
+        e.status(),
+        e.operation(),
+        e.provider(),
+        e.model(),
+        e.agent(),
+        e.tool(),
+        e.providerKey(),
+        e.inputTokens(),
+        e.outputTokens(),
+        e.cachedInputTokens(),
+        e.characters(),
+        e.costMicros());
+  }
+
+  @SuppressWarnings("TooManyParameters") // one per column of the summary
+  private void summarize(
+      Instant day,
+      SubjectRef subject,
+      EventStatus status,
+      @Nullable String operation,
+      @Nullable String provider,
+      @Nullable String model,
+      @Nullable String agent,
+      @Nullable String tool,
+      @Nullable String providerKey,
+      long input,
+      long output,
+      long cached,
+      long characters,
+      long cost) {
     SummaryKey k =
-        new SummaryKey(
-            e.time().truncatedTo(ChronoUnit.DAYS),
-            e.subject(),
-            e.status(),
-            e.operation(),
-            e.provider(),
-            e.model(),
-            e.agent(),
-            e.tool(),
-            e.providerKey());
-    long[] v = summaries.computeIfAbsent(k, x -> new long[SUMS]);
+        new SummaryKey(day, subject, status, operation, provider, model, agent, tool, providerKey);
+    long[] v = summaries.get(k);
+    if (v == null) {
+      v = new long[SUMS];
+      summaries.put(k, v);
+    }
     v[0] = sat(v[0] + 1);
-    v[1] = sat(v[1] + e.inputTokens());
-    v[2] = sat(v[2] + e.outputTokens());
-    v[3] = sat(v[3] + e.cachedInputTokens());
-    v[4] = sat(v[4] + e.characters());
-    v[5] = sat(v[5] + e.costMicros());
+    v[1] = sat(v[1] + input);
+    v[2] = sat(v[2] + output);
+    v[3] = sat(v[3] + cached);
+    v[4] = sat(v[4] + characters);
+    v[5] = sat(v[5] + cost);
   }
 
   @Override
@@ -799,8 +827,14 @@ public final class InMemoryQuotaStore implements QuotaStore {
     try {
       Map<List<@Nullable Object>, AggregateRow> out = new HashMap<>();
       for (long s = oldestEvent(); s < eventsNext; s++) {
-        UsageEvent e = events[(int) (s % events.length)];
-        if (e == null || !q.matches(e)) {
+        int pos = (int) (s % events.length());
+        if (events.isEmpty(pos)
+            || events.isBefore(pos, q.from())
+            || !events.isBefore(pos, q.to())) {
+          continue;
+        }
+        UsageEvent e = events.get(pos);
+        if (!q.matches(e)) {
           continue;
         }
         add(
@@ -950,10 +984,9 @@ public final class InMemoryQuotaStore implements QuotaStore {
             dst.used = sat(dst.used + src.used);
             src.used = 0;
           }
-          for (int i = 0; i < events.length; i++) {
-            UsageEvent e = events[i];
-            if (e != null && e.subject().equals(from)) {
-              events[i] = e.toBuilder().subject(to).build();
+          for (int i = 0; i < events.length(); i++) {
+            if (!events.isEmpty(i) && events.subject(i).equals(from)) {
+              events.setSubject(i, to);
             }
           }
           append(audit);
@@ -974,12 +1007,11 @@ public final class InMemoryQuotaStore implements QuotaStore {
     try {
       int n = 0;
       for (long s = oldestEvent(); s < eventsNext && n < maxEvents; s++) {
-        int pos = (int) (s % events.length);
-        UsageEvent e = events[pos];
-        if (e == null || !e.time().isBefore(before)) {
+        int pos = (int) (s % events.length());
+        if (events.isEmpty(pos) || !events.isBefore(pos, before)) {
           continue;
         }
-        dropEvent(pos, e);
+        dropEvent(pos);
         n++;
       }
       return n;
@@ -1070,7 +1102,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
     subjects.clear();
     ledgerLock.lock();
     try {
-      Arrays.fill(events, null);
+      events.clearAll();
       eventsNext = 0;
       eventsHeld = 0;
       ids.clear();
@@ -1130,7 +1162,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   /** The sequence number of the oldest event the ring may still hold. */
   private long oldestEvent() {
-    return Math.max(0, eventsNext - events.length);
+    return Math.max(0, eventsNext - events.length());
   }
 
   /** Appends an event; the caller holds the ledger lock. */
@@ -1142,27 +1174,49 @@ public final class InMemoryQuotaStore implements QuotaStore {
       }
       return;
     }
-    if (eventsNext == events.length && events.length < eventsKept) {
-      // not wrapped yet: positions are sequence numbers, so the ring can simply grow
-      events = Arrays.copyOf(events, (int) Math.min(2L * events.length, eventsKept));
+    events.growIfFull(eventsNext); // (not wrapped yet: positions are sequence numbers)
+    int pos = (int) (eventsNext % events.length());
+    if (!events.isEmpty(pos)) {
+      dropEvent(pos);
     }
-    int pos = (int) (eventsNext % events.length);
-    UsageEvent oldest = events[pos];
-    if (oldest != null) {
-      dropEvent(pos, oldest);
-    }
-    events[pos] = event;
+    events.set(pos, event);
     eventsHeld++;
     eventsNext++;
   }
 
   /** Takes an event out of the ledger, into the summaries; the caller holds the ledger lock. */
-  private void dropEvent(int pos, UsageEvent e) {
+  private void dropEvent(int pos) {
     if (dailySummaries) {
-      summarize(e);
+      summarize(
+          dayOf(events.dayStart(pos)),
+          events.subject(pos),
+          events.status(pos),
+          events.operation(pos),
+          events.provider(pos),
+          events.model(pos),
+          events.agent(pos),
+          events.tool(pos),
+          events.providerKey(pos),
+          events.input(pos),
+          events.output(pos),
+          events.cached(pos),
+          events.characters(pos),
+          events.cost(pos));
     }
-    events[pos] = null;
+    events.clear(pos);
     eventsHeld--;
+  }
+
+  private @Nullable Instant lastDay;
+
+  /** The instant of a UTC day's start, the last one reused (events leave the ledger in order). */
+  private Instant dayOf(long epochSecond) {
+    Instant d = lastDay;
+    if (d == null || d.getEpochSecond() != epochSecond) {
+      d = Instant.ofEpochSecond(epochSecond);
+      lastDay = d;
+    }
+    return d;
   }
 
   private static long sat(long v) {
