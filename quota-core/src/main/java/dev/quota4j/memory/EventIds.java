@@ -18,8 +18,18 @@ final class EventIds {
   private final int capacity;
   private @Nullable String[] ring;
 
+  /** The hash of each id in {@link #ring}, so that evicting one does not read the string. */
+  private int[] ringHashes;
+
   /** Ring position + 1 of the id stored there; 0 for an empty slot. */
   private int[] table;
+
+  /**
+   * The hash of the id each slot of {@link #table} points at: probes compare it first, and deletion
+   * finds home slots with it, so that neither reads the id strings (a cache miss each, scattered
+   * over the heap) except to confirm a match.
+   */
+  private int[] hashes;
 
   private int mask;
 
@@ -29,16 +39,19 @@ final class EventIds {
   EventIds(int capacity) {
     this.capacity = capacity;
     this.ring = new String[Math.min(capacity, INITIAL)];
+    this.ringHashes = new int[ring.length];
     this.table = new int[tableSize(ring.length)];
+    this.hashes = new int[table.length];
     this.mask = table.length - 1;
   }
 
   /** Whether {@code id} is among the newest {@code capacity} ids appended. */
   boolean contains(String id) {
-    int i = slot(id.hashCode());
+    int h = id.hashCode();
+    int i = slot(h);
     int p;
     while ((p = table[i]) != 0) {
-      if (id.equals(ring[p - 1])) {
+      if (hashes[i] == h && id.equals(ring[p - 1])) {
         return true;
       }
       i = (i + 1) & mask;
@@ -51,19 +64,17 @@ final class EventIds {
     if (next == ring.length && ring.length < capacity) {
       // not wrapped yet: positions are sequence numbers, so the ring can simply grow
       ring = Arrays.copyOf(ring, (int) Math.min((long) ring.length * 2, capacity));
+      ringHashes = Arrays.copyOf(ringHashes, ring.length);
       resizeTable();
     }
     int pos = (int) (next % ring.length);
-    String old = ring[pos];
-    if (old != null) {
-      remove(old, pos + 1);
+    if (ring[pos] != null) {
+      remove(ringHashes[pos], pos + 1);
     }
+    int h = id.hashCode();
     ring[pos] = id;
-    int i = slot(id.hashCode());
-    while (table[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    table[i] = pos + 1;
+    ringHashes[pos] = h;
+    insert(h, pos + 1);
     next++;
   }
 
@@ -74,9 +85,18 @@ final class EventIds {
     next = 0;
   }
 
+  private void insert(int hash, int ref) {
+    int i = slot(hash);
+    while (table[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    table[i] = ref;
+    hashes[i] = hash;
+  }
+
   /** Removes the index entry pointing at ring position {@code ref - 1} (backward-shift delete). */
-  private void remove(String id, int ref) {
-    int i = slot(id.hashCode());
+  private void remove(int hash, int ref) {
+    int i = slot(hash);
     while (table[i] != ref) {
       i = (i + 1) & mask;
     }
@@ -88,11 +108,12 @@ final class EventIds {
       if (p == 0) {
         break;
       }
-      int home = slot(java.util.Objects.requireNonNull(ring[p - 1]).hashCode());
+      int home = slot(hashes[j]);
       // move p into the hole unless its home lies cyclically in (hole, j]
       boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
       if (!stays) {
         table[hole] = p;
+        hashes[hole] = hashes[j];
         hole = j;
       }
     }
@@ -106,15 +127,11 @@ final class EventIds {
 
   private void resizeTable() {
     table = new int[tableSize(ring.length)];
+    hashes = new int[table.length];
     mask = table.length - 1;
     for (int pos = 0; pos < ring.length; pos++) {
-      String id = ring[pos];
-      if (id != null) {
-        int i = slot(id.hashCode());
-        while (table[i] != 0) {
-          i = (i + 1) & mask;
-        }
-        table[i] = pos + 1;
+      if (ring[pos] != null) {
+        insert(ringHashes[pos], pos + 1);
       }
     }
   }
