@@ -9,7 +9,7 @@ public interface Admitter {
     SYSTEM_TOKENS
   }
 
-  /** "quota4j" or "bucket4j". */
+  /** "quota4j" (or "quota4j-counters", the counters-only store) or "bucket4j". */
   String name();
 
   /**

@@ -27,11 +27,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * JMH: the admission of one call in memory, quota4j's manager on {@link InMemoryQuotaStore}
- * (reserve + commit, the ledger included) against Bucket4j local buckets (tryConsume x3 + reconcile
- * x2), with one user or 10,000 users (picked at random per call).
+ * (reserve + commit) against Bucket4j local buckets (tryConsume x3 + reconcile x2), with one user
+ * or 10,000 users (picked at random per call). quota4j runs twice: {@code quota4j} on the default
+ * store (the ledger keeps the newest 100,000 events, daily summaries of older ones, ids for
+ * idempotence), and {@code quota4j-counters} on a store that keeps counters only ({@code
+ * eventsKept(0)}, no daily summaries), which is the work Bucket4j does, plus the ids that keep a
+ * retried commit from counting twice.
  *
  * <p>{@link #main} runs it with 1 and 2 threads, in throughput and sample-time mode, and prints a
- * table and one {@code RESULT} line per comparison:
+ * table and one {@code RESULT} line per comparison ({@code memory-...} for the default store,
+ * {@code memory-counters-...} for counters only):
  *
  * <pre>
  * java -cp quota-bench/target/benchmarks.jar dev.quota4j.bench.InMemoryAdmission
@@ -42,7 +47,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 @State(Scope.Benchmark)
 public class InMemoryAdmission {
-  @Param({"quota4j", "bucket4j"})
+  @Param({"quota4j", "quota4j-counters", "bucket4j"})
   public String library = "quota4j";
 
   @Param({"1", "10000"})
@@ -55,10 +60,16 @@ public class InMemoryAdmission {
   @Setup
   public void setUp() {
     side =
-        library.equals("quota4j")
-            ? new Quota4jAdmitter(
-                new InMemoryQuotaStore(), Workload.throughput(), Clock.systemUTC())
-            : Bucket4jAdmitter.local(Workload.throughput(), Clock.systemUTC());
+        switch (library) {
+          case "quota4j" ->
+              new Quota4jAdmitter(
+                  new InMemoryQuotaStore(), Workload.throughput(), Clock.systemUTC());
+          case "quota4j-counters" ->
+              new Quota4jAdmitter(
+                  countersOnly(), Workload.throughput(), Clock.systemUTC(), "quota4j-counters");
+          case "bucket4j" -> Bucket4jAdmitter.local(Workload.throughput(), Clock.systemUTC());
+          default -> throw new IllegalArgumentException("library " + library + " is not known");
+        };
     ids = new String[users];
     for (int i = 0; i < users; i++) {
       ids[i] = "user-" + i;
@@ -66,6 +77,11 @@ public class InMemoryAdmission {
         throw new IllegalStateException("denied while priming");
       }
     }
+  }
+
+  /** The store doing what Bucket4j does: counters, no ledger, no summaries. */
+  static InMemoryQuotaStore countersOnly() {
+    return InMemoryQuotaStore.builder().eventsKept(0).dailySummaries(false).build();
   }
 
   @Benchmark
@@ -135,7 +151,7 @@ public class InMemoryAdmission {
     System.out.println();
     System.out.printf(
         Locale.ROOT,
-        "%-8s %6s %7s %12s %8s %8s  %s%n",
+        "%-16s %6s %7s %12s %8s %8s  %s%n",
         "side",
         "users",
         "threads",
@@ -149,7 +165,7 @@ public class InMemoryAdmission {
       double[] v = e.getValue();
       System.out.printf(
           Locale.ROOT,
-          "%-8s %6s %7s %12.0f %8.0f %8.0f  %s%n",
+          "%-16s %6s %7s %12.0f %8.0f %8.0f  %s%n",
           k[2],
           k[0],
           k[1],
@@ -157,13 +173,14 @@ public class InMemoryAdmission {
           v[1],
           v[2],
           loads.get(e.getKey()));
-      if (k[2].equals("quota4j")) {
+      if (k[2].startsWith("quota4j")) {
         double[] b = rows.get(k[0] + "/" + k[1] + "/bucket4j");
         if (b != null) {
           results.add(
               String.format(
                   Locale.ROOT,
-                  "RESULT memory-users%s-threads%s quota4j=%.0f bucket4j=%.0f ratio=%.2f",
+                  "RESULT memory%s-users%s-threads%s quota4j=%.0f bucket4j=%.0f ratio=%.2f",
+                  k[2].equals("quota4j") ? "" : "-counters",
                   k[0],
                   k[1],
                   v[0],

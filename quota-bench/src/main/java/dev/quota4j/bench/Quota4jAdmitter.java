@@ -36,10 +36,17 @@ public final class Quota4jAdmitter implements Admitter {
 
   private final QuotaManager manager;
   private final Workload w;
+  private final String name;
 
   /** An admitter on {@code store}, with the workload's limits, windows following {@code clock}. */
   public Quota4jAdmitter(QuotaStore store, Workload w, Clock clock) {
+    this(store, w, clock, "quota4j");
+  }
+
+  /** The same, reported under {@code name} (to tell store configurations apart). */
+  public Quota4jAdmitter(QuotaStore store, Workload w, Clock clock, String name) {
     this.w = w;
+    this.name = name;
     this.manager =
         QuotaManager.builder()
             .store(store)
@@ -67,7 +74,7 @@ public final class Quota4jAdmitter implements Admitter {
 
   @Override
   public String name() {
-    return "quota4j";
+    return name;
   }
 
   @Override

@@ -32,6 +32,16 @@ class AdmissionCorrectnessTest {
   }
 
   @Test
+  void quota4jInMemoryCountersOnlyAdmitsExactlyUpToTheLimit() throws Exception {
+    assertExact(
+        Correctness.run(
+            w ->
+                new Quota4jAdmitter(
+                    InMemoryAdmission.countersOnly(), w, Correctness.clock(), "quota4j-counters"),
+            THREADS));
+  }
+
+  @Test
   void bucket4jLocalAdmitsExactlyUpToTheLimit() throws Exception {
     assertExact(Correctness.run(w -> Bucket4jAdmitter.local(w, Correctness.clock()), THREADS));
   }
