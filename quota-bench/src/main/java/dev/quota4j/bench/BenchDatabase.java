@@ -108,6 +108,12 @@ final class BenchDatabase implements AutoCloseable {
           st.execute("DROP TABLE IF EXISTS " + prefix + t);
         }
       }
+      if (c.getMetaData().getDatabaseProductName().contains("PostgreSQL")) {
+        for (String prefix : quotaPrefixes) { // schema V4's admission functions
+          st.execute("DROP FUNCTION IF EXISTS " + prefix + "reserve");
+          st.execute("DROP FUNCTION IF EXISTS " + prefix + "commit");
+        }
+      }
       for (String t : bucketTables) {
         st.execute("DROP TABLE IF EXISTS " + t);
       }

@@ -16,8 +16,9 @@ import javax.sql.DataSource;
 
 /**
  * Counts what a library sends through a data source: statements executed (each statement of a batch
- * counts), commits and rollbacks. The same wrapper sits in front of quota4j's store and of
- * Bucket4j's proxy manager.
+ * counts), commits, rollbacks and statements run in autocommit mode (each a transaction the
+ * database commits by itself, as quota4j's reserve and commit on PostgreSQL). The same wrapper sits
+ * in front of quota4j's store and of Bucket4j's proxy manager.
  */
 final class CountingDataSource implements DataSource {
   private static final Set<String> EXECUTE =
@@ -27,6 +28,7 @@ final class CountingDataSource implements DataSource {
   final LongAdder statements = new LongAdder();
   final LongAdder commits = new LongAdder();
   final LongAdder rollbacks = new LongAdder();
+  final LongAdder autocommits = new LongAdder();
 
   CountingDataSource(DataSource target) {
     this.target = target;
@@ -36,11 +38,12 @@ final class CountingDataSource implements DataSource {
     statements.reset();
     commits.reset();
     rollbacks.reset();
+    autocommits.reset();
   }
 
-  /** Transactions ended: commits and rollbacks. */
+  /** Transactions ended: commits, rollbacks and statements in autocommit mode. */
   long transactions() {
-    return commits.sum() + rollbacks.sum();
+    return commits.sum() + rollbacks.sum() + autocommits.sum();
   }
 
   @Override
@@ -67,7 +70,7 @@ final class CountingDataSource implements DataSource {
               && (name.equals("prepareStatement")
                   || name.equals("createStatement")
                   || name.equals("prepareCall"))) {
-            return wrapStatement(st, method.getReturnType());
+            return wrapStatement(st, method.getReturnType(), real);
           }
           return result;
         };
@@ -75,10 +78,13 @@ final class CountingDataSource implements DataSource {
         Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class}, h);
   }
 
-  private Object wrapStatement(Statement st, Class<?> type) {
+  private Object wrapStatement(Statement st, Class<?> type, Connection real) {
     InvocationHandler h =
         (proxy, method, args) -> {
           String name = method.getName();
+          if ((EXECUTE.contains(name) || name.equals("executeBatch")) && real.getAutoCommit()) {
+            autocommits.increment();
+          }
           if (EXECUTE.contains(name)) {
             statements.increment();
           } else if (name.equals("executeBatch")) {

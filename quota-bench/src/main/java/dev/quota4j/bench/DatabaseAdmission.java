@@ -15,27 +15,32 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Multi-threaded admissions against a database: quota4j's JDBC store against Bucket4j's PostgreSQL
  * select-for-update proxy manager on the same server, and quota4j alone on embedded H2.
  *
  * <p>For each number of users (one hot user; 10,000) both sides get fresh tables and admit each
- * user once (so that counters, bucket rows and quota4j's cached directory entries exist), then for
- * each number of client threads each side runs in turn: a warm-up, then a measured period in which
- * every thread admits calls of random users back to back. Reported: admissions per second, p50 and
- * p99 latency of one admission (reserve + commit; tryConsume x3 + reconcile x2), and per admission
- * the transactions (commits + rollbacks) and statements that reached the database, counted by the
- * same {@link CountingDataSource} in front of both, and the CPU time per admission of this JVM
- * ({@code cli µs}) and, on PostgreSQL, of every local {@code postgres} process ({@code srv µs}:
- * other sessions on the same server count too). Nothing may be denied (the limits are never
- * reached). Then the over-admission check ({@link Correctness}) runs on both sides, and every table
- * is dropped.
+ * user once (so that counters, bucket rows and quota4j's cached directory entries exist), and each
+ * side runs unmeasured at the largest thread count for at least {@code --jit-warmup} seconds and
+ * {@code --jit-warmup-admissions} admissions (at most two minutes), so that the first point of the
+ * series is not measured while the JIT still compiles. Then for each number of client threads each
+ * side runs in turn: a warm-up, then a measured period in which every thread admits calls of random
+ * users back to back. Reported: admissions per second, p50 and p99 latency of one admission
+ * (reserve + commit; tryConsume x3 + reconcile x2), and per admission the transactions (commits +
+ * rollbacks) and statements that reached the database, counted by the same {@link
+ * CountingDataSource} in front of both, and the CPU time per admission of this JVM ({@code cli µs})
+ * and, on PostgreSQL, of every local {@code postgres} process ({@code srv µs}: other sessions on
+ * the same server count too). Nothing may be denied (the limits are never reached). Then the
+ * over-admission check ({@link Correctness}) runs on both sides, and every table is dropped.
  *
  * <pre>
  * QUOTA4J_BENCH_POSTGRES_URL='jdbc:postgresql://127.0.0.1:5432/test?user=postgres' \
  *   java -cp quota-bench/target/benchmarks.jar dev.quota4j.bench.DatabaseAdmission \
- *   [--seconds=10] [--warmup=3] [--threads=1,2,8,16] [--users=1,10000] [--databases=postgresql,h2]
+ *   [--seconds=10] [--warmup=3] [--jit-warmup=10] [--jit-warmup-admissions=20000]
+ *   [--threads=1,2,8,16] [--users=1,10000]
+ *   [--databases=postgresql,h2]
  * </pre>
  */
 public final class DatabaseAdmission {
@@ -70,6 +75,8 @@ public final class DatabaseAdmission {
     Map<String, String> o = options(args);
     int seconds = Integer.parseInt(o.getOrDefault("seconds", "10"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "3"));
+    int jitWarmup = Integer.parseInt(o.getOrDefault("jit-warmup", "10"));
+    long jitWarmupAdmissions = Long.parseLong(o.getOrDefault("jit-warmup-admissions", "20000"));
     int[] threads = ints(o.getOrDefault("threads", "1,2,8,16"));
     int[] users = ints(o.getOrDefault("users", "1,10000"));
     List<String> databases = List.of(o.getOrDefault("databases", "postgresql,h2").split(","));
@@ -88,9 +95,12 @@ public final class DatabaseAdmission {
             + load());
     System.out.printf(
         Locale.ROOT,
-        "workload: estimate %d tokens, actual %d; %d s warm-up and %d s measured per point; pool %d%n",
+        "workload: estimate %d tokens, actual %d; JIT warm-up per side and series %d s and %d"
+            + " admissions at least; %d s warm-up and %d s measured per point; pool %d%n",
         Workload.throughput().estimatedTokens(),
         Workload.throughput().actualTokens(),
+        jitWarmup,
+        jitWarmupAdmissions,
         warmup,
         seconds,
         poolSize);
@@ -140,6 +150,15 @@ public final class DatabaseAdmission {
           }
           for (Side s : sides) {
             prime(s.admitter, ids, poolSize);
+          }
+          for (Side s : sides) {
+            long n = run(s, ids, poolSize, jitWarmup, jitWarmupAdmissions);
+            System.out.printf(
+                Locale.ROOT,
+                "%-8s %6d users: JIT warm-up of %d admissions%n",
+                s.admitter.name(),
+                u,
+                n);
           }
           for (int t : threads) {
             Map<String, Point> byside = new LinkedHashMap<>();
@@ -240,6 +259,46 @@ public final class DatabaseAdmission {
     for (Thread t : ts) {
       t.join();
     }
+  }
+
+  /**
+   * Every thread admits calls of random users back to back, unmeasured, until both {@code seconds}
+   * and {@code admissions} are reached, or two minutes; returns how many admissions ran.
+   */
+  private static long run(Side side, String[] ids, int threads, int seconds, long admissions)
+      throws InterruptedException {
+    AtomicInteger stop = new AtomicInteger();
+    AtomicLong done = new AtomicLong();
+    Thread[] ts = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      ts[t] =
+          new Thread(
+              () -> {
+                ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                while (stop.get() == 0) {
+                  boolean unused =
+                      side.admitter.admit(ids.length == 1 ? ids[0] : ids[rnd.nextInt(ids.length)]);
+                  done.incrementAndGet();
+                }
+              },
+              "jit-warmup-" + t);
+      ts[t].start();
+    }
+    long start = System.nanoTime();
+    long min = seconds * 1_000_000_000L;
+    long max = Math.max(min, 120_000_000_000L);
+    while (true) {
+      long elapsed = System.nanoTime() - start;
+      if (elapsed >= max || (elapsed >= min && done.get() >= admissions)) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    stop.set(1);
+    for (Thread t : ts) {
+      t.join();
+    }
+    return done.get();
   }
 
   private static Point measure(

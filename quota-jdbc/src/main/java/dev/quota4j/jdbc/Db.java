@@ -121,6 +121,47 @@ final class Db {
     }
   }
 
+  /**
+   * Runs {@code work}, which sends exactly one statement, with the connection in autocommit mode:
+   * the statement is its own transaction, committed by the database as it ends, in one round trip
+   * (no {@code COMMIT} follows). Retried and reported like {@link #inTransaction}; a failed
+   * statement changed nothing.
+   */
+  <T> T inAutocommit(String operation, Work<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return onceAutocommit(work);
+      } catch (SQLException e) {
+        if (attempt < maxAttempts && Failures.isRetryable(e)) {
+          pause(operation, attempt, e);
+          continue;
+        }
+        throw Failures.unavailable(operation, sql.dialect(), sql.t, e);
+      }
+    }
+  }
+
+  private <T> T onceAutocommit(Work<T> work) throws SQLException {
+    try (Lease lease = source.open()) {
+      Connection c = lease.connection();
+      boolean autoCommit = c.getAutoCommit();
+      if (!autoCommit) {
+        c.setAutoCommit(true);
+      }
+      try {
+        return work.run(new Tx(c, sql));
+      } finally {
+        if (!autoCommit) {
+          try {
+            c.setAutoCommit(false);
+          } catch (SQLException ignored) {
+            // the pool discards a broken connection
+          }
+        }
+      }
+    }
+  }
+
   private <T> T once(Work<T> work) throws SQLException {
     try (Lease lease = source.open()) {
       Connection c = lease.connection();
@@ -276,6 +317,13 @@ final class Db {
     }
   }
 
+  /**
+   * An SQL array bind value: {@code type} is the element type as the database names it ({@code
+   * varchar}, {@code bigint}, {@code timestamp}); strings among the elements are bound through
+   * {@link Sql#text}.
+   */
+  record SqlArray(String type, Object[] elements) {}
+
   /** A null bind value of type VARCHAR. */
   static final Object NULL_STRING = new Object();
 
@@ -295,6 +343,14 @@ final class Db {
         ps.setBoolean(at, b);
       } else if (p instanceof LocalDateTime t) {
         ps.setObject(at, t);
+      } else if (p instanceof SqlArray a) {
+        Object[] elements = a.elements().clone();
+        for (int e = 0; e < elements.length; e++) {
+          if (elements[e] instanceof String s) {
+            elements[e] = sql.text(s);
+          }
+        }
+        ps.setArray(at, ps.getConnection().createArrayOf(a.type(), elements));
       } else if (p instanceof Instant) {
         throw new IllegalStateException("bind Instants through Times");
       } else {

@@ -50,11 +50,12 @@ final class Failures {
         || state(e).startsWith("08");
   }
 
-  /** A table or column is missing: the schema was not installed or was dropped. */
+  /** A table, column or function is missing: the schema was not installed or was dropped. */
   static boolean isMissingSchema(SQLException e) {
     String state = state(e);
     return state.equals("42P01") // PostgreSQL undefined_table
         || state.equals("42703") // PostgreSQL undefined_column
+        || state.equals("42883") // PostgreSQL undefined_function (schema V4 not installed)
         || state.equals("42S02") // MySQL/MariaDB/H2 table not found
         || state.equals("42S22") // column not found
         || e.getErrorCode() == 42102 // H2 table not found
@@ -66,6 +67,11 @@ final class Failures {
     String what;
     if (isConnectionFailure(e)) {
       what = "cannot reach the database";
+    } else if (state(e).equals("42883")) {
+      what =
+          "a quota4j function is missing (prefix '"
+              + tables.prefix
+              + "'): install the schema with SchemaMode.INSTALL or the Flyway scripts";
     } else if (isMissingSchema(e)) {
       what =
           "a quota4j table is missing (prefix '"

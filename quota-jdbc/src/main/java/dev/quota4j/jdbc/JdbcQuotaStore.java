@@ -57,7 +57,8 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>The protocol, each step one database transaction:
+ * <p>The protocol, each step one database transaction (as several statements; on PostgreSQL reserve
+ * and commit are one statement each, see below):
  *
  * <ol>
  *   <li><b>reserve</b>: insert the reservation row (id, packed charges, lease end) unless the id is
@@ -85,6 +86,29 @@ import org.jspecify.annotations.Nullable;
  *       reservations per transaction.
  * </ol>
  *
+ * <p><b>PostgreSQL</b> runs reserve and commit as one call each of a PL/pgSQL function that schema
+ * V4 installs ({@code <prefix>reserve} and {@code <prefix>commit}), in autocommit mode: one
+ * statement, one transaction, one round trip, so the counter rows are locked from their update to
+ * the end of that statement's commit and for no client round trip. The functions take the charges
+ * as arrays in {@link CounterKey#LOCK_ORDER} and do the steps above in that order, with these
+ * differences, none visible to a caller:
+ *
+ * <ul>
+ *   <li>reserve: a charge that misses undoes what the call did (amounts taken off the rows it holds
+ *       locked, counters it created deleted, the reservation row deleted) instead of a rollback,
+ *       and returns every counter as it is without the call, from which the rejection is reported
+ *       as above. The reservation row also keeps its charges as arrays for the commit function.
+ *   <li>commit: the hourly rollup is not updated by the commit. When the reservation holds a
+ *       counter the commit does not name, or was made by a library before schema V4, the function
+ *       changes nothing and says so (SQLSTATE {@code Q4J01}), and the commit runs statement by
+ *       statement as above.
+ * </ul>
+ *
+ * <p>Release, record, reclaim and the rest run statement by statement on every database, locking
+ * counters in the same order. {@link SchemaMode#VALIDATE} fails naming the script or function that
+ * is missing; a store built with {@link SchemaMode#NONE} over a schema without the functions fails
+ * its first reserve with {@link QuotaStoreUnavailableException} saying a function is missing.
+ *
  * <p>A serialization failure, deadlock or lock timeout runs the transaction again, up to {@link
  * Builder#maxAttempts} times. Any other database failure throws {@link
  * QuotaStoreUnavailableException} saying what went wrong (cannot connect, table missing, ...); as
@@ -100,8 +124,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Tables</b> (prefix {@code quota_} by default): {@code schema_version}, {@code subjects},
  * {@code counters}, {@code reservations}, {@code usage_events} (the ledger) and {@code
  * usage_hourly} (rollups by hour, subject kind, provider, model and operation of success, error and
- * denial events, updated in the ledger row's transaction). The scripts are at {@link
- * JdbcDialect#schemaLocation()}, named for Flyway.
+ * denial events, updated in the ledger row's transaction, except by PostgreSQL's commit function).
+ * The scripts are at {@link JdbcDialect#schemaLocation()}, named for Flyway.
  *
  * <p>MySQL and MariaDB: the driver must report matched rows for updates (the default; do not set
  * {@code useAffectedRows=true}).
@@ -189,14 +213,146 @@ public final class JdbcQuotaStore implements QuotaStore {
       Times.clamped(now),
       Times.clamped(leaseUntil)
     };
-    ReserveResult result = db.inTransaction("reserve", tx -> tryReserve(tx, row, given, ordered));
+    String call = sql.reserveFunctionCall();
+    Object[] params = call == null ? row : reserveParams(row, ordered);
+    ReserveResult result = reserveOnce(call, params, given, ordered);
     if (result instanceof ReserveResult.Rejected) {
       List<CounterKey> keys = given.stream().map(Charge::key).toList();
       if (reclaimTouching(keys, now) > 0) {
-        result = db.inTransaction("reserve", tx -> tryReserve(tx, row, given, ordered));
+        result = reserveOnce(call, params, given, ordered);
       }
     }
     return result;
+  }
+
+  private ReserveResult reserveOnce(
+      @Nullable String call, Object[] params, List<Charge> given, List<Charge> ordered) {
+    if (call == null) {
+      return db.inTransaction("reserve", tx -> tryReserve(tx, params, given, ordered));
+    }
+    return db.inAutocommit("reserve", tx -> reserveInOneCall(tx, call, params, given, ordered));
+  }
+
+  /** The reservation row, then the charges in lock order as arrays, for the reserve function. */
+  private static Object[] reserveParams(Object[] reservationRow, List<Charge> ordered) {
+    int n = ordered.size();
+    Object[] limitIds = new Object[n];
+    Object[] kinds = new Object[n];
+    Object[] subjectIds = new Object[n];
+    Object[] starts = new Object[n];
+    Object[] ends = new Object[n];
+    Object[] limits = new Object[n];
+    Object[] amounts = new Object[n];
+    Object[] caps = new Object[n];
+    for (int i = 0; i < n; i++) {
+      Charge c = ordered.get(i);
+      CounterKey k = c.key();
+      limitIds[i] = k.limitId();
+      kinds[i] = k.subject().kind().name();
+      subjectIds[i] = k.subject().id();
+      starts[i] = Times.literal(Times.stored("windowStart", k.windowStart()));
+      ends[i] = Times.literal(Times.clamped(c.windowEnd()));
+      limits[i] = c.limit();
+      amounts[i] = c.amount();
+      caps[i] = cap(c);
+    }
+    List<Object> params = new ArrayList<>(List.of(reservationRow));
+    params.add(new Db.SqlArray("varchar", limitIds));
+    params.add(new Db.SqlArray("varchar", kinds));
+    params.add(new Db.SqlArray("varchar", subjectIds));
+    params.add(new Db.SqlArray("timestamp", starts));
+    params.add(new Db.SqlArray("timestamp", ends));
+    params.add(new Db.SqlArray("bigint", limits));
+    params.add(new Db.SqlArray("bigint", amounts));
+    params.add(new Db.SqlArray("bigint", caps));
+    return params.toArray();
+  }
+
+  /** What the reserve or commit function returned. */
+  private record Called(int outcome, int missed, long[] used, long[] reserved) {}
+
+  private static long[] longs(ResultSet rs, int column) throws SQLException {
+    java.sql.Array a = rs.getArray(column);
+    if (a == null) {
+      return new long[0];
+    }
+    try {
+      Object[] values = (Object[]) a.getArray();
+      long[] out = new long[values.length];
+      for (int i = 0; i < values.length; i++) {
+        out[i] =
+            ((Number) Objects.requireNonNull(values[i], "NULL in a counter array")).longValue();
+      }
+      return out;
+    } finally {
+      a.free();
+    }
+  }
+
+  /**
+   * One call of the reserve function (PostgreSQL): the steps of {@link #tryReserve} in one
+   * statement, in autocommit mode. The function returns each charge's counter, after the
+   * reservation when granted, as it stands without it when rejected; the rejection is then reported
+   * here exactly as {@link #rejection} does.
+   */
+  private ReserveResult reserveInOneCall(
+      Db.Tx tx, String call, Object[] params, List<Charge> given, List<Charge> ordered)
+      throws SQLException {
+    Called r =
+        Objects.requireNonNull(
+            tx.first(
+                call,
+                rs -> new Called(rs.getInt(1), rs.getInt(2), longs(rs, 3), longs(rs, 4)),
+                params),
+            "the reserve function returned no row");
+    if (r.outcome() == 2) {
+      return new ReserveResult.Duplicate();
+    }
+    if (r.used().length != ordered.size() || r.reserved().length != ordered.size()) {
+      throw new IllegalStateException(
+          "the reserve function returned "
+              + r.used().length
+              + " counters for "
+              + ordered.size()
+              + " charges");
+    }
+    Map<CounterKey, CounterValue> values = new HashMap<>();
+    for (int i = 0; i < ordered.size(); i++) {
+      values.put(ordered.get(i).key(), new CounterValue(r.used()[i], r.reserved()[i]));
+    }
+    if (r.outcome() == 0) {
+      Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+      for (Charge c : given) {
+        if (c.admission() == Admission.ALWAYS) {
+          unconditional.put(c.key(), Objects.requireNonNull(values.get(c.key())));
+        }
+      }
+      return new ReserveResult.Granted(unconditional);
+    }
+    if (r.outcome() != 1 || r.missed() < 1 || r.missed() > ordered.size()) {
+      throw new IllegalStateException(
+          "the reserve function returned outcome " + r.outcome() + ", missed " + r.missed());
+    }
+    for (Charge c : given) {
+      CounterValue v = values.getOrDefault(c.key(), CounterValue.ZERO);
+      if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
+        return new ReserveResult.Rejected(c, v);
+      }
+    }
+    // another transaction freed room after the miss: report the charge that missed
+    Charge missed = ordered.get(r.missed() - 1);
+    return new ReserveResult.Rejected(missed, values.getOrDefault(missed.key(), CounterValue.ZERO));
+  }
+
+  /** What {@code used + reserved} may be before the charge for it to fit. */
+  private static long cap(Charge c) {
+    long need =
+        switch (c.admission()) {
+          case FIT -> c.amount();
+          case ANY_REMAINING -> 1;
+          case ALWAYS -> 0;
+        };
+    return c.admission() == Admission.ALWAYS ? Long.MAX_VALUE : c.limit() - need;
   }
 
   private ReserveResult tryReserve(
@@ -244,13 +400,7 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */
   private @Nullable CounterValue reserveOne(Db.Tx tx, Charge c) throws SQLException {
-    long need =
-        switch (c.admission()) {
-          case FIT -> c.amount();
-          case ANY_REMAINING -> 1;
-          case ALWAYS -> 0;
-        };
-    long cap = c.admission() == Admission.ALWAYS ? Long.MAX_VALUE : c.limit() - need;
+    long cap = cap(c);
     if (cap < 0) {
       return null; // can never fit; the rejection reads the counter
     }
@@ -337,6 +487,13 @@ public final class JdbcQuotaStore implements QuotaStore {
     Args.id("reservationId", reservationId);
     List<Charge> charges = List.copyOf(actual);
     Object[] eventRow = eventRow(event, reservationId);
+    String call = sql.commitFunctionCall();
+    if (call != null) {
+      Optional<CommitResult> done = commitInOneCall(call, eventRow, charges);
+      if (done.isPresent()) {
+        return done.get();
+      }
+    }
     return db.inTransaction(
         "commit",
         tx -> {
@@ -364,6 +521,91 @@ public final class JdbcQuotaStore implements QuotaStore {
               held == null ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
               usedAfter);
         });
+  }
+
+  /**
+   * One call of the commit function (PostgreSQL): the ledger row, the reservation's deletion and
+   * every counter's settlement in one statement, in autocommit mode. Empty, with nothing changed,
+   * when the function says the reservation must be committed statement by statement: it holds a
+   * counter {@code actual} does not name, or it was made by a library without the function.
+   */
+  private Optional<CommitResult> commitInOneCall(
+      String call, Object[] eventRow, List<Charge> charges) {
+    TreeMap<CounterKey, long[]> totals = new TreeMap<>(CounterKey.LOCK_ORDER);
+    Map<CounterKey, Charge> last = new HashMap<>();
+    for (Charge c : charges) {
+      long[] t = totals.computeIfAbsent(c.key(), k -> new long[1]);
+      t[0] = Args.add("actual amount", t[0], c.amount());
+      last.put(c.key(), c);
+    }
+    int n = totals.size();
+    Object[] limitIds = new Object[n];
+    Object[] kinds = new Object[n];
+    Object[] subjectIds = new Object[n];
+    Object[] starts = new Object[n];
+    Object[] ends = new Object[n];
+    Object[] limits = new Object[n];
+    Object[] amounts = new Object[n];
+    List<CounterKey> keys = new ArrayList<>(totals.keySet());
+    for (int i = 0; i < n; i++) {
+      CounterKey k = keys.get(i);
+      Charge c = Objects.requireNonNull(last.get(k));
+      limitIds[i] = k.limitId();
+      kinds[i] = k.subject().kind().name();
+      subjectIds[i] = k.subject().id();
+      starts[i] = Times.literal(Times.stored("windowStart", k.windowStart()));
+      ends[i] = Times.literal(Times.clamped(c.windowEnd()));
+      limits[i] = c.limit();
+      amounts[i] = Objects.requireNonNull(totals.get(k))[0];
+    }
+    List<Object> params = new ArrayList<>(List.of(eventRow));
+    params.add(new Db.SqlArray("varchar", limitIds));
+    params.add(new Db.SqlArray("varchar", kinds));
+    params.add(new Db.SqlArray("varchar", subjectIds));
+    params.add(new Db.SqlArray("timestamp", starts));
+    params.add(new Db.SqlArray("timestamp", ends));
+    params.add(new Db.SqlArray("bigint", limits));
+    params.add(new Db.SqlArray("bigint", amounts));
+    Object[] bound = params.toArray();
+    Optional<Called> called =
+        db.inAutocommit(
+            "commit",
+            tx -> {
+              try {
+                return Optional.ofNullable(
+                    tx.first(
+                        call, rs -> new Called(rs.getInt(1), 0, longs(rs, 2), new long[0]), bound));
+              } catch (SQLException e) {
+                if (Sql.COMMIT_BY_STATEMENTS.equals(e.getSQLState())) {
+                  return Optional.empty();
+                }
+                throw e;
+              }
+            });
+    if (called.isEmpty()) {
+      return Optional.empty();
+    }
+    Called r = called.get();
+    if (r.outcome() == 1) {
+      return Optional.of(CommitResult.alreadyApplied());
+    }
+    if ((r.outcome() != 0 && r.outcome() != 2) || r.used().length != n) {
+      throw new IllegalStateException(
+          "the commit function returned outcome "
+              + r.outcome()
+              + " with "
+              + r.used().length
+              + " counters for "
+              + n);
+    }
+    Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      usedAfter.put(keys.get(i), r.used()[i]);
+    }
+    return Optional.of(
+        new CommitResult(
+            r.outcome() == 2 ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
+            usedAfter));
   }
 
   @Override

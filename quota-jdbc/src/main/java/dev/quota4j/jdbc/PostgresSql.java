@@ -3,10 +3,15 @@ package dev.quota4j.jdbc;
 import dev.quota4j.spi.Bucket;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** PostgreSQL 13+: {@code ON CONFLICT}, {@code RETURNING}, advisory locks, transactional DDL. */
+/**
+ * PostgreSQL 13+: {@code ON CONFLICT}, {@code RETURNING}, advisory locks, transactional DDL, and
+ * reserve and commit as one call each of a PL/pgSQL function (schema V4).
+ */
 final class PostgresSql extends Sql {
   PostgresSql(Tables t) {
     super(t);
@@ -59,6 +64,42 @@ final class PostgresSql extends Sql {
       }
     }
     return out.toString();
+  }
+
+  @Override
+  List<String> schemaResources() {
+    List<String> out = new ArrayList<>(super.schemaResources());
+    out.add(dialect().schemaLocation() + "/V4__quota4j_admission_functions.sql");
+    return out;
+  }
+
+  @Override
+  List<String> functions() {
+    return List.of(t.reserveFunction, t.commitFunction);
+  }
+
+  @Override
+  String visibleFunctions() {
+    return "SELECT proname FROM pg_proc WHERE proname = ANY (CAST(? AS TEXT[]))"
+        + " AND pg_function_is_visible(oid)";
+  }
+
+  @Override
+  String reserveFunctionCall() {
+    return "SELECT r_outcome, r_missed, r_used, r_reserved FROM "
+        + t.reserveFunction
+        + "("
+        + params(6 + 8)
+        + ")";
+  }
+
+  @Override
+  String commitFunctionCall() {
+    return "SELECT r_outcome, r_used FROM "
+        + t.commitFunction
+        + "("
+        + params(EVENT_PARAMS + 7)
+        + ")";
   }
 
   @Override

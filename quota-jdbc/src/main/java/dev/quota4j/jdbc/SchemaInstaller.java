@@ -5,23 +5,52 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Runs the versioned schema script of a dialect (the same file Flyway would run) and checks an
+ * Runs the versioned schema scripts of a dialect (the same files Flyway would run) and checks an
  * installed schema.
  */
 final class SchemaInstaller {
-  /** The schema version this library writes and reads: V1 (the store), V2 (daily summaries). */
-  static final int VERSION = 2;
+  private static final Pattern SCRIPT = Pattern.compile(".*/V(\\d+)__[^/]+\\.sql");
 
   private SchemaInstaller() {}
 
-  /** The statements of the dialect's scripts, V1 then V2, with the table prefix filled in. */
+  /**
+   * The schema versions the dialect's scripts install, in order: V1 (the store) and V2 (daily
+   * summaries) everywhere, and on PostgreSQL V4 (the admission functions).
+   */
+  static List<Integer> versions(Sql sql) {
+    List<Integer> out = new ArrayList<>();
+    for (String resource : sql.schemaResources()) {
+      Matcher m = SCRIPT.matcher(resource);
+      if (!m.matches()) {
+        throw new IllegalStateException("schema script " + resource + " is not named V<n>__*.sql");
+      }
+      out.add(Integer.parseInt(m.group(1)));
+    }
+    return out;
+  }
+
+  /** The version this library writes and reads on the dialect: its last script's. */
+  static int version(Sql sql) {
+    List<Integer> v = versions(sql);
+    return v.get(v.size() - 1);
+  }
+
+  /** The statements of the dialect's scripts, in order, with the table prefix filled in. */
   static List<String> statements(Sql sql) {
     List<String> out = new ArrayList<>();
     for (String resource : sql.schemaResources()) {
@@ -46,11 +75,50 @@ final class SchemaInstaller {
         body.append(line).append('\n');
       }
     }
+    return split(body.toString().replace("${table_prefix}", sql.t.prefix));
+  }
+
+  /**
+   * Splits a script at the semicolons that end statements: not those inside a dollar-quoted body
+   * ({@code $$ ... $$} or {@code $tag$ ... $tag$}, as PostgreSQL functions and {@code DO} blocks
+   * are written). The scripts have no semicolon inside a quoted string.
+   */
+  static List<String> split(String script) {
     List<String> out = new ArrayList<>();
-    for (String s : body.toString().replace("${table_prefix}", sql.t.prefix).split(";")) {
-      if (!s.isBlank()) {
-        out.add(s.strip());
+    StringBuilder current = new StringBuilder();
+    @Nullable String quote = null;
+    int i = 0;
+    while (i < script.length()) {
+      char ch = script.charAt(i);
+      int end = ch == '$' ? script.indexOf('$', i + 1) : -1;
+      if (end > 0) {
+        String tag = script.substring(i, end + 1);
+        if (tag.substring(1, tag.length() - 1).matches("[A-Za-z_]*")) {
+          if (quote == null) {
+            quote = tag;
+          } else if (quote.equals(tag)) {
+            quote = null;
+          }
+          current.append(tag);
+          i = end + 1;
+          continue;
+        }
       }
+      if (ch == ';' && quote == null) {
+        if (!current.toString().isBlank()) {
+          out.add(current.toString().strip());
+        }
+        current.setLength(0);
+      } else {
+        current.append(ch);
+      }
+      i++;
+    }
+    if (quote != null) {
+      throw new IllegalStateException("schema script ends inside " + quote + " quotes");
+    }
+    if (!current.toString().isBlank()) {
+      out.add(current.toString().strip());
     }
     return out;
   }
@@ -113,9 +181,70 @@ final class SchemaInstaller {
   }
 
   /**
-   * Checks that every table is there and that the schema version is known.
+   * Checks the recorded versions against the dialect's scripts: every one installed, none newer.
    *
-   * @throws IllegalStateException naming the missing table, or the unknown version
+   * @throws IllegalStateException naming what is missing or too new, and how to fix it
+   */
+  static void checkVersions(Sql sql, Set<Integer> present) {
+    List<Integer> expected = versions(sql);
+    int needed = version(sql);
+    if (present.isEmpty()) {
+      throw new IllegalStateException(
+          "the quota4j schema is incomplete: "
+              + sql.t.schemaVersion
+              + " is empty, so its installation did not finish; run it again");
+    }
+    int newest = Collections.max(present);
+    if (newest > needed) {
+      throw new IllegalStateException(
+          "the quota4j schema is at version "
+              + newest
+              + ", newer than this library (version "
+              + needed
+              + " on "
+              + sql.dialect().displayName()
+              + "): upgrade quota4j");
+    }
+    List<Integer> missing = new ArrayList<>(expected);
+    missing.removeAll(present);
+    if (missing.isEmpty()) {
+      return;
+    }
+    List<String> scripts = new ArrayList<>();
+    for (String r : sql.schemaResources()) {
+      Matcher m = SCRIPT.matcher(r);
+      if (m.matches() && missing.contains(Integer.parseInt(m.group(1)))) {
+        scripts.add(r.substring(r.lastIndexOf('/') + 1));
+      }
+    }
+    String state =
+        newest < needed
+            ? "the quota4j schema is at version "
+                + newest
+                + ", older than this library needs (version "
+                + needed
+                + " on "
+                + sql.dialect().displayName()
+                + ")"
+            : "the quota4j schema is incomplete: version "
+                + newest
+                + " is recorded but not version "
+                + missing.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    throw new IllegalStateException(
+        state
+            + "; missing: "
+            + String.join(", ", scripts)
+            + ". Apply them with SchemaMode.INSTALL (it adds what is missing) or with Flyway from"
+            + " classpath:"
+            + sql.dialect().schemaLocation());
+  }
+
+  /**
+   * Checks that every table is there, that every schema version of the dialect is recorded and none
+   * newer, and that the dialect's functions exist.
+   *
+   * @throws IllegalStateException naming the missing table, version or function, or the unknown
+   *     version
    */
   static void validate(Db.Source source, Sql sql) {
     try (Db.Lease lease = source.open()) {
@@ -146,31 +275,36 @@ final class SchemaInstaller {
                 e);
           }
         }
-        try (ResultSet rs = st.executeQuery("SELECT MAX(version) FROM " + sql.t.schemaVersion)) {
-          int version = rs.next() ? rs.getInt(1) : 0;
-          if (version == 0) {
-            throw new IllegalStateException(
-                "the quota4j schema is incomplete: "
-                    + sql.t.schemaVersion
-                    + " is empty, so its installation did not finish; run it again");
+        Set<Integer> present = new TreeSet<>();
+        try (ResultSet rs = st.executeQuery("SELECT version FROM " + sql.t.schemaVersion)) {
+          while (rs.next()) {
+            present.add(rs.getInt(1));
           }
-          if (version < VERSION) {
+        }
+        checkVersions(sql, present);
+        List<String> functions = sql.functions();
+        String visible = sql.visibleFunctions();
+        if (!functions.isEmpty() && visible != null) {
+          Set<String> missing = new TreeSet<>(functions);
+          try (PreparedStatement ps = c.prepareStatement(visible)) {
+            ps.setArray(1, c.createArrayOf("varchar", functions.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                missing.remove(rs.getString(1));
+              }
+            }
+          }
+          if (!missing.isEmpty()) {
             throw new IllegalStateException(
-                "the quota4j schema is at version "
-                    + version
-                    + ", older than this library needs (version "
-                    + VERSION
-                    + "): apply the newer scripts with SchemaMode.INSTALL (it adds what is"
-                    + " missing) or with Flyway from classpath:"
+                "the quota4j schema is incomplete: function "
+                    + String.join(" and ", missing)
+                    + " of schema version "
+                    + version(sql)
+                    + " is missing on "
+                    + sql.dialect().displayName()
+                    + " (dropped?); install it again with SchemaMode.INSTALL or with Flyway from"
+                    + " classpath:"
                     + sql.dialect().schemaLocation());
-          }
-          if (version > VERSION) {
-            throw new IllegalStateException(
-                "the quota4j schema is at version "
-                    + version
-                    + ", newer than this library (version "
-                    + VERSION
-                    + "): upgrade quota4j");
           }
         }
         if (!c.getAutoCommit()) {

@@ -66,6 +66,48 @@ abstract class Sql {
         dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql");
   }
 
+  /**
+   * The database functions the schema scripts install and the store calls (PostgreSQL's admission
+   * functions); none by default.
+   */
+  List<String> functions() {
+    return List.of();
+  }
+
+  /**
+   * Returns the names, among those bound as one array, of the functions the session can call; null
+   * when the dialect installs none.
+   */
+  @Nullable String visibleFunctions() {
+    return null;
+  }
+
+  // ---- admission in one statement -----------------------------------------------------------
+
+  /**
+   * Calls the reserve function: binds the reservation row ({@link #RESERVATION_COLUMNS}), then per
+   * charge in lock order the arrays limit id, subject kind, subject id, window start, window end,
+   * limit, amount, cap. Returns one row: outcome (0 granted, 1 rejected, 2 duplicate id), the
+   * 1-based position of the charge that missed, and per charge {@code used} and {@code reserved}.
+   * Null when the dialect reserves statement by statement.
+   */
+  @Nullable String reserveFunctionCall() {
+    return null;
+  }
+
+  /**
+   * Calls the commit function: binds the ledger row ({@link #EVENT_COLUMNS}), then per distinct
+   * counter in lock order the arrays limit id, subject kind, subject id, window start, window end,
+   * limit, actual amount. Returns one row: outcome (0 applied, 1 already applied, 2 applied late)
+   * and per counter {@code used} afterwards. Null when the dialect commits statement by statement.
+   */
+  @Nullable String commitFunctionCall() {
+    return null;
+  }
+
+  /** The SQLSTATE the commit function raises when the caller must commit statement by statement. */
+  static final String COMMIT_BY_STATEMENTS = "Q4J01";
+
   // ---- counters ----------------------------------------------------------------------------
 
   /**

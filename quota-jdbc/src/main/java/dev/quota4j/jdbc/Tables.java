@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The table names under one prefix. The prefix is validated as a plain SQL identifier before it
- * reaches any SQL text, so nothing can be injected through it.
+ * The table (and PostgreSQL function) names under one prefix. The prefix is validated as a plain
+ * SQL identifier before it reaches any SQL text, so nothing can be injected through it.
  */
 final class Tables {
   /** Lower-case letter, then lower-case letters, digits or underscores. */
@@ -26,6 +26,11 @@ final class Tables {
   final String hourly;
   final String daily;
 
+  /** PostgreSQL's admission functions (schema V4), named like the tables. */
+  final String reserveFunction;
+
+  final String commitFunction;
+
   Tables(String prefix) {
     this.prefix = validatePrefix(prefix);
     schemaVersion = prefix + "schema_version";
@@ -35,6 +40,8 @@ final class Tables {
     events = prefix + "usage_events";
     hourly = prefix + "usage_hourly";
     daily = prefix + "usage_daily";
+    reserveFunction = prefix + "reserve";
+    commitFunction = prefix + "commit";
   }
 
   /** Every table, in the order the schema scripts create them. */

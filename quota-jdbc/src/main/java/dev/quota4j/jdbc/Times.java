@@ -32,6 +32,14 @@ final class Times {
     return LocalDateTime.ofInstant(c, ZoneOffset.UTC);
   }
 
+  private static final java.time.format.DateTimeFormatter LITERAL =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+
+  /** A stored instant as an SQL timestamp literal, for elements of array parameters. */
+  static String literal(LocalDateTime t) {
+    return LITERAL.format(t);
+  }
+
   static Instant read(LocalDateTime t) {
     return t.toInstant(ZoneOffset.UTC);
   }

@@ -17,8 +17,9 @@ import javax.sql.DataSource;
 
 /**
  * Wraps a data source to count what reaches the database: statements executed (a batch counts each
- * of its statements), commits, rollbacks and connections borrowed. It can also break the connection
- * at the n-th statement or commit, as a database that goes away would.
+ * of its statements), commits, statements run in autocommit mode (each its own transaction),
+ * rollbacks and connections borrowed. It can also break the connection at the n-th statement or
+ * commit, as a database that goes away would.
  */
 final class CountingDataSource implements DataSource {
   private static final Set<String> EXECUTE =
@@ -28,6 +29,13 @@ final class CountingDataSource implements DataSource {
   final AtomicInteger statements = new AtomicInteger();
   final AtomicInteger commits = new AtomicInteger();
   final AtomicInteger rollbacks = new AtomicInteger();
+
+  /**
+   * Statements executed in autocommit mode: each is a transaction of its own, committed by the
+   * database with no {@code commit()} call.
+   */
+  final AtomicInteger autocommits = new AtomicInteger();
+
   final AtomicInteger connections = new AtomicInteger();
 
   /** Counts statements and commits together; at this step the connection breaks. 0 = never. */
@@ -43,6 +51,7 @@ final class CountingDataSource implements DataSource {
     statements.set(0);
     commits.set(0);
     rollbacks.set(0);
+    autocommits.set(0);
     connections.set(0);
     steps.set(0);
   }
@@ -94,8 +103,14 @@ final class CountingDataSource implements DataSource {
           if (EXECUTE.contains(name)) {
             step(real);
             statements.incrementAndGet();
+            if (real.getAutoCommit()) {
+              autocommits.incrementAndGet();
+            }
           } else if (name.equals("executeBatch")) {
             step(real);
+            if (real.getAutoCommit()) {
+              autocommits.incrementAndGet();
+            }
             Object r = invoke(method, st, args);
             statements.addAndGet(((int[]) r).length);
             return r;

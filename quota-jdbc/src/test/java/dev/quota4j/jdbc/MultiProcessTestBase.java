@@ -81,9 +81,10 @@ abstract class MultiProcessTestBase {
   }
 
   /**
-   * {@value #PROCESSES} processes x {@value #THREADS} threads reserve and commit random amounts
-   * against one user's daily limit and the system's hourly limit until both deny; the tighter limit
-   * is filled exactly, the other never passed, and the counters equal the ledger.
+   * {@value #PROCESSES} processes x {@value #THREADS} threads, started together once every process
+   * is ready, reserve and commit random amounts against one user's daily limit and the system's
+   * hourly limit until both deny; the tighter limit is filled exactly, the other never passed, and
+   * the counters equal the ledger.
    */
   @ParameterizedTest(name = "user limit {0}, system limit {1}")
   @CsvSource({"30000, 20000", "15000, 50000"})
@@ -95,10 +96,32 @@ abstract class MultiProcessTestBase {
       for (int i = 0; i < PROCESSES; i++) {
         workers.add(startWorker(db, "load", userLimit, systemLimit, THREADS));
       }
+      List<BufferedReader> readers = new ArrayList<>();
+      for (Process p : workers) {
+        BufferedReader r =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = r.readLine()) != null && !line.equals("READY")) {
+          seen.append(line).append('\n');
+        }
+        assertTrue(line != null, () -> "worker ended before it was ready:\n" + seen);
+        readers.add(r);
+      }
+      for (Process p : workers) { // all ready: start them together
+        p.getOutputStream().write("GO\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+      }
       long committed = 0;
       List<String> output = new ArrayList<>();
-      for (Process p : workers) {
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      for (int i = 0; i < workers.size(); i++) {
+        Process p = workers.get(i);
+        StringBuilder all = new StringBuilder();
+        String read;
+        while ((read = readers.get(i).readLine()) != null) {
+          all.append(read).append('\n');
+        }
+        String text = all.toString();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "worker finished");
         output.add(text);
         assertEquals(0, p.exitValue(), () -> "worker failed:\n" + text);

@@ -49,8 +49,12 @@ class SchemaUpgradeTest {
             .build()
             .close();
       }
-      assertEquals(2, db.queryLong("SELECT MAX(version) FROM " + db.prefix + "schema_version"));
-      assertEquals(2, db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "schema_version"));
+      assertEquals(
+          SchemaInstaller.version(sql),
+          db.queryLong("SELECT MAX(version) FROM " + db.prefix + "schema_version"));
+      assertEquals(
+          SchemaInstaller.versions(sql).size(),
+          db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "schema_version"));
       try (JdbcQuotaStore s =
           JdbcQuotaStore.builder().dataSource(db.dataSource).tablePrefix(db.prefix).build()) {
         assertTrue(s.findSubject(SubjectRef.user("kept")).isPresent());
@@ -65,8 +69,21 @@ class SchemaUpgradeTest {
         assertEquals(1, db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "usage_daily"));
       }
 
-      // version 1 recorded but V2 missing: VALIDATE says which version and how to upgrade
+      // V2 not recorded: VALIDATE names the script, whatever else is there
       db.exec(List.of("DELETE FROM " + db.prefix + "schema_version WHERE version = 2"));
+      IllegalStateException gap =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  JdbcQuotaStore.builder()
+                      .dataSource(db.dataSource)
+                      .tablePrefix(db.prefix)
+                      .build());
+      assertTrue(
+          gap.getMessage().contains("missing: V2__quota4j_daily_summaries.sql"), gap.getMessage());
+
+      // version 1 recorded and nothing later: VALIDATE says which version and how to upgrade
+      db.exec(List.of("DELETE FROM " + db.prefix + "schema_version WHERE version > 1"));
       IllegalStateException old =
           assertThrows(
               IllegalStateException.class,

@@ -183,10 +183,18 @@ final class TestDatabase implements AutoCloseable {
 
   void dropTables() {
     Tables t = new Tables(prefix);
+    List<String> drops = new java.util.ArrayList<>();
     for (String table : t.all()) {
+      drops.add("DROP TABLE IF EXISTS " + table);
+    }
+    if (kind == Kind.POSTGRES) {
+      drops.add("DROP FUNCTION IF EXISTS " + t.reserveFunction);
+      drops.add("DROP FUNCTION IF EXISTS " + t.commitFunction);
+    }
+    for (String drop : drops) {
       try (Connection c = dataSource.getConnection();
           Statement st = c.createStatement()) {
-        st.execute("DROP TABLE IF EXISTS " + table);
+        st.execute(drop);
       } catch (SQLException e) {
         // best effort
       }

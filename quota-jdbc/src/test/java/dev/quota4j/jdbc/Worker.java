@@ -126,6 +126,15 @@ public final class Worker {
       th.start();
       running.add(th);
     }
+    // every process starts together: a process whose JVM came up late would otherwise find the
+    // limit already filled by the others
+    out.println("READY");
+    String go =
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+            .readLine();
+    if (!"GO".equals(go)) {
+      throw new IllegalStateException("expected GO on standard input, got " + go);
+    }
     start.countDown();
     for (Thread th : running) {
       th.join();
