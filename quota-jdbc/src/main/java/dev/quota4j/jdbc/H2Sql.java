@@ -1,7 +1,9 @@
 package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.Bucket;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 
 /**
  * H2 2.x: standard {@code MERGE ... USING}, data change delta tables ({@code OLD TABLE}), and a
@@ -84,6 +86,36 @@ final class H2Sql extends Sql {
     }
     sql.append(" WHEN NOT MATCHED THEN INSERT (").append(HOURLY_COLUMNS).append(") VALUES (");
     sql.append("s.").append(HOURLY_COLUMNS.replace(", ", ", s.")).append(')');
+    return sql.toString();
+  }
+
+  /** Keys are a TIMESTAMP(6), the subject kind, then strings; sums are BIGINT. */
+  @Override
+  String upsertAdding(String table, List<String> keys, List<String> sums) {
+    List<String> columns = new ArrayList<>(keys);
+    columns.addAll(sums);
+    StringBuilder sql =
+        new StringBuilder("MERGE INTO ")
+            .append(table)
+            .append(" r USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16))");
+    for (int i = 2; i < keys.size(); i++) {
+      sql.append(", CAST(? AS VARCHAR(255))");
+    }
+    for (int i = 0; i < sums.size(); i++) {
+      sql.append(", CAST(? AS BIGINT)");
+    }
+    sql.append(")) s(").append(String.join(", ", columns)).append(") ON ");
+    for (int i = 0; i < keys.size(); i++) {
+      sql.append(i == 0 ? "" : " AND ").append("r.").append(keys.get(i));
+      sql.append(" = s.").append(keys.get(i));
+    }
+    sql.append(" WHEN MATCHED THEN UPDATE SET ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = r.").append(c).append(" + s.").append(c);
+    }
+    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(String.join(", ", columns));
+    sql.append(") VALUES (s.").append(String.join(", s.", columns)).append(')');
     return sql.toString();
   }
 

@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.Bucket;
 import java.util.Collections;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,6 +64,26 @@ final class MySqlSql extends Sql {
             .append(") ON DUPLICATE KEY UPDATE ");
     for (int i = 0; i < HOURLY_SUMS.length; i++) {
       String c = HOURLY_SUMS[i];
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
+      sql.append(" + VALUES(").append(c).append(')');
+    }
+    return sql.toString();
+  }
+
+  @Override
+  String upsertAdding(String table, List<String> keys, List<String> sums) {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(table)
+            .append(" (")
+            .append(String.join(", ", keys))
+            .append(", ")
+            .append(String.join(", ", sums))
+            .append(") VALUES (")
+            .append(params(keys.size() + sums.size()))
+            .append(") ON DUPLICATE KEY UPDATE ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
       sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
       sql.append(" + VALUES(").append(c).append(')');
     }

@@ -4,6 +4,7 @@ import dev.quota4j.spi.Bucket;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** PostgreSQL 13+: {@code ON CONFLICT}, {@code RETURNING}, advisory locks, transactional DDL. */
@@ -106,6 +107,34 @@ final class PostgresSql extends Sql {
       sql.append(" + EXCLUDED.").append(c);
     }
     return sql.toString();
+  }
+
+  @Override
+  String upsertAdding(String table, List<String> keys, List<String> sums) {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(table)
+            .append(" AS r (")
+            .append(String.join(", ", keys))
+            .append(", ")
+            .append(String.join(", ", sums))
+            .append(") VALUES (")
+            .append(params(keys.size() + sums.size()))
+            .append(") ON CONFLICT (")
+            .append(String.join(", ", keys))
+            .append(") DO UPDATE SET ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = r.").append(c);
+      sql.append(" + EXCLUDED.").append(c);
+    }
+    return sql.toString();
+  }
+
+  /** As the partial index on unrolled events is declared. */
+  @Override
+  String unrolled() {
+    return "NOT rolled_up";
   }
 
   @Override

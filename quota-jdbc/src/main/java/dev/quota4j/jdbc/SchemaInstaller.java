@@ -16,12 +16,16 @@ import java.util.List;
  * installed schema.
  */
 final class SchemaInstaller {
-  /** The schema version this library writes and reads: V1 (the store), V2 (daily summaries). */
-  static final int VERSION = 2;
+  /**
+   * The schema version every dialect's scripts reach: V1 (the store), V2 (daily summaries), V3
+   * (rollups written by compaction). A dialect may list later scripts of its own ({@link
+   * Sql#schemaResources()}); what it validates against is {@link Sql#schemaVersion()}.
+   */
+  static final int VERSION = 3;
 
   private SchemaInstaller() {}
 
-  /** The statements of the dialect's scripts, V1 then V2, with the table prefix filled in. */
+  /** The statements of the dialect's scripts, in order, with the table prefix filled in. */
   static List<String> statements(Sql sql) {
     List<String> out = new ArrayList<>();
     for (String resource : sql.schemaResources()) {
@@ -120,6 +124,7 @@ final class SchemaInstaller {
   static void validate(Db.Source source, Sql sql) {
     try (Db.Lease lease = source.open()) {
       Connection c = lease.connection();
+      int expected = sql.schemaVersion();
       try (Statement st = c.createStatement()) {
         for (String table : sql.t.all()) {
           try (ResultSet rs = st.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0")) {
@@ -154,22 +159,22 @@ final class SchemaInstaller {
                     + sql.t.schemaVersion
                     + " is empty, so its installation did not finish; run it again");
           }
-          if (version < VERSION) {
+          if (version < expected) {
             throw new IllegalStateException(
                 "the quota4j schema is at version "
                     + version
                     + ", older than this library needs (version "
-                    + VERSION
+                    + expected
                     + "): apply the newer scripts with SchemaMode.INSTALL (it adds what is"
                     + " missing) or with Flyway from classpath:"
                     + sql.dialect().schemaLocation());
           }
-          if (version > VERSION) {
+          if (version > expected) {
             throw new IllegalStateException(
                 "the quota4j schema is at version "
                     + version
                     + ", newer than this library (version "
-                    + VERSION
+                    + expected
                     + "): upgrade quota4j");
           }
         }

@@ -25,6 +25,8 @@ final class Tables {
   final String events;
   final String hourly;
   final String daily;
+  final String subjectDaily;
+  final String agentDaily;
 
   Tables(String prefix) {
     this.prefix = validatePrefix(prefix);
@@ -35,11 +37,22 @@ final class Tables {
     events = prefix + "usage_events";
     hourly = prefix + "usage_hourly";
     daily = prefix + "usage_daily";
+    subjectDaily = prefix + "usage_subject_daily";
+    agentDaily = prefix + "usage_agent_daily";
   }
 
   /** Every table, in the order the schema scripts create them. */
   List<String> all() {
-    return List.of(schemaVersion, subjects, counters, reservations, events, hourly, daily);
+    return List.of(
+        schemaVersion,
+        subjects,
+        counters,
+        reservations,
+        events,
+        hourly,
+        daily,
+        subjectDaily,
+        agentDaily);
   }
 
   static String validatePrefix(String prefix) {
