@@ -1,7 +1,6 @@
 package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.Bucket;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
@@ -65,46 +64,27 @@ final class H2Sql extends Sql {
         + ")";
   }
 
+  /** Keys are a TIMESTAMP(6), the subject kind, then strings; others strings; sums BIGINT. */
   @Override
-  String upsertHourly() {
-    StringBuilder sql =
-        new StringBuilder("MERGE INTO ")
-            .append(t.hourly)
-            .append(" h USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16)),")
-            .append(" CAST(? AS CHAR(64)), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),")
-            .append(" CAST(? AS VARCHAR(255))");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      sql.append(", CAST(? AS BIGINT)");
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
+    StringBuilder row = new StringBuilder("(CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16))");
+    for (int i = 2; i < keys.size() + others.size(); i++) {
+      row.append(", CAST(? AS VARCHAR(255))");
     }
-    sql.append(")) s(")
-        .append(HOURLY_COLUMNS)
-        .append(") ON h.hour_start = s.hour_start AND h.subject_kind = s.subject_kind")
-        .append(" AND h.dims_hash = s.dims_hash WHEN MATCHED THEN UPDATE SET ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
-      sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c).append(" + s.").append(c);
+    for (int i = 0; i < sums.size(); i++) {
+      row.append(", CAST(? AS BIGINT)");
     }
-    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(HOURLY_COLUMNS).append(") VALUES (");
-    sql.append("s.").append(HOURLY_COLUMNS.replace(", ", ", s.")).append(')');
-    return sql.toString();
-  }
-
-  /** Keys are a TIMESTAMP(6), the subject kind, then strings; sums are BIGINT. */
-  @Override
-  String upsertAdding(String table, List<String> keys, List<String> sums) {
-    List<String> columns = new ArrayList<>(keys);
-    columns.addAll(sums);
+    row.append(')');
     StringBuilder sql =
         new StringBuilder("MERGE INTO ")
             .append(table)
-            .append(" r USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16))");
-    for (int i = 2; i < keys.size(); i++) {
-      sql.append(", CAST(? AS VARCHAR(255))");
-    }
-    for (int i = 0; i < sums.size(); i++) {
-      sql.append(", CAST(? AS BIGINT)");
-    }
-    sql.append(")) s(").append(String.join(", ", columns)).append(") ON ");
+            .append(" r USING (VALUES ")
+            .append(String.join(", ", Collections.nCopies(rows, row)))
+            .append(") s(")
+            .append(String.join(", ", columns))
+            .append(") ON ");
     for (int i = 0; i < keys.size(); i++) {
       sql.append(i == 0 ? "" : " AND ").append("r.").append(keys.get(i));
       sql.append(" = s.").append(keys.get(i));

@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -1193,10 +1194,10 @@ public final class JdbcQuotaStore implements QuotaStore {
    *
    * <p>One transaction: claim the oldest events that are not rolled up with {@code SELECT ... FOR
    * UPDATE SKIP LOCKED} (rows another instance is compacting or purging are skipped, never waited
-   * for), sum them per row of each rollup in the JVM, add the sums with one upsert per rollup row
-   * in key order (so two compactions never deadlock), and set their {@code rolled_up}. Reports read
-   * the rollups plus the events not rolled up in one statement, so each event counts once before,
-   * during and after.
+   * for), sum them per row of each rollup in the JVM, add the sums with multi-row upserts of up to
+   * {@value Sql#ROLLUP_ROWS_PER_STATEMENT} rows in key order (so two compactions never deadlock),
+   * and set their {@code rolled_up}. Reports read the rollups plus the events not rolled up in one
+   * statement, so each event counts once before, during and after.
    */
   @Override
   @CanIgnoreReturnValue
@@ -1275,7 +1276,7 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   /**
    * Adds ({@code sign} 1) or takes out (-1) the outcome events of {@code events} to every rollup:
-   * per rollup, one upsert per row, in key order.
+   * per rollup, multi-row upserts with the rows in key order.
    */
   private void addToRollups(Db.Tx tx, List<Source> events, int sign) throws SQLException {
     if (events.isEmpty()) {
@@ -1304,7 +1305,7 @@ public final class JdbcQuotaStore implements QuotaStore {
           if (r.hashed()) {
             fresh.add(sha256(Codec.encode(key.subList(2, key.size()))));
           }
-          fresh.addAll(key.subList(2, key.size()));
+          fresh.addAll(key.subList(2, key.size())); // the keys, or the hashed columns
           for (int i = 0; i < Sql.ROLLUP_SUMS.size(); i++) {
             fresh.add(0L);
           }
@@ -1324,7 +1325,16 @@ public final class JdbcQuotaStore implements QuotaStore {
           row[base + i] = Args.add("rollup sum", (Long) row[base + i], sign * add[i]);
         }
       }
-      tx.upsertAll(sql.upsertRollup(r), new ArrayList<>(rows.values()));
+      List<Object[]> all = new ArrayList<>(rows.values());
+      for (int from = 0; from < all.size(); from += Sql.ROLLUP_ROWS_PER_STATEMENT) {
+        List<Object[]> chunk =
+            all.subList(from, Math.min(all.size(), from + Sql.ROLLUP_ROWS_PER_STATEMENT));
+        List<Object> params = new ArrayList<>(chunk.size() * chunk.get(0).length);
+        for (Object[] row : chunk) {
+          params.addAll(Arrays.asList(row));
+        }
+        tx.upsert(sql.upsertRollup(r, chunk.size()), params.toArray());
+      }
     }
   }
 

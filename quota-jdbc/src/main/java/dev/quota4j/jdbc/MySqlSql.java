@@ -53,35 +53,18 @@ final class MySqlSql extends Sql {
   }
 
   @Override
-  String upsertHourly() {
-    StringBuilder sql =
-        new StringBuilder("INSERT INTO ")
-            .append(t.hourly)
-            .append(" (")
-            .append(HOURLY_COLUMNS)
-            .append(") VALUES (")
-            .append(params(14))
-            .append(") ON DUPLICATE KEY UPDATE ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
-      sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
-      sql.append(" + VALUES(").append(c).append(')');
-    }
-    return sql.toString();
-  }
-
-  @Override
-  String upsertAdding(String table, List<String> keys, List<String> sums) {
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
             .append(table)
             .append(" (")
-            .append(String.join(", ", keys))
-            .append(", ")
-            .append(String.join(", ", sums))
-            .append(") VALUES (")
-            .append(params(keys.size() + sums.size()))
-            .append(") ON DUPLICATE KEY UPDATE ");
+            .append(String.join(", ", columns))
+            .append(") VALUES ")
+            .append(
+                String.join(", ", Collections.nCopies(rows, "(" + params(columns.size()) + ")")))
+            .append(" ON DUPLICATE KEY UPDATE ");
     for (int i = 0; i < sums.size(); i++) {
       String c = sums.get(i);
       sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);

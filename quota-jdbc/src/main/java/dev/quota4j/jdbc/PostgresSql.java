@@ -92,35 +92,18 @@ final class PostgresSql extends Sql {
   }
 
   @Override
-  String upsertHourly() {
-    StringBuilder sql =
-        new StringBuilder("INSERT INTO ")
-            .append(t.hourly)
-            .append(" AS h (")
-            .append(HOURLY_COLUMNS)
-            .append(") VALUES (")
-            .append(params(14))
-            .append(") ON CONFLICT (hour_start, subject_kind, dims_hash) DO UPDATE SET ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
-      sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c);
-      sql.append(" + EXCLUDED.").append(c);
-    }
-    return sql.toString();
-  }
-
-  @Override
-  String upsertAdding(String table, List<String> keys, List<String> sums) {
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
             .append(table)
             .append(" AS r (")
-            .append(String.join(", ", keys))
-            .append(", ")
-            .append(String.join(", ", sums))
-            .append(") VALUES (")
-            .append(params(keys.size() + sums.size()))
-            .append(") ON CONFLICT (")
+            .append(String.join(", ", columns))
+            .append(") VALUES ")
+            .append(
+                String.join(", ", Collections.nCopies(rows, "(" + params(columns.size()) + ")")))
+            .append(" ON CONFLICT (")
             .append(String.join(", ", keys))
             .append(") DO UPDATE SET ");
     for (int i = 0; i < sums.size(); i++) {

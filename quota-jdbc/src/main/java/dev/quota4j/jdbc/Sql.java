@@ -30,20 +30,6 @@ abstract class Sql {
           + " estimated_tokens, error_code, error_message, tags";
   static final int EVENT_PARAMS = 26;
 
-  static final String HOURLY_COLUMNS =
-      "hour_start, subject_kind, dims_hash, provider, model, operation, requests, errors, denials,"
-          + " input_tokens, output_tokens, cached_tokens, characters, cost_micros";
-  static final String[] HOURLY_SUMS = {
-    "requests",
-    "errors",
-    "denials",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "characters",
-    "cost_micros"
-  };
-
   static final String SUBJECT_COLUMNS =
       "subject_kind, subject_id, plan, overrides, active, created_at, updated_at";
 
@@ -195,12 +181,6 @@ abstract class Sql {
     return insertUnlessPresent(t.events, EVENT_COLUMNS, EVENT_PARAMS);
   }
 
-  /**
-   * Adds one event's amounts to its hourly rollup row; binds {@link #HOURLY_COLUMNS} (the sums as
-   * increments).
-   */
-  abstract String upsertHourly();
-
   String selectEvents(boolean bySubject, boolean byWorkflow) {
     return "SELECT "
         + EVENT_COLUMNS
@@ -301,7 +281,19 @@ abstract class Sql {
       Set.of(Dimension.OPERATION, Dimension.PROVIDER, Dimension.MODEL);
 
   /** The sums every rollup row holds, in {@link AggregateRow} order. */
-  static final List<String> ROLLUP_SUMS = List.of(HOURLY_SUMS);
+  static final List<String> ROLLUP_SUMS =
+      List.of(
+          "requests",
+          "errors",
+          "denials",
+          "input_tokens",
+          "output_tokens",
+          "cached_tokens",
+          "characters",
+          "cost_micros");
+
+  /** Rollup rows per upsert statement (13 bind parameters each at most). */
+  static final int ROLLUP_ROWS_PER_STATEMENT = 500;
 
   /**
    * A rollup table: sums of the outcome events that compaction added to it, one row per time bucket
@@ -363,25 +355,36 @@ abstract class Sql {
   }
 
   /**
-   * Adds one row to a rollup: binds the bucket, the subject kind, ({@code dims_hash},) the keys,
-   * then the {@link #ROLLUP_SUMS} as increments (negative to take events out).
+   * Adds {@code rows} rows to a rollup in one statement: binds, per row, the bucket, the subject
+   * kind, ({@code dims_hash},) the keys, then the {@link #ROLLUP_SUMS} as increments (negative to
+   * take events out). The rows must have distinct keys; they are written in the order given.
    */
-  final String upsertRollup(Rollup r) {
-    if (r.hashed()) {
-      return upsertHourly();
-    }
+  final String upsertRollup(Rollup r, int rows) {
     List<String> keys = new ArrayList<>();
     keys.add(r.time());
     keys.add("subject_kind");
+    if (r.hashed()) {
+      keys.add("dims_hash");
+      return upsertAdding(r.table(), keys, r.keys(), ROLLUP_SUMS, rows);
+    }
     keys.addAll(r.keys());
-    return upsertAdding(r.table(), keys, ROLLUP_SUMS);
+    return upsertAdding(r.table(), keys, List.of(), ROLLUP_SUMS, rows);
   }
 
   /**
-   * An upsert that inserts a row or adds its {@code sums} to the row with the same {@code keys}
-   * (the primary key, a timestamp then strings); binds the keys, then the sums.
+   * An upsert of {@code rows} rows that inserts each or adds its {@code sums} to the row with the
+   * same {@code keys} (the primary key: a timestamp, then strings); {@code others} are strings
+   * written on insert only. Binds, per row, the keys, the others, then the sums.
    */
-  abstract String upsertAdding(String table, List<String> keys, List<String> sums);
+  abstract String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows);
+
+  static List<String> concat(List<String> a, List<String> b, List<String> c) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    out.addAll(c);
+    return out;
+  }
 
   /** The condition that an event is not in the rollups yet. */
   String unrolled() {
