@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
  * batches of {@code -Dbench.compactBatch} (default 5,000) events, then times each report over 90
  * days and, where the seeds ask, 30 and 7 days: one warm-up, then {@code RUNS} runs; prints min,
  * median and max. Checks that every rollup and the ledger give the same totals, and drops the
- * tables at the end.
+ * tables at the end (unless {@code -Dbench.keep=true}).
  *
  * <pre>
  * QUOTA4J_BENCH_POSTGRES_URL='jdbc:postgresql://127.0.0.1:5432/test?user=postgres' \
@@ -134,6 +134,10 @@ public final class ReportsBenchmark {
         analyze(url, prefix);
         run(store, workflow);
       } finally {
+        if (Boolean.getBoolean("bench.keep")) {
+          System.out.println("kept the tables of prefix " + prefix + " (-Dbench.keep=true)");
+          return;
+        }
         try (Connection c = DriverManager.getConnection(url);
             Statement st = c.createStatement()) {
           for (String t :

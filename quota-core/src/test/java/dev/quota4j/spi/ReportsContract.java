@@ -1394,4 +1394,36 @@ public abstract class ReportsContract {
         IllegalArgumentException.class,
         () -> RetentionPolicy.defaults().withEventAge(Duration.ofHours(1)));
   }
+
+  /**
+   * Compaction scheduled alone runs on the caller's executor, compacts every waiting event (and
+   * purges nothing), and a run's result says how many events it compacted.
+   */
+  @Test
+  void compactionScheduleRunsOnTheCallersExecutor() {
+    QuotaStore s = fresh();
+    ReportsWorkload.write(
+        s, tokens("old-1", NOW.minus(Duration.ofDays(200)), SubjectRef.user("x"), 5));
+    ReportsWorkload.write(s, tokens("new-1", NOW, SubjectRef.user("x"), 7));
+    Retention r =
+        Retention.of(s, RetentionPolicy.defaults().withBatchSize(1), MutableClock.at(NOW));
+    ManualScheduler ex = new ManualScheduler();
+    java.util.concurrent.ScheduledFuture<?> job = r.scheduleCompaction(ex, Duration.ofMinutes(1));
+    ex.runAll();
+    job.cancel(false);
+    assertEquals(0, s.compactEvents(10), "nothing left to compact");
+    assertEquals(2, s.findEvents(EventQuery.all(10)).size(), "compaction purges nothing");
+    assertEquals(
+        12,
+        s.aggregate(AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1)))
+            .get(0)
+            .inputTokens());
+    ReportsWorkload.write(s, tokens("new-2", NOW, SubjectRef.user("x"), 1));
+    Retention.Result res = r.runOnce();
+    assertEquals(compacts() ? 1 : 0, res.eventsCompacted(), res.toString());
+    assertEquals(1, res.eventsPurged(), res.toString());
+    assertThrows(
+        IllegalArgumentException.class, () -> r.scheduleCompaction(ex, Duration.ofMillis(999)));
+    assertThrows(IllegalArgumentException.class, () -> s.compactEvents(0));
+  }
 }
