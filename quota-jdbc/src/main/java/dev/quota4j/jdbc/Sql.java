@@ -519,7 +519,7 @@ abstract class Sql {
       }
     }
     for (int i = 0; i < ROLLUP_SUMS.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(ROLLUP_SUMS.get(i)).append(" AS ");
+      sql.append(i == 0 ? "" : ", ").append("SUM(").append(ROLLUP_SUMS.get(i)).append(") AS ");
       sql.append(SUM_ALIASES.get(i));
     }
     sql.append(" FROM ")
@@ -532,6 +532,24 @@ abstract class Sql {
     params.add(Times.clamped(from));
     params.add(Times.clamped(to));
     filters(q, sql, params, true);
+    // grouped here already, so that the outer GROUP BY merges few rows: PostgreSQL otherwise
+    // sorts the whole union on disk when the groups do not fit in work_mem
+    List<String> keys = new ArrayList<>();
+    if (q.bucket() != Bucket.NONE) {
+      keys.add("b");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      keys.add("sk");
+      keys.add("sid");
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        keys.add("d_" + column(d));
+      }
+    }
+    if (!keys.isEmpty()) {
+      sql.append(" GROUP BY ").append(String.join(", ", keys));
+    }
     return sql.toString();
   }
 
