@@ -9,7 +9,7 @@ import java.time.Duration;
  * @param eventAge ledger events older than this (counted back from now, down to the start of that
  *     UTC day) are rolled into daily summaries and deleted; default 90 days
  * @param counterAge counters whose window ended longer ago than this are deleted; default 7 days
- * @param batchSize events or counters per transaction; default 1,000
+ * @param batchSize events (compacted or purged) or counters per transaction; default 1,000
  * @param maxBatchesPerRun the most batches of each kind one run takes, so a run after a long pause
  *     ends and the next run goes on; default 10,000
  */

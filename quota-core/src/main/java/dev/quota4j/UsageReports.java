@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Usage reports read from the store that enforces the limits: one method per report, each returning
  * records that {@link Csv} writes. Ledger reports are answered by {@link QuotaStore#aggregate} (on
- * JDBC, {@code GROUP BY} in the database over the ledger, its hourly rollup and the daily summaries
- * retention keeps); status reports by {@link QuotaManager#status}.
+ * JDBC, one {@code GROUP BY} statement in the database over the rollups that compaction keeps, the
+ * events it has not reached yet, and the ledger and daily summaries at the ends of the range; see
+ * {@link Retention}); status reports by {@link QuotaManager#status}.
  *
  * <pre>{@code
  * UsageReports reports = UsageReports.of(quotas);

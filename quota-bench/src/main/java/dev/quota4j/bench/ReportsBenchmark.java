@@ -12,9 +12,8 @@ import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.spi.Dimension;
 import dev.quota4j.testing.MutableClock;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -26,22 +25,22 @@ import java.time.LocalDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /**
  * Every report of {@link UsageReports} over a ledger of {@code N} events (default 1,000,000) on
- * PostgreSQL. Loads the ledger in tables of a random prefix (ledger rows by batched inserts, the
- * hourly rollup as the store writes it: one row per hour, subject kind, provider, model and
- * operation), then times each report: one warm-up, then {@code RUNS} runs; prints min, median and
- * max. Drops the tables at the end.
+ * PostgreSQL. Loads the ledger in tables of a random prefix (ledger rows by batched inserts, as the
+ * store writes them: not rolled up), times {@link JdbcQuotaStore#compactEvents} over all of them in
+ * batches of {@code -Dbench.compactBatch} (default 5,000) events, then times each report over 90
+ * days and, where the seeds ask, 30 and 7 days: one warm-up, then {@code RUNS} runs; prints min,
+ * median and max. Checks that every rollup and the ledger give the same totals, and drops the
+ * tables at the end (unless {@code -Dbench.keep=true}).
  *
  * <pre>
  * QUOTA4J_BENCH_POSTGRES_URL='jdbc:postgresql://127.0.0.1:5432/test?user=postgres' \
@@ -118,8 +117,27 @@ public final class ReportsBenchmark {
         String workflow = load(url, prefix, events);
         System.out.printf(
             Locale.ROOT, "loaded in %.1f s (with ANALYZE)%n", (System.nanoTime() - t0) / 1e9);
+        int batch = Integer.getInteger("bench.compactBatch", 5_000);
+        long t1 = System.nanoTime();
+        long compacted = 0;
+        for (int n = store.compactEvents(batch); n > 0; n = store.compactEvents(batch)) {
+          compacted += n;
+        }
+        double s = (System.nanoTime() - t1) / 1e9;
+        System.out.printf(
+            Locale.ROOT,
+            "compacted %,d events in %.1f s, batches of %,d: %,.0f events/s%n",
+            compacted,
+            s,
+            batch,
+            compacted / s);
+        analyze(url, prefix);
         run(store, workflow);
       } finally {
+        if (Boolean.getBoolean("bench.keep")) {
+          System.out.println("kept the tables of prefix " + prefix + " (-Dbench.keep=true)");
+          return;
+        }
         try (Connection c = DriverManager.getConnection(url);
             Statement st = c.createStatement()) {
           for (String t :
@@ -130,7 +148,9 @@ public final class ReportsBenchmark {
                   "reservations",
                   "usage_events",
                   "usage_hourly",
-                  "usage_daily")) {
+                  "usage_daily",
+                  "usage_subject_daily",
+                  "usage_agent_daily")) {
             st.execute("DROP TABLE IF EXISTS " + prefix + t);
           }
         }
@@ -164,11 +184,16 @@ public final class ReportsBenchmark {
     System.out.println();
     System.out.println(
         "report                                               rows      min   median      max  (ms)");
+    Instant lastMonth = NOW.minus(Duration.ofDays(30));
     time("dailyBySubject, 90 days", () -> r.dailyBySubject(from, NOW).size());
+    time("dailyBySubject, 30 days", () -> r.dailyBySubject(lastMonth, NOW).size());
     time("dailyBySubject, 7 days", () -> r.dailyBySubject(lastWeek, NOW).size());
     time("topAgents, 90 days", () -> r.topAgents(from, NOW, 10).size());
+    time("topAgents, 7 days", () -> r.topAgents(lastWeek, NOW, 10).size());
     time("topTools (agent, tool), 90 days", () -> r.topTools(from, NOW, 10).size());
+    time("topTools (agent, tool), 7 days", () -> r.topTools(lastWeek, NOW, 10).size());
     time("activityByOperation, 90 days", () -> r.activityByOperation(from, NOW).size());
+    time("activityByOperation, 30 days", () -> r.activityByOperation(lastMonth, NOW).size());
     time("activityByOperation, 7 days", () -> r.activityByOperation(lastWeek, NOW).size());
     time(
         "systemHourlyLoad, 24 hours",
@@ -176,6 +201,7 @@ public final class ReportsBenchmark {
     time("systemHourlyLoad, 90 days", () -> r.systemHourlyLoad(from, NOW).size());
     time("workflowTrace", () -> r.workflowTrace(workflow).size());
     time("agentStats, 90 days", () -> r.agentStats(from, NOW).size());
+    time("agentStats, 7 days", () -> r.agentStats(lastWeek, NOW).size());
     time("periodStats, everyone, 90 days", () -> r.periodStats(null, from, NOW).rows().size());
     time("periodStats, one user, 90 days", () -> r.periodStats(user, from, NOW).rows().size());
     time("trend, everyone, 30 days", () -> r.trend(null, 30).history().size());
@@ -190,13 +216,48 @@ public final class ReportsBenchmark {
         () -> r.chooseProviderKey(Arrays.asList(KEYS)).isPresent() ? 1 : 0);
     time("health, one user", () -> r.health(user).limits().size());
 
-    // the rollup and the ledger agree
-    List<AggregateRow> rollup = store.aggregate(AggregateQuery.between(from, NOW));
-    List<AggregateRow> ledger =
-        store.aggregate(AggregateQuery.between(from, NOW).forSubjectKind(SubjectKind.USER));
+    // every rollup and the ledger agree: totals through each of them
+    List<List<AggregateRow>> totals = new ArrayList<>();
+    totals.add(store.aggregate(AggregateQuery.between(from, NOW))); // hourly
+    totals.add(sum(store.aggregate(AggregateQuery.between(from, NOW).groupBy(Dimension.AGENT))));
+    totals.add(sum(store.aggregate(AggregateQuery.between(from, NOW).groupBy(Dimension.SUBJECT))));
+    totals.add(sum(store.aggregate(AggregateQuery.between(from, NOW).groupBy(Dimension.STATUS))));
     System.out.println();
     System.out.println(
-        "hourly rollup == ledger over 90 days: " + rollup.equals(ledger) + " " + rollup);
+        "hourly, agent and subject rollups == ledger over 90 days: "
+            + totals.stream().distinct().count()
+            + " distinct total(s) "
+            + totals.get(0));
+  }
+
+  /** The rows' sums in one row without keys. */
+  private static List<AggregateRow> sum(List<AggregateRow> rows) {
+    AggregateRow total =
+        new AggregateRow(
+            null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (AggregateRow r : rows) {
+      total =
+          total.plus(
+              new AggregateRow(
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  r.calls(),
+                  r.errors(),
+                  r.denials(),
+                  r.inputTokens(),
+                  r.outputTokens(),
+                  r.cachedInputTokens(),
+                  r.characters(),
+                  r.costMicros()));
+    }
+    return List.of(total);
   }
 
   private static void time(String name, Callable<Integer> report) {
@@ -222,12 +283,11 @@ public final class ReportsBenchmark {
     }
   }
 
-  /** Loads the ledger and its hourly rollup; returns the id of one workflow. */
+  /** Loads the ledger, nothing rolled up; returns the id of one workflow. */
   private static String load(String url, String prefix, int events) throws Exception {
     Random rnd = new Random(1);
     Instant start = NOW.minus(Duration.ofDays(DAYS));
     long span = ChronoUnit.MICROS.between(start, NOW);
-    Map<List<String>, long[]> hourly = new HashMap<>();
     String sql =
         "INSERT INTO "
             + prefix
@@ -268,19 +328,6 @@ public final class ReportsBenchmark {
           ps.setLong(17, in + out);
           ps.setString(18, status.equals("ERROR") ? "TimeoutException" : null);
           ps.addBatch();
-          // the rollup row the store would have updated in the event's transaction
-          long[] h =
-              hourly.computeIfAbsent(
-                  List.of(t.truncatedTo(ChronoUnit.HOURS).toString(), pm[0], pm[1], op),
-                  k -> new long[8]);
-          h[0] += usage ? 1 : 0;
-          h[1] += status.equals("ERROR") ? 1 : 0;
-          h[2] += usage ? 0 : 1;
-          h[3] += in;
-          h[4] += out;
-          h[5] += in / 4;
-          h[6] += in * 4;
-          h[7] += cost;
           if (i % 5_000 == 4_999) {
             ps.executeBatch();
             c.commit();
@@ -289,42 +336,19 @@ public final class ReportsBenchmark {
         ps.executeBatch();
         c.commit();
       }
-      String rollup =
-          "INSERT INTO "
-              + prefix
-              + "usage_hourly (hour_start, subject_kind, dims_hash, provider, model, operation,"
-              + " requests, errors, denials, input_tokens, output_tokens, cached_tokens, characters,"
-              + " cost_micros) VALUES (?, 'USER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      try (PreparedStatement ps = c.prepareStatement(rollup)) {
-        for (Map.Entry<List<String>, long[]> e : hourly.entrySet()) {
-          List<String> k = e.getKey();
-          StringBuilder packed = new StringBuilder();
-          for (String f : k.subList(1, 4)) {
-            packed.append(f.length()).append(':').append(f);
-          }
-          ps.setObject(1, LocalDateTime.ofInstant(Instant.parse(k.get(0)), ZoneOffset.UTC));
-          ps.setString(
-              2,
-              HexFormat.of()
-                  .formatHex(sha.digest(packed.toString().getBytes(StandardCharsets.UTF_8))));
-          ps.setString(3, k.get(1));
-          ps.setString(4, k.get(2));
-          ps.setString(5, k.get(3));
-          for (int i = 0; i < 8; i++) {
-            ps.setLong(6 + i, e.getValue()[i]);
-          }
-          ps.addBatch();
-        }
-        ps.executeBatch();
-        c.commit();
-      }
       c.setAutoCommit(true);
-      try (Statement st = c.createStatement()) {
-        st.execute("VACUUM ANALYZE " + prefix + "usage_events");
-        st.execute("VACUUM ANALYZE " + prefix + "usage_hourly");
+    }
+    analyze(url, prefix);
+    return "wf-42";
+  }
+
+  private static void analyze(String url, String prefix) throws Exception {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement()) {
+      for (String t :
+          List.of("usage_events", "usage_hourly", "usage_subject_daily", "usage_agent_daily")) {
+        st.execute("VACUUM ANALYZE " + prefix + t);
       }
     }
-    return "wf-42";
   }
 }

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * counted.
  *
  * <p>Usage that retention already rolled into daily summaries counts in a range when the start of
- * its UTC day lies in the range: over purged days, the resolution is one day.
+ * its UTC day lies in the range: over purged days, the resolution is one day. A store that keeps
+ * finer rollups of purged usage may answer from them (the JDBC store's hourly rollup, for queries
+ * with no subject, agent or tool, over whole hours): then purged usage counts by its hour.
  *
  * <p>Beta until 1.0.
  *

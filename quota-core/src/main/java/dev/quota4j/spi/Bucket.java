@@ -11,7 +11,10 @@ import dev.quota4j.Beta;
 public enum Bucket {
   /** One bucket for the whole range; {@link AggregateRow#bucketStart()} is null. */
   NONE,
-  /** UTC hours. Usage already rolled into daily summaries lands on the start of its day. */
+  /**
+   * UTC hours. Usage already rolled into daily summaries lands on the start of its day (unless the
+   * store answers from an hourly rollup that kept it: see {@link AggregateQuery}).
+   */
   HOUR,
   /** UTC days. */
   DAY

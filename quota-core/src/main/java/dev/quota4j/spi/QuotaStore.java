@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.Beta;
 import dev.quota4j.QuotaStoreUnavailableException;
 import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Checks;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -51,13 +52,20 @@ import java.util.Optional;
  *             (reserved amounts stay) and append the audit event; nothing happens, and false is
  *             returned, when the event id is already in the ledger.
  *         <li>{@link #moveSubject}: in one atomic step, apply each {@link CounterMove}, move every
- *             ledger event of {@code from} to {@code to} and append the audit event; idempotent by
- *             the audit event's id. Daily summaries stay where they are.
+ *             ledger event of {@code from} to {@code to} (out of any rollup it is in, so that it is
+ *             counted under {@code to}) and append the audit event; idempotent by the audit event's
+ *             id. Daily summaries stay where they are.
+ *         <li>{@link #compactEvents}: in one atomic step, take up to {@code maxEvents} ledger
+ *             events that are in no rollup yet, add them to the store's rollups and mark them as
+ *             rolled up, so that aggregates read each event either from a rollup or as an event,
+ *             never both and never neither. Several callers at once never add an event twice; a
+ *             batch never waits for another. A store without rollups does nothing.
  *         <li>{@link #purgeEvents}: in one atomic step, take up to {@code maxEvents} ledger events
  *             older than the cutoff, add them to the daily summaries (one row per UTC day, subject,
  *             operation, provider, model, agent, tool, provider key and status, kept until deleted
- *             by hand) and delete them. Several callers at once, in this process or others, never
- *             purge or summarize an event twice; a batch never waits for another.
+ *             by hand), and to the rollups when they are not in them yet, and delete them. Several
+ *             callers at once, in this process or others, never purge or summarize an event twice;
+ *             a batch never waits for another.
  *         <li>{@link #purgeCounters}: delete up to {@code maxCounters} counters whose window ended
  *             before the cutoff and that no live reservation holds ({@code reserved == 0}).
  *       </ol>
@@ -152,6 +160,27 @@ public interface QuotaStore extends AutoCloseable {
   default boolean moveSubject(
       SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
     throw unsupported(this, "moveSubject");
+  }
+
+  /**
+   * Adds up to {@code maxEvents} ledger events that are in no rollup yet to the store's rollups,
+   * oldest first, and marks them as rolled up, in one atomic step. Aggregates read the rollups plus
+   * the events not rolled up yet, so compaction changes no figure, only how fast they are read; run
+   * it often (every minute, say: {@link dev.quota4j.Retention#scheduleCompaction}). Safe to call
+   * from several threads and processes at once: each event is added exactly once.
+   *
+   * <p>The default does nothing and returns 0, for stores that keep no rollups (the in-memory store
+   * aggregates its events directly).
+   *
+   * @param maxEvents the most events to take, at least 1
+   * @return how many events were rolled up; fewer than {@code maxEvents} when no more are waiting
+   *     (or other callers hold them)
+   * @throws IllegalArgumentException when {@code maxEvents} is less than 1
+   */
+  @CanIgnoreReturnValue
+  default int compactEvents(int maxEvents) {
+    Checks.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
+    return 0;
   }
 
   /**

@@ -119,12 +119,37 @@ public abstract class ReportsContract {
     }
   }
 
+  /**
+   * Whether the shared workload is loaded in two halves with {@link QuotaStore#compactEvents} run
+   * over everything in between, so that the report tests read rollups, events not rolled up, and
+   * events older than rolled-up ones that came after them (late events).
+   */
+  protected boolean compactHalfway() {
+    return false;
+  }
+
+  /** Whether the store keeps rollups that {@link QuotaStore#compactEvents} fills. */
+  protected boolean compacts() {
+    return false;
+  }
+
   @BeforeAll
   void loadWorkload() {
     w = ReportsWorkload.generate(42, WORKLOAD_EVENTS, NOW, 35);
     shared = workloadStore();
     opened.add(shared);
-    w.load(shared, loadThreads());
+    if (compactHalfway()) {
+      int half = w.events.size() / 2;
+      w.load(shared, loadThreads(), 0, half);
+      int compacted = 0;
+      for (int n = shared.compactEvents(1_000); n > 0; n = shared.compactEvents(1_000)) {
+        compacted += n;
+      }
+      assertEquals(half, compacted, "every event of the first half compacted once");
+      w.load(shared, loadThreads(), half, w.events.size());
+    } else {
+      w.load(shared, loadThreads());
+    }
   }
 
   @AfterAll
@@ -735,7 +760,28 @@ public abstract class ReportsContract {
       };
       assertNull(actual.put(r.key(), v), "duplicate row " + r.key());
     }
-    assertEquals(expected.keySet(), actual.keySet());
+    List<String> missing = new ArrayList<>();
+    for (List<@Nullable Object> k : expected.keySet()) {
+      if (!actual.containsKey(k)) {
+        missing.add(k + "=" + Arrays.toString(expected.get(k)));
+      }
+    }
+    List<String> extra = new ArrayList<>();
+    for (List<@Nullable Object> k : actual.keySet()) {
+      if (!expected.containsKey(k)) {
+        extra.add(k + "=" + Arrays.toString(actual.get(k)));
+      }
+    }
+    assertTrue(
+        missing.isEmpty() && extra.isEmpty(),
+        "missing "
+            + missing.subList(0, Math.min(5, missing.size()))
+            + " of "
+            + missing.size()
+            + ", unexpected "
+            + extra.subList(0, Math.min(5, extra.size()))
+            + " of "
+            + extra.size());
     expected.forEach(
         (k, v) -> assertEquals(Arrays.toString(v), Arrays.toString(actual.get(k)), k.toString()));
   }
@@ -1129,6 +1175,164 @@ public abstract class ReportsContract {
     assertEquals(expected, rep.dailyBySubject(small.start, NOW));
   }
 
+  /**
+   * Compaction on one instance, retention (compaction, then purging) on another and new events
+   * written, all at once: afterwards every figure is what the events say, over whole days (purged
+   * days have a resolution of one day), and no event is left out of the rollups.
+   */
+  @Test
+  void compactionPurgingAndWritesAtOnceLoseNothing() throws Exception {
+    QuotaStore a = fresh();
+    QuotaStore b = second(a);
+    ReportsWorkload small = ReportsWorkload.generate(11, 3_000, NOW, 40);
+    int half = small.events.size() / 2;
+    small.load(a, loadThreads(), 0, half);
+    MutableClock clock = MutableClock.at(NOW);
+    RetentionPolicy policy =
+        RetentionPolicy.defaults().withEventAge(Duration.ofDays(20)).withBatchSize(37);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      Future<Long> compacting =
+          pool.submit(
+              () -> {
+                go.await();
+                long n = 0;
+                for (int i = 0; i < 40; i++) {
+                  n += a.compactEvents(23);
+                }
+                return n;
+              });
+      Future<Retention.Result> retention =
+          pool.submit(
+              () -> {
+                go.await();
+                return Retention.of(b, policy, clock).runOnce();
+              });
+      Future<?> writing =
+          pool.submit(
+              () -> {
+                go.await();
+                small.load(a, 1, half, small.events.size());
+                return null;
+              });
+      go.countDown();
+      compacting.get();
+      Retention.Result r = retention.get();
+      assertTrue(r.complete(), r.toString());
+      writing.get();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertWholeDays(a, small.events, small.start);
+    Retention.Result rest = Retention.of(b, policy, clock).runOnce();
+    assertEquals(0, a.compactEvents(100), "nothing left to compact");
+    assertWholeDays(b, small.events, small.start);
+    long old =
+        small.events.stream()
+            .filter(e -> e.time().isBefore(Instant.parse("2026-11-05T00:00:00Z")))
+            .count();
+    assertEquals(
+        small.events.size() - old, a.findEvents(EventQuery.all(100_000)).size(), "purged: " + rest);
+  }
+
+  /**
+   * An event whose time lies in hours and days that compaction has already rolled up, written after
+   * that compaction, counts at once (as an event not rolled up) and after the next compaction (in
+   * the rollup), exactly once.
+   */
+  @Test
+  void lateEventCountsBeforeAndAfterItsCompaction() {
+    QuotaStore s = fresh();
+    ReportsWorkload small = ReportsWorkload.generate(5, 600, NOW, 10);
+    small.load(s, 1);
+    while (s.compactEvents(1_000) > 0) {
+      // all of them
+    }
+    Instant old = NOW.minus(Duration.ofDays(6)).truncatedTo(ChronoUnit.HOURS).plusSeconds(61);
+    UsageEvent late =
+        UsageEvent.builder("late-1", old, EventStatus.SUCCESS, SubjectRef.user("u-01"))
+            .operation("planning")
+            .provider("openai")
+            .model("gpt-4o")
+            .agent("planner")
+            .tool("search")
+            .inputTokens(1_000)
+            .outputTokens(7)
+            .costMicros(5)
+            .build();
+    ReportsWorkload.write(s, late);
+    List<UsageEvent> all = new ArrayList<>(small.events);
+    all.add(late);
+    assertWholeDays(s, all, small.start);
+    assertEquals(compacts() ? 1 : 0, s.compactEvents(1_000), "the late event alone");
+    assertWholeDays(s, all, small.start);
+    // a range that cuts the late event's hour and day reads it from the ledger
+    assertQuery(
+        s,
+        all,
+        AggregateQuery.between(old.minusSeconds(1), old.plusSeconds(1))
+            .groupBy(Dimension.SUBJECT, Dimension.OPERATION));
+  }
+
+  /**
+   * Checks rollup-shaped and other queries from {@code from} to now against the events: over whole
+   * days, and whole hours in the last three days (purged usage is known to the day only).
+   */
+  private static void assertWholeDays(QuotaStore store, List<UsageEvent> events, Instant from) {
+    Instant hours = NOW.truncatedTo(ChronoUnit.HOURS);
+    List<AggregateQuery> queries =
+        List.of(
+            AggregateQuery.between(from, NOW).groupBy(Dimension.SUBJECT).bucket(Bucket.DAY),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.SUBJECT, Dimension.OPERATION),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.AGENT),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.AGENT, Dimension.TOOL),
+            AggregateQuery.between(from, NOW)
+                .groupBy(Dimension.TOOL)
+                .where(Dimension.AGENT, "planner")
+                .bucket(Bucket.DAY),
+            AggregateQuery.between(hours.minus(Duration.ofDays(3)), hours).bucket(Bucket.HOUR),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.PROVIDER, Dimension.MODEL),
+            AggregateQuery.between(from, NOW)
+                .forSubject(SubjectRef.user("u-01"))
+                .bucket(Bucket.DAY),
+            AggregateQuery.between(from, NOW)
+                .forSubjectKind(SubjectKind.ANONYMOUS)
+                .groupBy(Dimension.OPERATION),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.values()).bucket(Bucket.DAY));
+    for (AggregateQuery q : queries) {
+      assertQuery(store, events, q);
+    }
+  }
+
+  /** The query's rows, computed from {@code events} with plain loops, against the store's. */
+  private static void assertQuery(QuotaStore store, List<UsageEvent> events, AggregateQuery q) {
+    Map<List<@Nullable Object>, long[]> expected = new HashMap<>();
+    for (UsageEvent e : events) {
+      if (!ReportsWorkload.counts(e) || !q.matches(e)) {
+        continue;
+      }
+      Set<Dimension> g = q.groupBy();
+      List<@Nullable Object> key =
+          Arrays.asList(
+              q.bucket() == Bucket.NONE
+                  ? null
+                  : e.time()
+                      .truncatedTo(q.bucket() == Bucket.DAY ? ChronoUnit.DAYS : ChronoUnit.HOURS),
+              g.contains(Dimension.SUBJECT) ? e.subject() : null,
+              g.contains(Dimension.OPERATION) ? e.operation() : null,
+              g.contains(Dimension.PROVIDER) ? e.provider() : null,
+              g.contains(Dimension.MODEL) ? e.model() : null,
+              g.contains(Dimension.AGENT) ? e.agent() : null,
+              g.contains(Dimension.TOOL) ? e.tool() : null,
+              g.contains(Dimension.PROVIDER_KEY) ? e.providerKey() : null,
+              g.contains(Dimension.STATUS) ? e.status() : null);
+      add(expected.computeIfAbsent(key, k -> new long[8]), e);
+    }
+    assertFalse(expected.isEmpty(), q.toString());
+    assertAggregate(expected, store.aggregate(q));
+  }
+
   private static Map<List<@Nullable Object>, String> sortedKeys(List<AggregateRow> rows) {
     Map<List<@Nullable Object>, String> out = new HashMap<>();
     for (AggregateRow r : rows) {
@@ -1189,5 +1393,37 @@ public abstract class ReportsContract {
     assertThrows(
         IllegalArgumentException.class,
         () -> RetentionPolicy.defaults().withEventAge(Duration.ofHours(1)));
+  }
+
+  /**
+   * Compaction scheduled alone runs on the caller's executor, compacts every waiting event (and
+   * purges nothing), and a run's result says how many events it compacted.
+   */
+  @Test
+  void compactionScheduleRunsOnTheCallersExecutor() {
+    QuotaStore s = fresh();
+    ReportsWorkload.write(
+        s, tokens("old-1", NOW.minus(Duration.ofDays(200)), SubjectRef.user("x"), 5));
+    ReportsWorkload.write(s, tokens("new-1", NOW, SubjectRef.user("x"), 7));
+    Retention r =
+        Retention.of(s, RetentionPolicy.defaults().withBatchSize(1), MutableClock.at(NOW));
+    ManualScheduler ex = new ManualScheduler();
+    java.util.concurrent.ScheduledFuture<?> job = r.scheduleCompaction(ex, Duration.ofMinutes(1));
+    ex.runAll();
+    job.cancel(false);
+    assertEquals(0, s.compactEvents(10), "nothing left to compact");
+    assertEquals(2, s.findEvents(EventQuery.all(10)).size(), "compaction purges nothing");
+    assertEquals(
+        12,
+        s.aggregate(AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1)))
+            .get(0)
+            .inputTokens());
+    ReportsWorkload.write(s, tokens("new-2", NOW, SubjectRef.user("x"), 1));
+    Retention.Result res = r.runOnce();
+    assertEquals(compacts() ? 1 : 0, res.eventsCompacted(), res.toString());
+    assertEquals(1, res.eventsPurged(), res.toString());
+    assertThrows(
+        IllegalArgumentException.class, () -> r.scheduleCompaction(ex, Duration.ofMillis(999)));
+    assertThrows(IllegalArgumentException.class, () -> s.compactEvents(0));
   }
 }

@@ -155,15 +155,20 @@ public final class ReportsWorkload {
 
   /** Writes every event into the store, from {@code threads} threads. */
   public void load(QuotaStore store, int threads) {
+    load(store, threads, 0, events.size());
+  }
+
+  /** Writes the events from index {@code first} to {@code end} (exclusive) into the store. */
+  public void load(QuotaStore store, int threads, int first, int end) {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        int first = t;
+        int start = first + t;
         done.add(
             pool.submit(
                 () -> {
-                  for (int i = first; i < events.size(); i += threads) {
+                  for (int i = start; i < end; i += threads) {
                     write(store, events.get(i));
                   }
                 }));

@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.Bucket;
 import java.util.Collections;
+import java.util.List;
 
 /**
  * H2 2.x: standard {@code MERGE ... USING}, data change delta tables ({@code OLD TABLE}), and a
@@ -63,27 +64,38 @@ final class H2Sql extends Sql {
         + ")";
   }
 
+  /** Keys are a TIMESTAMP(6), the subject kind, then strings; others strings; sums BIGINT. */
   @Override
-  String upsertHourly() {
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
+    StringBuilder row = new StringBuilder("(CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16))");
+    for (int i = 2; i < keys.size() + others.size(); i++) {
+      row.append(", CAST(? AS VARCHAR(255))");
+    }
+    for (int i = 0; i < sums.size(); i++) {
+      row.append(", CAST(? AS BIGINT)");
+    }
+    row.append(')');
     StringBuilder sql =
         new StringBuilder("MERGE INTO ")
-            .append(t.hourly)
-            .append(" h USING (VALUES (CAST(? AS TIMESTAMP(6)), CAST(? AS VARCHAR(16)),")
-            .append(" CAST(? AS CHAR(64)), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),")
-            .append(" CAST(? AS VARCHAR(255))");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      sql.append(", CAST(? AS BIGINT)");
+            .append(table)
+            .append(" r USING (VALUES ")
+            .append(String.join(", ", Collections.nCopies(rows, row)))
+            .append(") s(")
+            .append(String.join(", ", columns))
+            .append(") ON ");
+    for (int i = 0; i < keys.size(); i++) {
+      sql.append(i == 0 ? "" : " AND ").append("r.").append(keys.get(i));
+      sql.append(" = s.").append(keys.get(i));
     }
-    sql.append(")) s(")
-        .append(HOURLY_COLUMNS)
-        .append(") ON h.hour_start = s.hour_start AND h.subject_kind = s.subject_kind")
-        .append(" AND h.dims_hash = s.dims_hash WHEN MATCHED THEN UPDATE SET ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
-      sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c).append(" + s.").append(c);
+    sql.append(" WHEN MATCHED THEN UPDATE SET ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = r.").append(c).append(" + s.").append(c);
     }
-    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(HOURLY_COLUMNS).append(") VALUES (");
-    sql.append("s.").append(HOURLY_COLUMNS.replace(", ", ", s.")).append(')');
+    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(String.join(", ", columns));
+    sql.append(") VALUES (s.").append(String.join(", s.", columns)).append(')');
     return sql.toString();
   }
 

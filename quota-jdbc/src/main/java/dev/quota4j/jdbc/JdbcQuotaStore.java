@@ -32,8 +32,10 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -74,16 +76,20 @@ import org.jspecify.annotations.Nullable;
  *       closes (a second commit or a commit after release inserts nothing: {@link
  *       CommitResult.Status#ALREADY_APPLIED}); delete the reservation, returning its charges; for
  *       each counter in lock order take the reserved amount off {@code reserved} and add the actual
- *       amount to {@code used}; add the event to its hourly rollup. No reservation left (its lease
- *       was reclaimed): the actual amounts are added to {@code used} all the same, {@link
- *       CommitResult.Status#APPLIED_LATE}.
+ *       amount to {@code used}. No reservation left (its lease was reclaimed): the actual amounts
+ *       are added to {@code used} all the same, {@link CommitResult.Status#APPLIED_LATE}. The event
+ *       is written with {@code rolled_up} false: no rollup is touched on this path.
  *   <li><b>release</b>: the same with a {@link EventStatus#RELEASED} row and no usage; nothing
  *       happens, and false is returned, when the reservation is gone.
  *   <li><b>record</b>: insert the ledger row unless its event id is there (then {@link
- *       CommitResult.Status#ALREADY_APPLIED}), add each amount to {@code used}, add the rollup.
+ *       CommitResult.Status#ALREADY_APPLIED}), add each amount to {@code used}.
  *   <li><b>reclaimExpired</b>: delete each reservation whose lease ended before {@code now}, take
  *       its amounts off {@code reserved} and append an {@link EventStatus#EXPIRED} row, 100
  *       reservations per transaction.
+ *   <li><b>compactEvents</b> (run by {@code Retention}): claim events with {@code rolled_up} false
+ *       ({@code FOR UPDATE SKIP LOCKED}), add them to every rollup with upserts in key order, set
+ *       {@code rolled_up}. {@link #aggregate} reads a rollup plus the events not rolled up in one
+ *       statement, so every event counts exactly once whenever compaction runs.
  * </ol>
  *
  * <p><b>PostgreSQL</b> runs reserve and commit as one call each of a PL/pgSQL function that schema
@@ -122,10 +128,15 @@ import org.jspecify.annotations.Nullable;
  * UTC {@code TIMESTAMP(6)} (MySQL: {@code DATETIME(6)}), to the microsecond.
  *
  * <p><b>Tables</b> (prefix {@code quota_} by default): {@code schema_version}, {@code subjects},
- * {@code counters}, {@code reservations}, {@code usage_events} (the ledger) and {@code
- * usage_hourly} (rollups by hour, subject kind, provider, model and operation of success, error and
- * denial events, updated in the ledger row's transaction, except by PostgreSQL's commit function).
- * The scripts are at {@link JdbcDialect#schemaLocation()}, named for Flyway.
+ * {@code counters}, {@code reservations}, {@code usage_events} (the ledger, with a {@code
+ * rolled_up} flag), the rollups of success, error and denial events that compaction writes ({@code
+ * usage_hourly} by hour, subject kind, provider, model and operation; {@code usage_subject_daily}
+ * by UTC day, subject and operation; {@code usage_agent_daily} by UTC day, subject kind, agent and
+ * tool) and {@code usage_daily} (summaries of purged events by day and every dimension). The
+ * scripts are at {@link JdbcDialect#schemaLocation()}, named for Flyway; V3 marks the events
+ * written before it as rolled up (the hourly rollup already had them) and fills the two daily
+ * rollups from them and from the summaries, once; V4 (PostgreSQL only) adds the admission functions
+ * and the reservations' charge arrays.
  *
  * <p>MySQL and MariaDB: the driver must report matched rows for updates (the default; do not set
  * {@code useAffectedRows=true}).
@@ -516,7 +527,6 @@ public final class JdbcQuotaStore implements QuotaStore {
             rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
           }
           Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
-          addToRollup(tx, event);
           return new CommitResult(
               held == null ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
               usedAfter);
@@ -632,7 +642,6 @@ public final class JdbcQuotaStore implements QuotaStore {
             rows.putIfAbsent(h.key(), h);
           }
           settle(tx, deltas, rows);
-          addToRollup(tx, event);
           return true;
         });
   }
@@ -657,7 +666,6 @@ public final class JdbcQuotaStore implements QuotaStore {
             return CommitResult.alreadyApplied();
           }
           Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
-          addToRollup(tx, event);
           return new CommitResult(CommitResult.Status.APPLIED, usedAfter);
         });
   }
@@ -673,7 +681,6 @@ public final class JdbcQuotaStore implements QuotaStore {
             tx.rollback();
             return false;
           }
-          addToRollup(tx, event);
           return true;
         });
   }
@@ -1122,34 +1129,6 @@ public final class JdbcQuotaStore implements QuotaStore {
         tags);
   }
 
-  /** Adds a success, error or denial event to its hourly rollup row, in the same transaction. */
-  private void addToRollup(Db.Tx tx, UsageEvent e) throws SQLException {
-    EventStatus s = e.status();
-    boolean usage = s == EventStatus.SUCCESS || s == EventStatus.ERROR;
-    if (!usage && s != EventStatus.QUOTA_EXCEEDED) {
-      return;
-    }
-    String provider = e.provider() == null ? "" : e.provider();
-    String model = e.model() == null ? "" : e.model();
-    String operation = e.operation() == null ? "" : e.operation();
-    tx.upsert(
-        sql.upsertHourly(),
-        Times.stored("event time", e.time().truncatedTo(ChronoUnit.HOURS)),
-        e.subject().kind().name(),
-        sha256(Codec.encode(List.of(provider, model, operation))),
-        provider,
-        model,
-        operation,
-        usage ? 1L : 0L,
-        s == EventStatus.ERROR ? 1L : 0L,
-        usage ? 0L : 1L,
-        usage ? e.inputTokens() : 0L,
-        usage ? e.outputTokens() : 0L,
-        usage ? e.cachedInputTokens() : 0L,
-        usage ? e.characters() : 0L,
-        usage ? e.costMicros() : 0L);
-  }
-
   // ---- packed charges -----------------------------------------------------------------------
 
   /** A charge held by a reservation, as stored in its row. */
@@ -1229,54 +1208,64 @@ public final class JdbcQuotaStore implements QuotaStore {
   /**
    * {@inheritDoc}
    *
-   * <p>Runs as {@code GROUP BY} in the database, in one read transaction. A query with no subject,
-   * grouped and filtered only by operation, provider and model, over whole hours, reads the hourly
-   * rollup (one row per hour, subject kind and dimensions; it keeps purged hours too). Any other
-   * query reads the ledger and the daily summaries and adds the two up.
+   * <p>One statement ({@code GROUP BY} over a {@code UNION ALL}), so one snapshot of the database:
+   * each event is counted once whether compaction or purging runs meanwhile. The query is answered
+   * by the first rollup that keeps every dimension it groups or filters by and whose grain fits its
+   * buckets: the hourly one (operation, provider, model), then the daily one by agent and tool,
+   * then the daily one by subject and operation. Its whole hours or days inside the range are read
+   * from the rollup plus the events compaction has not added yet; the parts of the range before the
+   * first and after the last whole bucket are read from the ledger and the daily summaries of
+   * purged events, as is the whole range when no rollup fits (grouped or filtered by status or
+   * provider key, say) or it spans no whole bucket.
    */
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
     if (!q.from().isBefore(q.to())) {
       return List.of();
     }
-    if (rollupAnswers(q)) {
-      Sql.Statement st = sql.aggregateHourly(q);
-      return db.inTransaction(
-          "aggregate the hourly rollup",
-          tx -> tx.query(st.sql(), rs -> aggregateRow(rs, q, true), st.params().toArray()));
+    Sql.Rollup rollup = rollupFor(q);
+    Instant wholeFrom = q.from();
+    Instant wholeTo = q.to();
+    if (rollup != null) {
+      ChronoUnit unit = rollup.grain() == Bucket.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
+      Instant from = Times.read(Times.clamped(q.from()));
+      Instant to = Times.read(Times.clamped(q.to()));
+      Instant floor = from.truncatedTo(unit);
+      wholeFrom = floor.equals(from) ? from : floor.plus(1, unit);
+      wholeTo = to.truncatedTo(unit);
+      if (!wholeFrom.isBefore(wholeTo)) {
+        rollup = null;
+      }
     }
-    Sql.Statement events = sql.aggregate(q, false);
-    Sql.Statement summaries = sql.aggregate(q, true);
+    Sql.Statement st = sql.aggregate(q, rollup, wholeFrom, wholeTo);
     return db.inTransaction(
-        "aggregate the ledger",
+        "aggregate usage",
         tx -> {
-          List<AggregateRow> rows = new ArrayList<>();
-          rows.addAll(
-              tx.query(events.sql(), rs -> aggregateRow(rs, q, false), events.params().toArray()));
-          rows.addAll(
-              tx.query(
-                  summaries.sql(), rs -> aggregateRow(rs, q, false), summaries.params().toArray()));
-          return AggregateRow.merge(rows);
+          String settings = sql.reportSettings();
+          if (settings != null) {
+            tx.update(settings);
+          }
+          return tx.query(st.sql(), rs -> aggregateRow(rs, q), st.params().toArray());
         });
   }
 
-  private static boolean rollupAnswers(AggregateQuery q) {
-    return q.subject() == null
-        && q.subjectKind() == null
-        && Sql.HOURLY_DIMENSIONS.containsAll(q.groupBy())
-        && Sql.HOURLY_DIMENSIONS.containsAll(q.filters().keySet())
-        && wholeHour(q.from())
-        && wholeHour(q.to());
+  private Sql.@Nullable Rollup rollupFor(AggregateQuery q) {
+    EnumSet<Dimension> needs = EnumSet.noneOf(Dimension.class);
+    needs.addAll(q.groupBy());
+    needs.addAll(q.filters().keySet());
+    if (q.subject() != null) {
+      needs.add(Dimension.SUBJECT);
+    }
+    for (Sql.Rollup r : sql.rollups()) {
+      if (r.dimensions().containsAll(needs)
+          && (q.bucket() != Bucket.HOUR || r.grain() == Bucket.HOUR)) {
+        return r;
+      }
+    }
+    return null;
   }
 
-  private static boolean wholeHour(Instant t) {
-    return t.isBefore(Times.MIN)
-        || t.isAfter(Times.MAX)
-        || t.truncatedTo(ChronoUnit.HOURS).equals(t);
-  }
-
-  private AggregateRow aggregateRow(ResultSet rs, AggregateQuery q, boolean hourly)
-      throws SQLException {
+  private AggregateRow aggregateRow(ResultSet rs, AggregateQuery q) throws SQLException {
     int i = 1;
     Instant bucket = null;
     if (q.bucket() != Bucket.NONE) {
@@ -1291,7 +1280,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     for (Dimension d : Sql.COLUMN_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
         String v = optText(rs, i++);
-        if (v != null && !(hourly && v.isEmpty())) {
+        if (v != null) {
           dims.put(d, v);
         }
       }
@@ -1375,7 +1364,21 @@ public final class JdbcQuotaStore implements QuotaStore {
             tx.update(sql.setUsed(), withKey(0L, m.from()));
             used.put(m.from(), 0L);
           }
-          tx.update(sql.moveEvents(), to.kind().name(), to.id(), from.kind().name(), from.id());
+          // lock the events (waiting for a compaction or purge that holds some), take those
+          // already rolled up out of the rollups, and move them all as not rolled up
+          List<Source> events =
+              tx.query(sql.lockSubjectEvents(), this::source, from.kind().name(), from.id());
+          addToRollups(tx, events.stream().filter(Source::rolledUp).toList(), -1);
+          for (int i = 0; i < events.size(); i += IN_CHUNK) {
+            List<Source> chunk = events.subList(i, Math.min(events.size(), i + IN_CHUNK));
+            List<Object> p = new ArrayList<>(chunk.size() + 2);
+            p.add(to.kind().name());
+            p.add(to.id());
+            for (Source e : chunk) {
+              p.add(e.seq());
+            }
+            tx.update(sql.moveEvents(chunk.size()), p.toArray());
+          }
           return true;
         });
   }
@@ -1397,9 +1400,10 @@ public final class JdbcQuotaStore implements QuotaStore {
    * {@inheritDoc}
    *
    * <p>One transaction: claim the oldest events before the cutoff with {@code SELECT ... FOR UPDATE
-   * SKIP LOCKED} (rows another instance is purging are skipped, never waited for), sum them by day,
-   * subject and dimensions with {@code GROUP BY}, add the sums to the daily summaries with upserts
-   * in key order, delete the events. The hourly rollup is left as it is.
+   * SKIP LOCKED} (rows another instance is purging or compacting are skipped, never waited for),
+   * add those that compaction has not added yet to the rollups (so the rollups keep every purged
+   * event), sum them all by day, subject and dimensions with {@code GROUP BY}, add the sums to the
+   * daily summaries with upserts in key order, delete the events.
    */
   @Override
   @CanIgnoreReturnValue
@@ -1409,10 +1413,12 @@ public final class JdbcQuotaStore implements QuotaStore {
     return db.inTransaction(
         "purge ledger events",
         tx -> {
-          List<Long> seqs = tx.query(sql.claimOldEvents(), rs -> rs.getLong(1), cutoff, maxEvents);
-          if (seqs.isEmpty()) {
+          List<Source> claimed = tx.query(sql.claimOldEvents(), this::source, cutoff, maxEvents);
+          if (claimed.isEmpty()) {
             return 0;
           }
+          addToRollups(tx, claimed.stream().filter(e -> !e.rolledUp()).toList(), 1);
+          List<Long> seqs = claimed.stream().map(Source::seq).toList();
           TreeMap<List<String>, Object[]> rows = new TreeMap<>(JdbcQuotaStore::compareKeys);
           for (int from = 0; from < seqs.size(); from += IN_CHUNK) {
             List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + IN_CHUNK));
@@ -1430,6 +1436,155 @@ public final class JdbcQuotaStore implements QuotaStore {
           }
           return seqs.size();
         });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction: claim the oldest events that are not rolled up with {@code SELECT ... FOR
+   * UPDATE SKIP LOCKED} (rows another instance is compacting or purging are skipped, never waited
+   * for), sum them per row of each rollup in the JVM, add the sums with multi-row upserts of up to
+   * {@value Sql#ROLLUP_ROWS_PER_STATEMENT} rows in key order (so two compactions never deadlock),
+   * and set their {@code rolled_up}. Reports read the rollups plus the events not rolled up in one
+   * statement, so each event counts once before, during and after.
+   */
+  @Override
+  @CanIgnoreReturnValue
+  public int compactEvents(int maxEvents) {
+    Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
+    return db.inTransaction(
+        "compact ledger events",
+        tx -> {
+          List<Source> claimed = tx.query(sql.claimUnrolledEvents(), this::source, maxEvents);
+          if (claimed.isEmpty()) {
+            return 0;
+          }
+          addToRollups(tx, claimed, 1);
+          for (int from = 0; from < claimed.size(); from += IN_CHUNK) {
+            List<Source> chunk = claimed.subList(from, Math.min(claimed.size(), from + IN_CHUNK));
+            List<Object> p = new ArrayList<>(chunk.size() + 1);
+            p.add(true);
+            for (Source e : chunk) {
+              p.add(e.seq());
+            }
+            tx.update(sql.setRolledUp(chunk.size()), p.toArray());
+          }
+          return claimed.size();
+        });
+  }
+
+  /**
+   * An event as compaction reads it ({@link Sql#ROLLUP_SOURCE_COLUMNS}).
+   *
+   * @param dims operation, provider, model, agent, tool; the empty string for none
+   * @param amounts input, output and cached tokens, characters, cost
+   */
+  private record Source(
+      long seq,
+      boolean rolledUp,
+      LocalDateTime time,
+      EventStatus status,
+      String kind,
+      String subjectId,
+      List<String> dims,
+      long[] amounts) {
+
+    String key(String column) {
+      return switch (column) {
+        case "subject_id" -> subjectId;
+        case "operation" -> dims.get(0);
+        case "provider" -> dims.get(1);
+        case "model" -> dims.get(2);
+        case "agent" -> dims.get(3);
+        case "tool" -> dims.get(4);
+        default -> throw new IllegalArgumentException("not a rollup key: " + column);
+      };
+    }
+  }
+
+  private Source source(ResultSet rs) throws SQLException {
+    List<String> dims = new ArrayList<>(5);
+    for (int i = 7; i <= 11; i++) {
+      String v = optText(rs, i);
+      dims.add(v == null ? "" : v);
+    }
+    long[] amounts = new long[5];
+    for (int i = 0; i < 5; i++) {
+      amounts[i] = rs.getLong(12 + i);
+    }
+    return new Source(
+        rs.getLong(1),
+        rs.getBoolean(2),
+        rs.getObject(3, LocalDateTime.class),
+        EventStatus.valueOf(text(rs, 4)),
+        text(rs, 5),
+        text(rs, 6),
+        dims,
+        amounts);
+  }
+
+  /**
+   * Adds ({@code sign} 1) or takes out (-1) the outcome events of {@code events} to every rollup:
+   * per rollup, multi-row upserts with the rows in key order.
+   */
+  private void addToRollups(Db.Tx tx, List<Source> events, int sign) throws SQLException {
+    if (events.isEmpty()) {
+      return;
+    }
+    for (Sql.Rollup r : sql.rollups()) {
+      ChronoUnit unit = r.grain() == Bucket.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
+      TreeMap<List<String>, Object[]> rows = new TreeMap<>(JdbcQuotaStore::compareKeys);
+      for (Source e : events) {
+        EventStatus status = e.status();
+        if (!AggregateQuery.isOutcome(status)) {
+          continue;
+        }
+        LocalDateTime bucket = e.time().truncatedTo(unit);
+        List<String> key = new ArrayList<>();
+        key.add(bucket.toString());
+        key.add(e.kind());
+        for (String column : r.keys()) {
+          key.add(e.key(column));
+        }
+        Object[] row = rows.get(key);
+        if (row == null) {
+          List<Object> fresh = new ArrayList<>();
+          fresh.add(bucket);
+          fresh.add(e.kind());
+          if (r.hashed()) {
+            fresh.add(sha256(Codec.encode(key.subList(2, key.size()))));
+          }
+          fresh.addAll(key.subList(2, key.size())); // the keys, or the hashed columns
+          for (int i = 0; i < Sql.ROLLUP_SUMS.size(); i++) {
+            fresh.add(0L);
+          }
+          row = fresh.toArray();
+          rows.put(key, row);
+        }
+        boolean usage = status == EventStatus.SUCCESS || status == EventStatus.ERROR;
+        long[] add = new long[Sql.ROLLUP_SUMS.size()];
+        add[0] = usage ? 1 : 0;
+        add[1] = status == EventStatus.ERROR ? 1 : 0;
+        add[2] = status == EventStatus.QUOTA_EXCEEDED ? 1 : 0;
+        for (int i = 0; i < 5; i++) {
+          add[3 + i] = usage ? e.amounts()[i] : 0;
+        }
+        int base = row.length - add.length;
+        for (int i = 0; i < add.length; i++) {
+          row[base + i] = Args.add("rollup sum", (Long) row[base + i], sign * add[i]);
+        }
+      }
+      List<Object[]> all = new ArrayList<>(rows.values());
+      for (int from = 0; from < all.size(); from += Sql.ROLLUP_ROWS_PER_STATEMENT) {
+        List<Object[]> chunk =
+            all.subList(from, Math.min(all.size(), from + Sql.ROLLUP_ROWS_PER_STATEMENT));
+        List<Object> params = new ArrayList<>(chunk.size() * chunk.get(0).length);
+        for (Object[] row : chunk) {
+          params.addAll(Arrays.asList(row));
+        }
+        tx.upsert(sql.upsertRollup(r, chunk.size()), params.toArray());
+      }
+    }
   }
 
   private static int compareKeys(List<String> a, List<String> b) {

@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.Bucket;
 import java.util.Collections;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,17 +53,20 @@ final class MySqlSql extends Sql {
   }
 
   @Override
-  String upsertHourly() {
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
-            .append(t.hourly)
+            .append(table)
             .append(" (")
-            .append(HOURLY_COLUMNS)
-            .append(") VALUES (")
-            .append(params(14))
-            .append(") ON DUPLICATE KEY UPDATE ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
+            .append(String.join(", ", columns))
+            .append(") VALUES ")
+            .append(
+                String.join(", ", Collections.nCopies(rows, "(" + params(columns.size()) + ")")))
+            .append(" ON DUPLICATE KEY UPDATE ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
       sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c);
       sql.append(" + VALUES(").append(c).append(')');
     }

@@ -132,21 +132,32 @@ final class PostgresSql extends Sql {
   }
 
   @Override
-  String upsertHourly() {
+  String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows) {
+    List<String> columns = concat(keys, others, sums);
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
-            .append(t.hourly)
-            .append(" AS h (")
-            .append(HOURLY_COLUMNS)
-            .append(") VALUES (")
-            .append(params(14))
-            .append(") ON CONFLICT (hour_start, subject_kind, dims_hash) DO UPDATE SET ");
-    for (int i = 0; i < HOURLY_SUMS.length; i++) {
-      String c = HOURLY_SUMS[i];
-      sql.append(i == 0 ? "" : ", ").append(c).append(" = h.").append(c);
+            .append(table)
+            .append(" AS r (")
+            .append(String.join(", ", columns))
+            .append(") VALUES ")
+            .append(
+                String.join(", ", Collections.nCopies(rows, "(" + params(columns.size()) + ")")))
+            .append(" ON CONFLICT (")
+            .append(String.join(", ", keys))
+            .append(") DO UPDATE SET ");
+    for (int i = 0; i < sums.size(); i++) {
+      String c = sums.get(i);
+      sql.append(i == 0 ? "" : ", ").append(c).append(" = r.").append(c);
       sql.append(" + EXCLUDED.").append(c);
     }
     return sql.toString();
+  }
+
+  /** As the partial index on unrolled events is declared. */
+  @Override
+  String unrolled() {
+    return "NOT rolled_up";
   }
 
   @Override
@@ -195,6 +206,17 @@ final class PostgresSql extends Sql {
         + ") VALUES ("
         + params(params)
         + ") ON CONFLICT DO NOTHING";
+  }
+
+  /**
+   * {@code SET LOCAL work_mem = '64MB'}: a report groups a rollup and the events in one statement,
+   * and with PostgreSQL's default 4 MB a report over many subjects sorts on disk (measured: 838,000
+   * rows, 82 MB spilled, 2.2 times slower). {@code SET LOCAL} lasts until the report's transaction
+   * ends, so the pool's connections keep their own setting for everything else.
+   */
+  @Override
+  String reportSettings() {
+    return "SET LOCAL work_mem = '64MB'";
   }
 
   @Override

@@ -3,8 +3,10 @@ package dev.quota4j.jdbc;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Dimension;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,20 +30,6 @@ abstract class Sql {
           + " estimated_tokens, error_code, error_message, tags";
   static final int EVENT_PARAMS = 26;
 
-  static final String HOURLY_COLUMNS =
-      "hour_start, subject_kind, dims_hash, provider, model, operation, requests, errors, denials,"
-          + " input_tokens, output_tokens, cached_tokens, characters, cost_micros";
-  static final String[] HOURLY_SUMS = {
-    "requests",
-    "errors",
-    "denials",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "characters",
-    "cost_micros"
-  };
-
   static final String SUBJECT_COLUMNS =
       "subject_kind, subject_id, plan, overrides, active, created_at, updated_at";
 
@@ -59,11 +47,15 @@ abstract class Sql {
 
   abstract JdbcDialect dialect();
 
-  /** The versioned schema scripts, on the class path, in the order they run. */
+  /**
+   * The versioned schema scripts, on the class path, in the order they run. A dialect that needs a
+   * script of its own overrides this and appends it.
+   */
   List<String> schemaResources() {
     return List.of(
         dialect().schemaLocation() + "/V1__quota4j_schema.sql",
-        dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql");
+        dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql",
+        dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
   }
 
   /**
@@ -223,12 +215,6 @@ abstract class Sql {
     return insertUnlessPresent(t.events, EVENT_COLUMNS, EVENT_PARAMS);
   }
 
-  /**
-   * Adds one event's amounts to its hourly rollup row; binds {@link #HOURLY_COLUMNS} (the sums as
-   * increments).
-   */
-  abstract String upsertHourly();
-
   String selectEvents(boolean bySubject, boolean byWorkflow) {
     return "SELECT "
         + EVENT_COLUMNS
@@ -302,70 +288,6 @@ abstract class Sql {
   /** A statement and its parameters. */
   record Statement(String sql, List<Object> params) {}
 
-  /**
-   * An aggregate over the ledger ({@code summaries} false) or the daily summaries (true). Selects,
-   * in order: the bucket start (unless {@link Bucket#NONE}); subject kind and id (when grouped by
-   * subject); each grouped dimension of {@link #COLUMN_DIMENSIONS}; then calls, errors, denials,
-   * input, output and cached tokens, characters and cost. Sums are of SUCCESS and ERROR events.
-   */
-  Statement aggregate(AggregateQuery q, boolean summaries) {
-    String table = summaries ? t.daily : t.events;
-    String time = summaries ? "day_start" : "event_time";
-    String one = summaries ? "events" : "1";
-    List<String> keys = new ArrayList<>();
-    if (q.bucket() != Bucket.NONE) {
-      keys.add(summaries ? "day_start" : truncate(q.bucket(), time));
-    }
-    if (q.groupBy().contains(Dimension.SUBJECT)) {
-      keys.add("subject_kind");
-      keys.add("subject_id");
-    }
-    for (Dimension d : COLUMN_DIMENSIONS) {
-      if (q.groupBy().contains(d)) {
-        keys.add(column(d));
-      }
-    }
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (String k : keys) {
-      sql.append(k).append(", ");
-    }
-    sql.append("SUM(CASE WHEN status IN ")
-        .append(USAGE_STATUSES)
-        .append(" THEN ")
-        .append(one)
-        .append(" ELSE 0 END), SUM(CASE WHEN status = 'ERROR' THEN ")
-        .append(one)
-        .append(" ELSE 0 END), SUM(CASE WHEN status = 'QUOTA_EXCEEDED' THEN ")
-        .append(one)
-        .append(" ELSE 0 END)");
-    for (String c :
-        List.of("input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros")) {
-      sql.append(", SUM(CASE WHEN status IN ")
-          .append(USAGE_STATUSES)
-          .append(" THEN ")
-          .append(c)
-          .append(" ELSE 0 END)");
-    }
-    sql.append(" FROM ")
-        .append(table)
-        .append(" WHERE ")
-        .append(time)
-        .append(" >= ? AND ")
-        .append(time)
-        .append(" < ? AND status IN ")
-        .append(OUTCOME_STATUSES);
-    List<Object> params = new ArrayList<>();
-    params.add(Times.clamped(q.from()));
-    params.add(Times.clamped(q.to()));
-    filters(q, sql, params, true);
-    if (!keys.isEmpty()) {
-      sql.append(" GROUP BY ").append(String.join(", ", keys));
-    } else {
-      sql.append(" HAVING COUNT(*) > 0");
-    }
-    return new Statement(sql.toString(), params);
-  }
-
   private static void filters(
       AggregateQuery q, StringBuilder sql, List<Object> params, boolean subjects) {
     SubjectRef subject = q.subject();
@@ -392,39 +314,327 @@ abstract class Sql {
   static final Set<Dimension> HOURLY_DIMENSIONS =
       Set.of(Dimension.OPERATION, Dimension.PROVIDER, Dimension.MODEL);
 
+  /** The sums every rollup row holds, in {@link AggregateRow} order. */
+  static final List<String> ROLLUP_SUMS =
+      List.of(
+          "requests",
+          "errors",
+          "denials",
+          "input_tokens",
+          "output_tokens",
+          "cached_tokens",
+          "characters",
+          "cost_micros");
+
+  /** Rollup rows per upsert statement (13 bind parameters each at most). */
+  static final int ROLLUP_ROWS_PER_STATEMENT = 500;
+
   /**
-   * The same aggregate over the hourly rollup (which keeps every hour, purged or not), for a query
-   * with no subject, only {@link #HOURLY_DIMENSIONS}, and whole hours. Selects like {@link
-   * #aggregate}; a dimension the event did not have reads as the empty string.
+   * A rollup table: sums of the outcome events that compaction added to it, one row per time bucket
+   * ({@code grain}), subject kind and {@code keys} (a missing dimension stored as the empty
+   * string).
+   *
+   * @param table the table name
+   * @param time its bucket column
+   * @param grain HOUR or DAY
+   * @param keys the key columns after the bucket and the subject kind, as in the ledger
+   * @param dimensions what it can group and filter by, besides the subject kind
+   * @param hashed whether the row is keyed by {@code dims_hash} (SHA-256 of the keys) in place of
+   *     the keys themselves
    */
-  Statement aggregateHourly(AggregateQuery q) {
+  record Rollup(
+      String table,
+      String time,
+      Bucket grain,
+      List<String> keys,
+      Set<Dimension> dimensions,
+      boolean hashed) {}
+
+  /** The hourly rollup: hour, subject kind, provider, model, operation. */
+  final Rollup hourlyRollup() {
+    return new Rollup(
+        t.hourly,
+        "hour_start",
+        Bucket.HOUR,
+        List.of("provider", "model", "operation"),
+        HOURLY_DIMENSIONS,
+        true);
+  }
+
+  /** Per day, subject and operation. */
+  final Rollup subjectRollup() {
+    return new Rollup(
+        t.subjectDaily,
+        "day_start",
+        Bucket.DAY,
+        List.of("subject_id", "operation"),
+        Set.of(Dimension.SUBJECT, Dimension.OPERATION),
+        false);
+  }
+
+  /** Per day, subject kind, agent and tool. */
+  final Rollup agentRollup() {
+    return new Rollup(
+        t.agentDaily,
+        "day_start",
+        Bucket.DAY,
+        List.of("agent", "tool"),
+        Set.of(Dimension.AGENT, Dimension.TOOL),
+        false);
+  }
+
+  /** Every rollup, in the order compaction writes them and aggregates prefer them. */
+  final List<Rollup> rollups() {
+    return List.of(hourlyRollup(), agentRollup(), subjectRollup());
+  }
+
+  /**
+   * Adds {@code rows} rows to a rollup in one statement: binds, per row, the bucket, the subject
+   * kind, ({@code dims_hash},) the keys, then the {@link #ROLLUP_SUMS} as increments (negative to
+   * take events out). The rows must have distinct keys; they are written in the order given.
+   */
+  final String upsertRollup(Rollup r, int rows) {
+    List<String> keys = new ArrayList<>();
+    keys.add(r.time());
+    keys.add("subject_kind");
+    if (r.hashed()) {
+      keys.add("dims_hash");
+      return upsertAdding(r.table(), keys, r.keys(), ROLLUP_SUMS, rows);
+    }
+    keys.addAll(r.keys());
+    return upsertAdding(r.table(), keys, List.of(), ROLLUP_SUMS, rows);
+  }
+
+  /**
+   * An upsert of {@code rows} rows that inserts each or adds its {@code sums} to the row with the
+   * same {@code keys} (the primary key: a timestamp, then strings); {@code others} are strings
+   * written on insert only. Binds, per row, the keys, the others, then the sums.
+   */
+  abstract String upsertAdding(
+      String table, List<String> keys, List<String> others, List<String> sums, int rows);
+
+  static List<String> concat(List<String> a, List<String> b, List<String> c) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    out.addAll(c);
+    return out;
+  }
+
+  /** The condition that an event is not in the rollups yet. */
+  String unrolled() {
+    return "rolled_up = FALSE";
+  }
+
+  /** The columns compaction reads of each event it claims, starting with seq and rolled_up. */
+  static final String ROLLUP_SOURCE_COLUMNS =
+      "seq, rolled_up, event_time, status, subject_kind, subject_id, operation, provider, model,"
+          + " agent, tool, input_tokens, output_tokens, cached_tokens, characters, cost_micros";
+
+  /**
+   * Claims up to n events that are not in the rollups, oldest first, skipping rows another
+   * transaction holds; binds n. Selects {@link #ROLLUP_SOURCE_COLUMNS}.
+   */
+  String claimUnrolledEvents() {
+    return "SELECT "
+        + ROLLUP_SOURCE_COLUMNS
+        + " FROM "
+        + t.events
+        + " WHERE "
+        + unrolled()
+        + " ORDER BY event_time LIMIT ? FOR UPDATE SKIP LOCKED";
+  }
+
+  /**
+   * Locks every ledger event of one subject, waiting for whoever holds them; binds kind, id.
+   * Selects {@link #ROLLUP_SOURCE_COLUMNS}.
+   */
+  String lockSubjectEvents() {
+    return "SELECT "
+        + ROLLUP_SOURCE_COLUMNS
+        + " FROM "
+        + t.events
+        + " WHERE subject_kind = ? AND subject_id = ? FOR UPDATE";
+  }
+
+  /** Sets the rollup flag of {@code n} events; binds the flag, then n seqs. */
+  String setRolledUp(int n) {
+    return "UPDATE " + t.events + " SET rolled_up = ? WHERE seq IN (" + params(n) + ")";
+  }
+
+  /**
+   * An aggregate in one statement (one snapshot), {@code UNION ALL} of up to three sources, summed
+   * by the query's keys:
+   *
+   * <ol>
+   *   <li>the rollup {@code r}, when not null, over {@code [wholeFrom, wholeTo)} (whole buckets of
+   *       its grain), together with the events in that span that are not rolled up yet;
+   *   <li>the ledger, every event, over the parts of {@code [from, to)} outside {@code [wholeFrom,
+   *       wholeTo)} (all of it when {@code r} is null);
+   *   <li>the daily summaries of purged events whose day starts in those same parts.
+   * </ol>
+   *
+   * Selects, in order: the bucket start (unless {@link Bucket#NONE}); subject kind and id (when
+   * grouped by subject); each grouped dimension of {@link #COLUMN_DIMENSIONS}; then calls, errors,
+   * denials, input, output and cached tokens, characters and cost.
+   */
+  Statement aggregate(AggregateQuery q, @Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
     List<String> keys = new ArrayList<>();
     if (q.bucket() != Bucket.NONE) {
-      keys.add(q.bucket() == Bucket.HOUR ? "hour_start" : truncate(Bucket.DAY, "hour_start"));
+      keys.add("b");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      keys.add("sk");
+      keys.add("sid");
     }
     for (Dimension d : COLUMN_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
-        keys.add(column(d));
+        keys.add("d_" + column(d));
       }
+    }
+    List<Object> params = new ArrayList<>();
+    List<String> branches = new ArrayList<>();
+    List<Instant[]> edges = new ArrayList<>();
+    if (r == null) {
+      edges.add(new Instant[] {q.from(), q.to()});
+    } else {
+      if (q.from().isBefore(wholeFrom)) {
+        edges.add(new Instant[] {q.from(), wholeFrom});
+      }
+      if (wholeTo.isBefore(q.to())) {
+        edges.add(new Instant[] {wholeTo, q.to()});
+      }
+      branches.add(rollupBranch(q, r, wholeFrom, wholeTo, params));
+      branches.add(ledgerBranch(q, Source.UNROLLED_EVENTS, wholeFrom, wholeTo, params));
+    }
+    for (Instant[] e : edges) {
+      branches.add(ledgerBranch(q, Source.EVENTS, e[0], e[1], params));
+      branches.add(ledgerBranch(q, Source.SUMMARIES, e[0], e[1], params));
     }
     StringBuilder sql = new StringBuilder("SELECT ");
     for (String k : keys) {
       sql.append(k).append(", ");
     }
     sql.append(
-        "SUM(requests), SUM(errors), SUM(denials), SUM(input_tokens), SUM(output_tokens),"
-            + " SUM(cached_tokens), SUM(characters), SUM(cost_micros) FROM ");
-    sql.append(t.hourly).append(" WHERE hour_start >= ? AND hour_start < ?");
-    List<Object> params = new ArrayList<>();
-    params.add(Times.clamped(q.from()));
-    params.add(Times.clamped(q.to()));
-    filters(q, sql, params, false);
+        "SUM(c_calls), SUM(c_errors), SUM(c_denials), SUM(c_in), SUM(c_out), SUM(c_cached),"
+            + " SUM(c_chars), SUM(c_cost) FROM (");
+    sql.append(String.join(" UNION ALL ", branches)).append(") u");
     if (!keys.isEmpty()) {
       sql.append(" GROUP BY ").append(String.join(", ", keys));
-    } else {
-      sql.append(" HAVING COUNT(*) > 0");
     }
+    // every outcome event is a call or a denial: a group without either has no events (a rollup
+    // row whose events were all moved to another subject), and is left out like an empty group
+    sql.append(" HAVING SUM(c_calls) + SUM(c_denials) > 0");
     return new Statement(sql.toString(), params);
+  }
+
+  private enum Source {
+    EVENTS,
+    UNROLLED_EVENTS,
+    SUMMARIES
+  }
+
+  private static final List<String> SUM_ALIASES =
+      List.of("c_calls", "c_errors", "c_denials", "c_in", "c_out", "c_cached", "c_chars", "c_cost");
+
+  private String rollupBranch(
+      AggregateQuery q, Rollup r, Instant from, Instant to, List<Object> params) {
+    StringBuilder sql = new StringBuilder("SELECT ");
+    if (q.bucket() != Bucket.NONE) {
+      String b = q.bucket() == r.grain() ? r.time() : truncate(q.bucket(), r.time());
+      sql.append(b).append(" AS b, ");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      sql.append("subject_kind AS sk, subject_id AS sid, ");
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        sql.append("NULLIF(").append(column(d)).append(", '') AS d_").append(column(d));
+        sql.append(", ");
+      }
+    }
+    boolean grouped = q.groupBy().contains(Dimension.SUBJECT);
+    for (int i = 0; i < ROLLUP_SUMS.size(); i++) {
+      sql.append(i == 0 ? "" : ", ").append(grouped ? "SUM(" : "(");
+      sql.append(ROLLUP_SUMS.get(i)).append(") AS ");
+      sql.append(SUM_ALIASES.get(i));
+    }
+    sql.append(" FROM ")
+        .append(r.table())
+        .append(" WHERE ")
+        .append(r.time())
+        .append(" >= ? AND ")
+        .append(r.time())
+        .append(" < ?");
+    params.add(Times.clamped(from));
+    params.add(Times.clamped(to));
+    filters(q, sql, params, true);
+    // by subject, grouped here already, so that the outer GROUP BY merges few rows: PostgreSQL
+    // otherwise sorts the whole union on disk when the many groups do not fit in work_mem (the
+    // other rollups are small, and their queries were measured slower grouped twice)
+    if (!grouped) {
+      return sql.toString();
+    }
+    List<String> keys = new ArrayList<>();
+    if (q.bucket() != Bucket.NONE) {
+      keys.add("b");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      keys.add("sk");
+      keys.add("sid");
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        keys.add("d_" + column(d));
+      }
+    }
+    if (!keys.isEmpty()) {
+      sql.append(" GROUP BY ").append(String.join(", ", keys));
+    }
+    return sql.toString();
+  }
+
+  private String ledgerBranch(
+      AggregateQuery q, Source source, Instant from, Instant to, List<Object> params) {
+    boolean summaries = source == Source.SUMMARIES;
+    String time = summaries ? "day_start" : "event_time";
+    String one = summaries ? "events" : "1";
+    StringBuilder sql = new StringBuilder("SELECT ");
+    if (q.bucket() != Bucket.NONE) {
+      sql.append(summaries ? "day_start" : truncate(q.bucket(), time)).append(" AS b, ");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      sql.append("subject_kind AS sk, subject_id AS sid, ");
+    }
+    for (Dimension d : COLUMN_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        sql.append(column(d)).append(" AS d_").append(column(d)).append(", ");
+      }
+    }
+    String usage = "CASE WHEN status IN " + USAGE_STATUSES + " THEN ";
+    sql.append(usage).append(one).append(" ELSE 0 END AS c_calls, ");
+    sql.append("CASE WHEN status = 'ERROR' THEN ").append(one).append(" ELSE 0 END AS c_errors, ");
+    sql.append("CASE WHEN status = 'QUOTA_EXCEEDED' THEN ")
+        .append(one)
+        .append(" ELSE 0 END AS c_denials");
+    List<String> columns =
+        List.of("input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros");
+    for (int i = 0; i < columns.size(); i++) {
+      sql.append(", ").append(usage).append(columns.get(i)).append(" ELSE 0 END AS ");
+      sql.append(SUM_ALIASES.get(3 + i));
+    }
+    sql.append(" FROM ")
+        .append(summaries ? t.daily : t.events)
+        .append(" WHERE ")
+        .append(source == Source.UNROLLED_EVENTS ? unrolled() + " AND " : "")
+        .append(time)
+        .append(" >= ? AND ")
+        .append(time)
+        .append(" < ? AND status IN ")
+        .append(OUTCOME_STATUSES);
+    params.add(Times.clamped(from));
+    params.add(Times.clamped(to));
+    filters(q, sql, params, true);
+    return sql.toString();
   }
 
   /** Sets {@code used} of a counter; binds the amount, the key. */
@@ -443,20 +653,25 @@ abstract class Sql {
   }
 
   /**
-   * Moves a subject's ledger events to another subject; binds new kind, new id, old kind, old id.
+   * Moves {@code n} ledger events to another subject and marks them as not rolled up; binds new
+   * kind, new id, then n seqs.
    */
-  String moveEvents() {
+  String moveEvents(int n) {
     return "UPDATE "
         + t.events
-        + " SET subject_kind = ?, subject_id = ? WHERE subject_kind = ? AND subject_id = ?";
+        + " SET subject_kind = ?, subject_id = ?, rolled_up = FALSE WHERE seq IN ("
+        + params(n)
+        + ")";
   }
 
   /**
    * Claims up to n ledger events older than a cutoff, skipping rows another transaction holds;
-   * binds the cutoff, n. Returns their {@code seq}.
+   * binds the cutoff, n. Selects {@link #ROLLUP_SOURCE_COLUMNS}.
    */
   String claimOldEvents() {
-    return "SELECT seq FROM "
+    return "SELECT "
+        + ROLLUP_SOURCE_COLUMNS
+        + " FROM "
         + t.events
         + " WHERE event_time < ? ORDER BY event_time LIMIT ? FOR UPDATE SKIP LOCKED";
   }
@@ -523,6 +738,14 @@ abstract class Sql {
   }
 
   /** The database's current time in UTC, as one {@code TIMESTAMP} column. */
+  /**
+   * A statement run first in a report's transaction to give its grouping room, or null. Only
+   * PostgreSQL has one: see {@link PostgresSql#reportSettings()}.
+   */
+  @Nullable String reportSettings() {
+    return null;
+  }
+
   abstract String currentUtcTime();
 
   /**

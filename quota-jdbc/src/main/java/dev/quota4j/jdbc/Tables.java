@@ -25,6 +25,8 @@ final class Tables {
   final String events;
   final String hourly;
   final String daily;
+  final String subjectDaily;
+  final String agentDaily;
 
   /** PostgreSQL's admission functions (schema V4), named like the tables. */
   final String reserveFunction;
@@ -42,11 +44,22 @@ final class Tables {
     daily = prefix + "usage_daily";
     reserveFunction = prefix + "reserve";
     commitFunction = prefix + "commit";
+    subjectDaily = prefix + "usage_subject_daily";
+    agentDaily = prefix + "usage_agent_daily";
   }
 
   /** Every table, in the order the schema scripts create them. */
   List<String> all() {
-    return List.of(schemaVersion, subjects, counters, reservations, events, hourly, daily);
+    return List.of(
+        schemaVersion,
+        subjects,
+        counters,
+        reservations,
+        events,
+        hourly,
+        daily,
+        subjectDaily,
+        agentDaily);
   }
 
   static String validatePrefix(String prefix) {

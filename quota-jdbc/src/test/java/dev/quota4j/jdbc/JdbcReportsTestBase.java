@@ -43,6 +43,11 @@ abstract class JdbcReportsTestBase extends ReportsContract {
   }
 
   @Override
+  protected boolean compacts() {
+    return true;
+  }
+
+  @Override
   protected int loadThreads() {
     return 4;
   }

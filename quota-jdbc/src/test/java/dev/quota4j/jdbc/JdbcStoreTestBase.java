@@ -3,6 +3,7 @@ package dev.quota4j.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quota4j.SubjectRef;
@@ -393,19 +394,33 @@ abstract class JdbcStoreTestBase {
   }
 
   @Test
-  void successErrorAndDenialEventsRollUpByHour() {
+  void compactionRollsSuccessErrorAndDenialEventsUpByHourAndDay() {
     Charge c = fit("user-daily", U1, 100, 1000);
     store.record(List.of(c), event("a", EventStatus.SUCCESS, U1, 10, 5));
     store.record(List.of(c), event("b", EventStatus.ERROR, U1, 1, 0));
     store.appendEvent(event("c", EventStatus.QUOTA_EXCEEDED, U1, 500, 500));
     store.record(List.of(c), event("a", EventStatus.SUCCESS, U1, 10, 5)); // duplicate: ignored
-    String t = db.prefix + "usage_hourly";
-    assertEquals(1, db.queryLong("SELECT COUNT(*) FROM " + t));
-    assertEquals(2, db.queryLong("SELECT requests FROM " + t));
-    assertEquals(1, db.queryLong("SELECT errors FROM " + t));
-    assertEquals(1, db.queryLong("SELECT denials FROM " + t));
-    assertEquals(11, db.queryLong("SELECT input_tokens FROM " + t));
-    assertEquals(5, db.queryLong("SELECT output_tokens FROM " + t));
+    store.appendEvent(event("d", EventStatus.RELEASED, U1, 0, 0));
+    List<String> rollups = List.of("usage_hourly", "usage_subject_daily", "usage_agent_daily");
+    for (String t : rollups) {
+      assertEquals(
+          0, db.queryLong("SELECT COUNT(*) FROM " + db.prefix + t), "no commit writes " + t);
+    }
+    assertEquals(4, store.compactEvents(3) + store.compactEvents(3), "released events too");
+    assertEquals(0, store.compactEvents(3));
+    for (String t : rollups) {
+      String table = db.prefix + t;
+      assertEquals(1, db.queryLong("SELECT COUNT(*) FROM " + table), t);
+      assertEquals(2, db.queryLong("SELECT requests FROM " + table), t);
+      assertEquals(1, db.queryLong("SELECT errors FROM " + table), t);
+      assertEquals(1, db.queryLong("SELECT denials FROM " + table), t);
+      assertEquals(11, db.queryLong("SELECT input_tokens FROM " + table), t);
+      assertEquals(5, db.queryLong("SELECT output_tokens FROM " + table), t);
+    }
+    assertEquals(
+        0,
+        db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "usage_events WHERE rolled_up = FALSE"));
+    assertThrows(IllegalArgumentException.class, () -> store.compactEvents(0));
   }
 
   /**

@@ -156,6 +156,8 @@ final class TestDatabase implements AutoCloseable {
             "DELETE FROM " + t.events,
             "DELETE FROM " + t.hourly,
             "DELETE FROM " + t.daily,
+            "DELETE FROM " + t.subjectDaily,
+            "DELETE FROM " + t.agentDaily,
             "DELETE FROM " + t.subjects));
   }
 
