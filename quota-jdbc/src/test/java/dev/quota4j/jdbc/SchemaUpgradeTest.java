@@ -161,7 +161,10 @@ class SchemaUpgradeTest {
           assertEquals(0, s.compactEvents(500), "events of version 2 are rolled up already");
         }
       }
-      assertEquals(3, db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "schema_version"));
+      // V1 to V3, and PostgreSQL's V4 (its admission functions), which the downgrade left alone
+      assertEquals(
+          kind == TestDatabase.Kind.POSTGRES ? 4 : 3,
+          db.queryLong("SELECT COUNT(*) FROM " + db.prefix + "schema_version"));
 
       // and it goes on: a new event is compacted into the back-filled rows
       try (JdbcQuotaStore s = store(db)) {
