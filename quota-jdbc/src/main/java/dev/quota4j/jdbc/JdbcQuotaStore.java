@@ -1212,14 +1212,11 @@ public final class JdbcQuotaStore implements QuotaStore {
    * each event is counted once whether compaction or purging runs meanwhile. The query is answered
    * by the first rollup that keeps every dimension it groups or filters by and whose grain fits its
    * buckets: the hourly one (operation, provider, model), then the daily one by agent and tool,
-   * then the daily one by subject and operation, which is taken only for a query about one subject:
-   * across all subjects it holds about as many rows as the ledger when subjects make a few calls a
-   * day, and the ledger path then answers faster (measured on 1,000,000 events: 7 days for every
-   * user 218 ms from the ledger, 725 ms through the rollup). Its whole hours or days inside the
-   * range are read from the rollup plus the events compaction has not added yet; the parts of the
-   * range before the first and after the last whole bucket are read from the ledger and the daily
-   * summaries of purged events, as is the whole range when no rollup fits (grouped or filtered by
-   * status or provider key, say) or it spans no whole bucket.
+   * then the daily one by subject and operation. Its whole hours or days inside the range are read
+   * from the rollup plus the events compaction has not added yet; the parts of the range before the
+   * first and after the last whole bucket are read from the ledger and the daily summaries of
+   * purged events, as is the whole range when no rollup fits (grouped or filtered by status or
+   * provider key, say) or it spans no whole bucket.
    */
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
@@ -1260,9 +1257,6 @@ public final class JdbcQuotaStore implements QuotaStore {
       needs.add(Dimension.SUBJECT);
     }
     for (Sql.Rollup r : sql.rollups()) {
-      if (r.dimensions().contains(Dimension.SUBJECT) && q.subject() == null) {
-        continue;
-      }
       if (r.dimensions().containsAll(needs)
           && (q.bucket() != Bucket.HOUR || r.grain() == Bucket.HOUR)) {
         return r;
