@@ -247,16 +247,32 @@ public final class JdbcQuotaStore implements QuotaStore {
   /** The reservation row, then the charges in lock order as arrays, for the reserve function. */
   private static Object[] reserveParams(Object[] reservationRow, List<Charge> ordered) {
     int n = ordered.size();
+    Object[] amounts = new Object[n];
+    Object[] caps = new Object[n];
+    for (int i = 0; i < n; i++) {
+      amounts[i] = ordered.get(i).amount();
+      caps[i] = cap(ordered.get(i));
+    }
+    List<Object> params = counterArrays(reservationRow, ordered, amounts);
+    params.add(new Db.SqlArray("bigint", caps));
+    return params.toArray();
+  }
+
+  /**
+   * {@code head}, then the counters of {@code charges} as the functions take them, one array per
+   * column: limit ids, subject kinds, subject ids, window starts, window ends, limits, {@code
+   * amounts}.
+   */
+  private static List<Object> counterArrays(Object[] head, List<Charge> charges, Object[] amounts) {
+    int n = charges.size();
     Object[] limitIds = new Object[n];
     Object[] kinds = new Object[n];
     Object[] subjectIds = new Object[n];
     Object[] starts = new Object[n];
     Object[] ends = new Object[n];
     Object[] limits = new Object[n];
-    Object[] amounts = new Object[n];
-    Object[] caps = new Object[n];
     for (int i = 0; i < n; i++) {
-      Charge c = ordered.get(i);
+      Charge c = charges.get(i);
       CounterKey k = c.key();
       limitIds[i] = k.limitId();
       kinds[i] = k.subject().kind().name();
@@ -264,10 +280,8 @@ public final class JdbcQuotaStore implements QuotaStore {
       starts[i] = Times.literal(Times.stored("windowStart", k.windowStart()));
       ends[i] = Times.literal(Times.clamped(c.windowEnd()));
       limits[i] = c.limit();
-      amounts[i] = c.amount();
-      caps[i] = cap(c);
     }
-    List<Object> params = new ArrayList<>(List.of(reservationRow));
+    List<Object> params = new ArrayList<>(List.of(head));
     params.add(new Db.SqlArray("varchar", limitIds));
     params.add(new Db.SqlArray("varchar", kinds));
     params.add(new Db.SqlArray("varchar", subjectIds));
@@ -275,8 +289,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     params.add(new Db.SqlArray("timestamp", ends));
     params.add(new Db.SqlArray("bigint", limits));
     params.add(new Db.SqlArray("bigint", amounts));
-    params.add(new Db.SqlArray("bigint", caps));
-    return params.toArray();
+    return params;
   }
 
   /** What the reserve or commit function returned. */
@@ -549,33 +562,13 @@ public final class JdbcQuotaStore implements QuotaStore {
       last.put(c.key(), c);
     }
     int n = totals.size();
-    Object[] limitIds = new Object[n];
-    Object[] kinds = new Object[n];
-    Object[] subjectIds = new Object[n];
-    Object[] starts = new Object[n];
-    Object[] ends = new Object[n];
-    Object[] limits = new Object[n];
+    List<Charge> counters = new ArrayList<>(n);
     Object[] amounts = new Object[n];
-    List<CounterKey> keys = new ArrayList<>(totals.keySet());
-    for (int i = 0; i < n; i++) {
-      CounterKey k = keys.get(i);
-      Charge c = Objects.requireNonNull(last.get(k));
-      limitIds[i] = k.limitId();
-      kinds[i] = k.subject().kind().name();
-      subjectIds[i] = k.subject().id();
-      starts[i] = Times.literal(Times.stored("windowStart", k.windowStart()));
-      ends[i] = Times.literal(Times.clamped(c.windowEnd()));
-      limits[i] = c.limit();
-      amounts[i] = Objects.requireNonNull(totals.get(k))[0];
+    for (Map.Entry<CounterKey, long[]> e : totals.entrySet()) {
+      amounts[counters.size()] = e.getValue()[0];
+      counters.add(Objects.requireNonNull(last.get(e.getKey())));
     }
-    List<Object> params = new ArrayList<>(List.of(eventRow));
-    params.add(new Db.SqlArray("varchar", limitIds));
-    params.add(new Db.SqlArray("varchar", kinds));
-    params.add(new Db.SqlArray("varchar", subjectIds));
-    params.add(new Db.SqlArray("timestamp", starts));
-    params.add(new Db.SqlArray("timestamp", ends));
-    params.add(new Db.SqlArray("bigint", limits));
-    params.add(new Db.SqlArray("bigint", amounts));
+    List<Object> params = counterArrays(eventRow, counters, amounts);
     Object[] bound = params.toArray();
     Optional<Called> called =
         db.inAutocommit(
@@ -610,7 +603,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     }
     Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
-      usedAfter.put(keys.get(i), r.used()[i]);
+      usedAfter.put(counters.get(i).key(), r.used()[i]);
     }
     return Optional.of(
         new CommitResult(
