@@ -959,7 +959,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
       SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
     while (true) {
       @Nullable Cell[] sources = new Cell[moves.size()];
-      Cell[] targets = new Cell[moves.size()];
+      @Nullable Cell[] targets = new Cell[moves.size()];
       for (int i = 0; i < moves.size(); i++) {
         CounterMove m = moves.get(i);
         sources[i] = counters.get(m.from());
