@@ -12,6 +12,12 @@ public final class DenialCodes {
   /** The subject is deactivated. */
   public static final String USER_INACTIVE = "USER_INACTIVE";
 
+  /**
+   * An API key, provider key or tenant that the request names besides its own subject is
+   * deactivated; the denial's {@link QuotaDenial#subject() subject} says which.
+   */
+  public static final String SUBJECT_INACTIVE = "SUBJECT_INACTIVE";
+
   /** A daily token limit. */
   public static final String DAILY_TOKEN_QUOTA_EXCEEDED = "DAILY_TOKEN_QUOTA_EXCEEDED";
 

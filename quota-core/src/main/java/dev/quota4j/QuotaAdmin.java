@@ -108,7 +108,11 @@ public final class QuotaAdmin {
         });
   }
 
-  /** Denies every request of the subject with {@link DenialCodes#USER_INACTIVE} from now on. */
+  /**
+   * Denies every request of the subject from now on: with {@link DenialCodes#USER_INACTIVE} the
+   * requests it makes, and with {@link DenialCodes#SUBJECT_INACTIVE} the requests that name it as
+   * their API key, provider key or tenant.
+   */
   @CanIgnoreReturnValue
   public SubjectRecord deactivate(SubjectRef subject) {
     return change(subject, r -> r.withActive(false, now()));

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -504,7 +505,7 @@ public final class QuotaManager implements UsageRecorder {
     Instant now = clock.instant();
     Resolved resolved = resolveOrFallBack(request.subject(), now, true);
     Estimate est = estimate(request, now);
-    List<Bound> bounds = bounds(resolved, request, now, true);
+    List<Bound> bounds = bounds(resolved, request, now, true, new HashMap<>());
     List<Charge> charges = new ArrayList<>();
     Actual actual = actual(request, est, usage, now);
     for (Bound b : bounds) {
@@ -559,7 +560,17 @@ public final class QuotaManager implements UsageRecorder {
               request.subject());
       return deny(d, request, now, reserve);
     }
-    BoundSet set = boundSet(resolved, request, now);
+    // entries of the keys and tenant the request names, read once; a request naming none has no
+    // limit charged to such a subject, so nothing is ever put into the empty map
+    Map<SubjectRef, Optional<SubjectRecord>> others = Map.of();
+    if (namesOthers(request)) {
+      others = new HashMap<>();
+      QuotaDenial inactive = inactiveOther(request, now, others);
+      if (inactive != null) {
+        return deny(inactive, request, now, reserve);
+      }
+    }
+    BoundSet set = boundSet(resolved, request, now, others);
     List<Bound> bounds = set.all;
 
     // per-request caps: no store call
@@ -1095,9 +1106,12 @@ public final class QuotaManager implements UsageRecorder {
 
   /** The limits that apply to this request, bound to their subjects and current windows. */
   private List<Bound> bounds(
-      Resolved resolved, UsageRequest request, Instant now, boolean storedOnly) {
+      Resolved resolved,
+      UsageRequest request,
+      Instant now,
+      boolean storedOnly,
+      Map<SubjectRef, Optional<SubjectRecord>> others) {
     List<Bound> out = new ArrayList<>();
-    Map<SubjectRef, Optional<SubjectRecord>> others = new java.util.HashMap<>();
     PlanLimits limits = planLimitsOf(resolved);
     for (int i = 0; i < limits.all.size(); i++) {
       Limit limit = limits.all.get(i);
@@ -1133,6 +1147,18 @@ public final class QuotaManager implements UsageRecorder {
     if (k != SubjectKind.API_KEY && k != SubjectKind.PROVIDER_KEY && k != SubjectKind.TENANT) {
       return limit.amount();
     }
+    Optional<SubjectRecord> rec = entryOf(target, now, seen);
+    Long o = rec.isPresent() ? rec.get().overrides().get(limit.name()) : null;
+    return o != null ? o : limit.amount();
+  }
+
+  /**
+   * The directory entry of a subject the request names besides its own, read once per request
+   * (through the subject cache when one is configured). Fail-open: an unreachable store reads as no
+   * entry.
+   */
+  private Optional<SubjectRecord> entryOf(
+      SubjectRef target, Instant now, Map<SubjectRef, Optional<SubjectRecord>> seen) {
     Optional<SubjectRecord> rec = seen.get(target);
     if (rec == null) {
       try {
@@ -1145,8 +1171,44 @@ public final class QuotaManager implements UsageRecorder {
       }
       seen.put(target, rec);
     }
-    Long o = rec.isPresent() ? rec.get().overrides().get(limit.name()) : null;
-    return o != null ? o : limit.amount();
+    return rec;
+  }
+
+  private static boolean namesOthers(UsageRequest request) {
+    return request.apiKey() != null || request.providerKey() != null || request.tenant() != null;
+  }
+
+  /**
+   * The denial when an API key, provider key or tenant that the request names (besides its own
+   * subject) has a directory entry that is deactivated; else null. Subjects without an entry are
+   * active.
+   */
+  private @Nullable QuotaDenial inactiveOther(
+      UsageRequest request, Instant now, Map<SubjectRef, Optional<SubjectRecord>> seen) {
+    String[] ids = {request.apiKey(), request.providerKey(), request.tenant()};
+    for (int i = 0; i < ids.length; i++) {
+      String id = ids[i];
+      if (id == null) {
+        continue;
+      }
+      SubjectRef other =
+          switch (i) {
+            case 0 -> SubjectRef.apiKey(id);
+            case 1 -> SubjectRef.providerKey(id);
+            default -> SubjectRef.tenant(id);
+          };
+      if (other.equals(request.subject())) {
+        continue; // its own entry was checked when it was resolved
+      }
+      Optional<SubjectRecord> rec = entryOf(other, now, seen);
+      if (rec.isPresent() && !rec.get().active()) {
+        return QuotaDenial.of(
+            DenialCodes.SUBJECT_INACTIVE,
+            "The request names " + other + ", which is deactivated",
+            other);
+      }
+    }
+    return null;
   }
 
   private static @Nullable SubjectRef targetOf(
@@ -1387,7 +1449,22 @@ public final class QuotaManager implements UsageRecorder {
     if (r.detached() || r.charges().isEmpty()) {
       return until;
     }
-    if (!store.extend(r.id(), now, until)) {
+    boolean extended;
+    try {
+      extended = storeCall(now, () -> store.extend(r.id(), now, until));
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      // fail-open: the call goes on; should the store reclaim the lease meanwhile, the commit
+      // still counts (COMMITTED_LATE)
+      LOG.warn(
+          "could not extend reservation {}: the store is unreachable; its lease may end at {}",
+          Checks.show(r.id()),
+          r.leaseUntil());
+      return r.leaseUntil();
+    }
+    if (!extended) {
       throw new ReservationExpiredException(
           "reservation "
               + r.id()
@@ -1421,7 +1498,20 @@ public final class QuotaManager implements UsageRecorder {
     Instant now = clock.instant();
     if (now.isAfter(slot.leaseUntil.minus(workflowLease.dividedBy(2)))) {
       Instant until = now.plus(workflowLease);
-      if (store.extend(slot.reservationId, now, until)) {
+      boolean extended;
+      try {
+        extended = storeCall(now, () -> store.extend(slot.reservationId, now, until));
+      } catch (QuotaStoreUnavailableException e) {
+        if (failMode == FailMode.FAIL_CLOSED) {
+          throw e;
+        }
+        LOG.warn(
+            "could not extend workflow {}: the store is unreachable; its slot may be freed at {}",
+            Checks.show(w.id()),
+            slot.leaseUntil);
+        return;
+      }
+      if (extended) {
         slot.leaseUntil = until;
       }
     }
@@ -1649,7 +1739,11 @@ public final class QuotaManager implements UsageRecorder {
    * computed for this subject when the request has the same shape (provider, model, operation, no
    * other subject named) and {@code now} lies in the same windows; else computed now.
    */
-  private BoundSet boundSet(Resolved resolved, UsageRequest request, Instant now) {
+  private BoundSet boundSet(
+      Resolved resolved,
+      UsageRequest request,
+      Instant now,
+      Map<SubjectRef, Optional<SubjectRecord>> others) {
     boolean shapeOnly =
         request.apiKey() == null
             && request.providerKey() == null
@@ -1661,7 +1755,7 @@ public final class QuotaManager implements UsageRecorder {
         return last;
       }
     }
-    BoundSet set = new BoundSet(bounds(resolved, request, now, false), request);
+    BoundSet set = new BoundSet(bounds(resolved, request, now, false, others), request);
     if (shapeOnly) {
       resolved.lastBounds = set;
     }

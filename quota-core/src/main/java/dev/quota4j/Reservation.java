@@ -175,6 +175,11 @@ public final class Reservation implements AutoCloseable {
   /**
    * Holds the capacity for {@code duration} from now.
    *
+   * <p>When the store cannot be reached, a {@link FailMode#FAIL_CLOSED} manager throws {@link
+   * QuotaStoreUnavailableException}; a {@link FailMode#FAIL_OPEN} one logs a warning and leaves
+   * {@link #leaseUntil()} as it was: should the store reclaim the lease meanwhile, the commit still
+   * counts.
+   *
    * @throws ReservationExpiredException if the lease already ended and the store reclaimed it
    * @throws IllegalStateException if the reservation is no longer open
    */

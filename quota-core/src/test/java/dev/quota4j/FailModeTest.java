@@ -207,6 +207,79 @@ class FailModeTest {
     assertEquals(3, real.findEvents(EventQuery.all(10)).size());
   }
 
+  /**
+   * Extending a lease while the store is down: fail-open goes on (the lease stays as it was, the
+   * failure opens the retry interval like any store call), fail-closed throws; either way the
+   * commit once the store is back counts the usage once.
+   */
+  @Test
+  void extendingDuringAnOutageFollowsTheFailMode() {
+    QuotaManager open =
+        builder(FailMode.FAIL_OPEN).storeRetryInterval(java.time.Duration.ofSeconds(5)).build();
+    Reservation r = open.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10));
+    assertTrue(!r.isDetached());
+    Instant lease = r.leaseUntil();
+    store.down = true;
+    store.calls.set(0);
+    clock.advance(java.time.Duration.ofMinutes(1));
+    r.extend(java.time.Duration.ofMinutes(10));
+    assertEquals(lease, r.leaseUntil(), "the store did not extend it");
+    assertEquals(1, store.calls.get());
+    try (Reservation other = open.reserve(UsageRequest.forUser("u").estimatedTokens(1, 1))) {
+      assertTrue(other.isDetached());
+    }
+    assertEquals(1, store.calls.get(), "the failed extension opened the retry interval");
+    store.down = false;
+    clock.advance(java.time.Duration.ofSeconds(5));
+    r.extend(java.time.Duration.ofMinutes(10));
+    assertEquals(clock.instant().plus(java.time.Duration.ofMinutes(10)), r.leaseUntil());
+    assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(4, 3)));
+    assertEquals(0, open.replayPending());
+    assertEquals(7, used(open), "the detached reservation was closed unused");
+
+    QuotaManager closed = manager(FailMode.FAIL_CLOSED);
+    try (Reservation c = closed.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+      store.down = true;
+      assertThrows(
+          QuotaStoreUnavailableException.class, () -> c.extend(java.time.Duration.ofMinutes(10)));
+      store.down = false;
+      c.extend(java.time.Duration.ofMinutes(10));
+      assertEquals(Reservation.Outcome.COMMITTED, c.commit(Usage.of(1, 0)));
+    }
+    assertEquals(7 + 1, used(closed));
+  }
+
+  /** A workflow step while the store is down: fail-open runs it; fail-closed refuses it. */
+  @Test
+  void aWorkflowStepDuringAnOutageFollowsTheFailMode() {
+    QuotaManager open =
+        builder(FailMode.FAIL_OPEN)
+            .workflowLease(java.time.Duration.ofMinutes(2))
+            .storeRetryInterval(java.time.Duration.ZERO)
+            .build();
+    try (Workflow w = open.openWorkflow(SubjectRef.user("u"))) {
+      clock.advance(java.time.Duration.ofMinutes(90).dividedBy(60)); // past half the lease
+      store.down = true;
+      try (Reservation step = w.reserve(UsageRequest.forUser("u").estimatedTokens(1, 1))) {
+        assertTrue(step.isDetached());
+        assertEquals(Reservation.Outcome.PENDING, step.commit(Usage.of(1, 1)));
+      }
+      store.down = false;
+    }
+    assertEquals(0, open.replayPending());
+
+    QuotaManager closed =
+        builder(FailMode.FAIL_CLOSED).workflowLease(java.time.Duration.ofMinutes(2)).build();
+    try (Workflow w = closed.openWorkflow(SubjectRef.user("u"))) {
+      clock.advance(java.time.Duration.ofMinutes(90).dividedBy(60));
+      store.down = true;
+      assertThrows(
+          QuotaStoreUnavailableException.class,
+          () -> w.reserve(UsageRequest.forUser("u").estimatedTokens(1, 1)));
+      store.down = false;
+    }
+  }
+
   /** A store that can be switched off. */
   static final class Switchable implements QuotaStore {
     private final QuotaStore delegate;

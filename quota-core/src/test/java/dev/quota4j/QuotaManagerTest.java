@@ -500,6 +500,65 @@ class QuotaManagerTest {
     assertEquals(SubjectRef.providerKey("groq_1"), d.subject());
   }
 
+  /**
+   * Deactivating an API key, provider key or tenant denies every request that names it, whether or
+   * not a limit is charged to it, and is seen at once (no cache); activating it admits again.
+   */
+  @Test
+  void requestsNamingADeactivatedKeyOrTenantAreDenied() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .limit(
+                Limit.of("key-daily-chars", Metric.CHARACTERS, Window.DAY, 14_400)
+                    .appliesTo(SubjectKind.PROVIDER_KEY))
+            .build();
+    QuotaManager m = manager(policy);
+    QuotaAdmin admin = QuotaAdmin.of(m);
+    UsageRequest.Builder viaGroq = UsageRequest.forUser("u").providerKey("groq_1").characters(10);
+    UsageRequest.Builder viaApiKey = UsageRequest.forUser("u").apiKey("k-1").characters(10);
+    UsageRequest.Builder inTenant = UsageRequest.forUser("u").tenant("acme").characters(10);
+    assertTrue(m.tryReserve(viaGroq).allowed());
+    assertTrue(m.tryReserve(viaApiKey).allowed());
+    assertTrue(m.tryReserve(inTenant).allowed());
+
+    admin.deactivate(SubjectRef.providerKey("groq_1"));
+    admin.deactivate(SubjectRef.apiKey("k-1"));
+    admin.deactivate(SubjectRef.tenant("acme"));
+    for (var entry :
+        Map.of(
+                viaGroq, SubjectRef.providerKey("groq_1"),
+                viaApiKey, SubjectRef.apiKey("k-1"),
+                inTenant, SubjectRef.tenant("acme"))
+            .entrySet()) {
+      QuotaDenial d = m.tryReserve(entry.getKey()).denial();
+      assertEquals(DenialCodes.SUBJECT_INACTIVE, d.code(), entry.getValue().toString());
+      assertEquals(entry.getValue(), d.subject());
+      assertTrue(d.message().contains(entry.getValue().toString()), d.message());
+      assertFalse(m.check(entry.getKey()).allowed(), "check says the same");
+    }
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("u").providerKey("groq_2").characters(10)).allowed(),
+        "another key of the same provider");
+    assertTrue(m.tryReserve(UsageRequest.forUser("u").characters(10)).allowed(), "the user");
+    assertEquals(
+        3, heard.denials().size(), "each denial heard once: tryReserve; check notifies nothing");
+
+    admin.activate(SubjectRef.providerKey("groq_1"));
+    assertTrue(m.tryReserve(viaGroq).allowed());
+    assertFalse(m.tryReserve(viaApiKey).allowed());
+  }
+
+  /** A request made as an API key is denied as its own subject, with the usual code. */
+  @Test
+  void aDeactivatedApiKeyMakingTheRequestIsDeniedAsItsSubject() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of()));
+    QuotaAdmin.of(m).deactivate(SubjectRef.apiKey("k-2"));
+    QuotaDenial d =
+        m.tryReserve(UsageRequest.forApiKey("k-2").apiKey("k-2").characters(1)).denial();
+    assertEquals(DenialCodes.USER_INACTIVE, d.code());
+    assertEquals(SubjectRef.apiKey("k-2"), d.subject());
+  }
+
   @Test
   void thresholdEventsSayWhenTheWindowEnds() {
     QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));

@@ -12,13 +12,16 @@ public final class Denials {
   private Denials() {}
 
   /**
-   * The HTTP status for a denial: 404 for an unknown user, 403 for a deactivated one or a feature
-   * outside the plan, 429 (Too Many Requests) for every limit.
+   * The HTTP status for a denial: 404 for an unknown user, 403 for a deactivated user, key or
+   * tenant or a feature outside the plan, 429 (Too Many Requests) for every limit.
    */
   public static int httpStatus(QuotaDenial d) {
     return switch (d.code()) {
       case DenialCodes.USER_NOT_FOUND -> 404;
-      case DenialCodes.USER_INACTIVE, DenialCodes.FEATURE_NOT_IN_PLAN -> 403;
+      case DenialCodes.USER_INACTIVE,
+          DenialCodes.SUBJECT_INACTIVE,
+          DenialCodes.FEATURE_NOT_IN_PLAN ->
+          403;
       default -> 429;
     };
   }
