@@ -1799,6 +1799,12 @@ public final class JdbcQuotaStore implements QuotaStore {
     /**
      * Builds the store: detects the dialect (unless set) and applies the {@link SchemaMode}.
      *
+     * <p>With the {@link #dialect} set and {@link SchemaMode#NONE}, the build makes no connection
+     * (the pool built for a {@link #url} starts empty), so a host whose manager is {@code
+     * FAIL_OPEN} can start while the database is down; each store call then fails with {@link
+     * QuotaStoreUnavailableException} until the database is back. Validate the schema once it is,
+     * for example by building a second store with {@link SchemaMode#VALIDATE}.
+     *
      * @throws IllegalArgumentException when not exactly one of data source, Jdbi and URL is set
      * @throws IllegalStateException when the schema is missing or of an unknown version, or the
      *     database is not supported
@@ -1814,10 +1820,11 @@ public final class JdbcQuotaStore implements QuotaStore {
       AutoCloseable owned = null;
       Db.Source source;
       String where;
+      boolean connects = dialect == null || schemaMode != SchemaMode.NONE;
       if (url != null) {
         DataSource pool =
             OwnedPool.create(
-                url, username, password, maxPoolSize, connectionTimeout, socketTimeout);
+                url, username, password, maxPoolSize, connectionTimeout, socketTimeout, connects);
         owned = (AutoCloseable) pool;
         source = Db.of(pool);
         where = redact(url);
@@ -1830,7 +1837,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       }
       try {
         JdbcDialect d = dialect;
-        if (d == null || schemaMode != SchemaMode.NONE) {
+        if (connects) {
           try (Db.Lease lease = source.open()) {
             Connection c = lease.connection();
             if (d == null) {
@@ -1841,7 +1848,7 @@ public final class JdbcQuotaStore implements QuotaStore {
                 "cannot connect to " + where + ": " + Failures.describe(e), e);
           }
         }
-        Sql sql = d.sql(tables);
+        Sql sql = Objects.requireNonNull(d, "dialect").sql(tables);
         if (schemaMode == SchemaMode.INSTALL) {
           SchemaInstaller.install(source, sql);
         }

@@ -25,7 +25,8 @@ final class OwnedPool {
       @Nullable String password,
       int maxPoolSize,
       Duration connectionTimeout,
-      Duration socketTimeout) {
+      Duration socketTimeout,
+      boolean connectNow) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("quota4j");
     config.setJdbcUrl(url);
@@ -42,8 +43,9 @@ final class OwnedPool {
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setAutoCommit(true);
     driverTimeouts(url, connectionTimeout, socketTimeout).forEach(config::addDataSourceProperty);
-    // fail at build time, with the driver's reason, when the database cannot be reached
-    config.setInitializationFailTimeout(connectionTimeout.toMillis());
+    // fail at build time, with the driver's reason, when the database cannot be reached; or, when
+    // the build needs no connection, start empty and connect on first use
+    config.setInitializationFailTimeout(connectNow ? connectionTimeout.toMillis() : -1);
     try {
       return new HikariDataSource(config);
     } catch (HikariPool.PoolInitializationException e) {

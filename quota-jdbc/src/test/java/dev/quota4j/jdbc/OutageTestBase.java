@@ -153,6 +153,79 @@ abstract class OutageTestBase {
   private volatile boolean stop;
   private volatile long restoredAt;
 
+  /**
+   * A host starts while the database is down: with the dialect set and {@link SchemaMode#NONE} the
+   * store builds without a connection; FAIL_OPEN admits and journals, FAIL_CLOSED throws; once the
+   * database is back both use it and the journal is replayed once. Without the dialect the build
+   * itself fails, naming the database.
+   */
+  @Test
+  void aHostStartsWhileTheDatabaseIsDown() throws Exception {
+    try (TestDatabase db = TestDatabase.open(kind(), 2);
+        TcpProxy proxy = TcpProxy.inFrontOf(db.url)) {
+      db.store().close(); // installs the schema
+      proxy.cut();
+      String url = proxy.rewrite(db.url);
+      JdbcDialect dialect =
+          kind() == TestDatabase.Kind.POSTGRES ? JdbcDialect.POSTGRESQL : JdbcDialect.MARIADB;
+      QuotaStoreUnavailableException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              QuotaStoreUnavailableException.class,
+              () ->
+                  JdbcQuotaStore.builder()
+                      .url(url)
+                      .tablePrefix(db.prefix)
+                      .connectionTimeout(Duration.ofMillis(500))
+                      .build());
+      assertTrue(refused.getMessage().contains("127.0.0.1:" + proxy.port()), refused.getMessage());
+      try (JdbcQuotaStore store =
+          JdbcQuotaStore.builder()
+              .url(url)
+              .tablePrefix(db.prefix)
+              .dialect(dialect)
+              .schemaMode(SchemaMode.NONE)
+              .connectionTimeout(Duration.ofMillis(500))
+              .build()) {
+        QuotaManager open =
+            QuotaManager.builder()
+                .store(store)
+                .policy(policy())
+                .failMode(FailMode.FAIL_OPEN)
+                .storeRetryInterval(Duration.ZERO)
+                .journal(UsageJournal.file(dir.resolve("started-during-outage.log")))
+                .defaultLogging(false)
+                .build();
+        QuotaManager closed =
+            QuotaManager.builder()
+                .store(store)
+                .policy(policy())
+                .failMode(FailMode.FAIL_CLOSED)
+                .defaultLogging(false)
+                .build();
+        try (Reservation r = open.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+          assertTrue(r.isDetached());
+          assertEquals(Reservation.Outcome.PENDING, r.commit(Usage.of(7, 3)));
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(
+            QuotaStoreUnavailableException.class,
+            () -> closed.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10)));
+
+        proxy.restore();
+        int left = 1;
+        for (int attempt = 0; attempt < 20 && left > 0; attempt++) {
+          left = open.replayPending(); // each attempt waits at most the connection timeout
+        }
+        assertEquals(0, left, "the journal was replayed once the database was back");
+        try (Reservation r = closed.reserve(UsageRequest.forUser("u").estimatedTokens(10, 10))) {
+          assertTrue(!r.isDetached());
+          assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(1, 1)));
+        }
+        assertEquals(0, open.replayPending());
+        assertEquals(12, closed.status(SubjectRef.user("u")).limit(LIMIT).orElseThrow().used());
+      }
+    }
+  }
+
   @Test
   void theDatabaseIsUnreachableForThirtySecondsInTheMiddleOfAMultiThreadedRun() throws Exception {
     Path journalFile = dir.resolve("journal.log");
