@@ -13,6 +13,9 @@ import java.util.Map;
  *       {@code planning} call</td></tr>
  *   <tr><td>MAX_TOKENS_PER_AGENT_CALL</td><td>4000</td><td>{@value #AGENT_CALL_CAP}: tokens per
  *       {@code agent_call} call</td></tr>
+ *   <tr><td>(both)</td><td></td><td>{@value #OTHER_CALL_CAP}: tokens per call of any operation,
+ *       the larger of the two, as the seed caps operations other than planning and agent
+ *       calls</td></tr>
  *   <tr><td>MAX_STEPS_PER_WORKFLOW</td><td>20</td><td>{@value #WORKFLOW_STEPS}</td></tr>
  *   <tr><td>MAX_TOKENS_PER_USER_PER_DAY</td><td>500000</td><td>{@value #USER_DAILY_TOKENS}</td></tr>
  *   <tr><td>MAX_REQUESTS_PER_USER_PER_DAY</td><td>100</td><td>{@value #USER_DAILY_REQUESTS}</td>
@@ -32,6 +35,13 @@ public final class EnvironmentPolicy {
 
   /** Per-request cap of agent calls. */
   public static final String AGENT_CALL_CAP = "max-tokens-per-agent-call";
+
+  /**
+   * Per-request cap of every call, whatever its operation: the larger of the planning and
+   * agent-call caps (the seed's cap for other operations; for planning and agent calls their own
+   * cap is the tighter one).
+   */
+  public static final String OTHER_CALL_CAP = "max-tokens-per-call";
 
   /** Steps per workflow. */
   public static final String WORKFLOW_STEPS = "max-steps-per-workflow";
@@ -77,6 +87,9 @@ public final class EnvironmentPolicy {
         .limit(
             Limit.of(AGENT_CALL_CAP, Metric.TOKENS, Window.PER_REQUEST, agentCall)
                 .forOperations("agent_call"))
+        .limit(
+            Limit.of(
+                OTHER_CALL_CAP, Metric.TOKENS, Window.PER_REQUEST, Math.max(planning, agentCall)))
         .limit(
             Limit.of(SYSTEM_HOURLY_TOKENS, Metric.TOKENS, Window.HOUR, systemHourly)
                 .appliesTo(SubjectKind.SYSTEM))

@@ -63,9 +63,17 @@ class QuotaManagerTest {
         m.tryReserve(UsageRequest.forUser("u").operation("agent_call").estimatedTokens(4_000, 1))
             .allowed());
     assertTrue(
-        m.tryReserve(UsageRequest.forUser("u").operation("other").estimatedTokens(9_000, 0))
+        m.tryReserve(UsageRequest.forUser("u").operation("other").estimatedTokens(8_000, 0))
             .allowed(),
-        "caps apply only to their operations");
+        "other operations: the larger of the two caps");
+    QuotaDenial other =
+        m.tryReserve(UsageRequest.forUser("u").operation("other").estimatedTokens(8_000, 1))
+            .denial();
+    assertEquals(DenialCodes.REQUEST_TOKEN_LIMIT_EXCEEDED, other.code());
+    assertEquals(EnvironmentPolicy.OTHER_CALL_CAP, other.limitName());
+    assertFalse(
+        m.tryReserve(UsageRequest.forUser("u").estimatedTokens(9_000, 0)).allowed(),
+        "and calls that name no operation");
   }
 
   @Test
@@ -85,6 +93,7 @@ class QuotaManagerTest {
         Map.of(
             EnvironmentPolicy.PLANNING_CAP, 8_000L,
             EnvironmentPolicy.AGENT_CALL_CAP, 4_000L,
+            EnvironmentPolicy.OTHER_CALL_CAP, 8_000L,
             EnvironmentPolicy.SYSTEM_HOURLY_TOKENS, 1_000_000L,
             EnvironmentPolicy.CONCURRENT_WORKFLOWS, 10L,
             EnvironmentPolicy.WORKFLOW_STEPS, 20L),
