@@ -127,6 +127,40 @@ public final class QuotaManager implements UsageRecorder {
     }
     this.planLimits = Map.copyOf(byPlan);
     this.policyLimits = new PlanLimits(null, policy.limits(), 0);
+    warnAboutConfiguration(b);
+  }
+
+  /** Settings that are legal but rarely what is meant: said once, at build time. */
+  private void warnAboutConfiguration(Builder b) {
+    if (failMode == FailMode.FAIL_OPEN && b.journal == null) {
+      LOG.warn(
+          "failMode FAIL_OPEN with the in-memory journal: usage admitted during a store outage is"
+              + " lost if this process stops before the store is back; give"
+              + " journal(UsageJournal.file(path)) to keep it on disk");
+    }
+    if (b.pricing == null) {
+      List<String> costLimits = new ArrayList<>();
+      for (PlanLimits pl : planLimits.values()) {
+        for (Limit limit : pl.all) {
+          if (limit.metric() == Metric.COST && !costLimits.contains(limit.name())) {
+            costLimits.add(limit.name());
+          }
+        }
+      }
+      for (Limit limit : policy.limits()) {
+        if (limit.metric() == Metric.COST && !costLimits.contains(limit.name())) {
+          costLimits.add(limit.name());
+        }
+      }
+      if (!costLimits.isEmpty()) {
+        costLimits.sort(null);
+        LOG.warn(
+            "cost limits {} but no pricing: only calls that give estimatedCost and usage that"
+                + " gives its cost are charged; give pricing(PriceTable.defaults()) or a table of"
+                + " your own",
+            costLimits);
+      }
+    }
   }
 
   /**
@@ -1303,7 +1337,7 @@ public final class QuotaManager implements UsageRecorder {
 
   private @Nullable ModelPrice priceOf(@Nullable String model, Instant now) {
     if (model == null) {
-      return null;
+      return pricing.findUnnamed(now).orElse(null);
     }
     Optional<ModelPrice> p = pricing.find(model, now);
     if (p.isPresent()) {
@@ -1323,7 +1357,9 @@ public final class QuotaManager implements UsageRecorder {
     } else {
       String model = usage.model() != null ? usage.model() : request.model();
       ModelPrice price = null;
-      if (model != null) {
+      if (model == null) {
+        price = pricing.findUnnamed(now).orElse(null);
+      } else {
         Optional<ModelPrice> p = pricing.find(model, now);
         if (p.isPresent()) {
           price = p.get();

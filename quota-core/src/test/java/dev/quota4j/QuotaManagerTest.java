@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
+import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.FixedTokenCounter;
@@ -285,6 +286,50 @@ class QuotaManagerTest {
       r.commit(Usage.of(1, 1));
     }
     assertTrue(heard.warnings().stream().anyMatch(w -> w.startsWith("UNKNOWN_MODEL_PRICE")));
+  }
+
+  /**
+   * A call that names no model is priced at the table's default price, as seed 000 prices every
+   * call at a flat $0.02 per 1,000 tokens; without a default price it costs zero, silently, and a
+   * denying table does not deny it.
+   */
+  @Test
+  void callsNamingNoModelArePricedAtTheDefaultPrice() {
+    BigDecimal flat = new BigDecimal("20.00"); // per million tokens = $0.02 per 1,000
+    PriceTable table =
+        PriceTable.builder()
+            .onUnknownModel(dev.quota4j.pricing.UnknownModelPolicy.defaultPrice(flat, flat, flat))
+            .build();
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .plan(
+                Plan.builder("free")
+                    .limit(Limit.ofCost("daily-cost", Window.DAY, new BigDecimal("0.05")))
+                    .build())
+            .build();
+    QuotaManager m = builder(policy).pricing(table).build();
+    try (Reservation r = m.reserve(UsageRequest.forUser("f").estimatedTokens(1_000, 500))) {
+      assertEquals(
+          30_000, m.status(SubjectRef.user("f")).limit("daily-cost").orElseThrow().reserved());
+      r.commit(Usage.of(800, 200));
+    }
+    assertEquals(20_000, store.findEvents(EventQuery.all(10)).get(0).costMicros(), "$0.02");
+    assertEquals(
+        "DAILY_COST_QUOTA_EXCEEDED",
+        m.tryReserve(UsageRequest.forUser("f").estimatedTokens(1_000, 1_000)).denial().code());
+    assertTrue(heard.warnings().isEmpty(), heard.warnings().toString());
+
+    QuotaManager unpriced =
+        builder(policy)
+            .pricing(
+                PriceTable.builder()
+                    .onUnknownModel(dev.quota4j.pricing.UnknownModelPolicy.deny())
+                    .build())
+            .build();
+    try (Reservation r = unpriced.reserve(UsageRequest.forUser("g").estimatedTokens(1_000, 0))) {
+      r.commit(Usage.of(1_000, 0));
+    }
+    assertEquals(0, unpriced.status(SubjectRef.user("g")).limit("daily-cost").orElseThrow().used());
   }
 
   @Test

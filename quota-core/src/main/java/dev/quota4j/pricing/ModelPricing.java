@@ -20,6 +20,16 @@ public interface ModelPricing {
     return false;
   }
 
+  /**
+   * The price of a call that names no model. None by default: such a call costs zero, with no
+   * warning and no denial. A {@link PriceTable} with a {@linkplain UnknownModelPolicy#defaultPrice
+   * default price} returns that price, so that a flat rate (seed 000 prices every call at $0.02 per
+   * 1,000 tokens) applies to calls that do not say which model they use.
+   */
+  default Optional<ModelPrice> findUnnamed(Instant at) {
+    return Optional.empty();
+  }
+
   /** Prices nothing: every cost is zero and no warning is given. */
   static ModelPricing none() {
     return (model, at) -> Optional.empty();

@@ -129,6 +129,13 @@ public final class PriceTable implements ModelPricing {
     return null;
   }
 
+  /** The default price for unknown models, if the table has one; see {@link UnknownModelPolicy}. */
+  @Override
+  public Optional<ModelPrice> findUnnamed(Instant at) {
+    Checks.argument(at != null, "at", "must not be null", "null");
+    return unknownModels.defaultPrice();
+  }
+
   @Override
   public boolean denyUnknownModels() {
     return unknownModels.kind() == UnknownModelPolicy.Kind.DENY;
