@@ -72,7 +72,11 @@ public final class QuotaAdmin {
         "plan",
         "must be one of the policy's plans " + manager.policy().plans().keySet(),
         plan);
-    return change(subject, r -> r.withPlan(plan, now()));
+    return change(
+        subject,
+        "assign_plan",
+        r -> r.withPlan(plan, now()),
+        (before, after) -> "plan " + before.plan() + " -> " + after.plan());
   }
 
   /**
@@ -88,11 +92,19 @@ public final class QuotaAdmin {
     checkLimitExists(limitName);
     return change(
         subject,
+        "set_override",
         r -> {
           Map<String, Long> o = new HashMap<>(r.overrides());
           o.put(limitName, amount);
           return r.withOverrides(o, now());
-        });
+        },
+        (before, after) ->
+            "override of "
+                + limitName
+                + ": "
+                + before.overrides().get(limitName)
+                + " -> "
+                + amount);
   }
 
   /** Removes the subject's own amount for a limit: its plan's applies again. */
@@ -101,11 +113,14 @@ public final class QuotaAdmin {
     Checks.id("limitName", limitName);
     return change(
         subject,
+        "clear_override",
         r -> {
           Map<String, Long> o = new HashMap<>(r.overrides());
           o.remove(limitName);
           return r.withOverrides(o, now());
-        });
+        },
+        (before, after) ->
+            "override of " + limitName + ": " + before.overrides().get(limitName) + " -> none");
   }
 
   /**
@@ -115,13 +130,15 @@ public final class QuotaAdmin {
    */
   @CanIgnoreReturnValue
   public SubjectRecord deactivate(SubjectRef subject) {
-    return change(subject, r -> r.withActive(false, now()));
+    return change(
+        subject, "deactivate", r -> r.withActive(false, now()), (before, after) -> "deactivated");
   }
 
   /** Lets the subject be admitted again. */
   @CanIgnoreReturnValue
   public SubjectRecord activate(SubjectRef subject) {
-    return change(subject, r -> r.withActive(true, now()));
+    return change(
+        subject, "activate", r -> r.withActive(true, now()), (before, after) -> "activated");
   }
 
   /**
@@ -364,10 +381,37 @@ public final class QuotaAdmin {
     SubjectRecord apply(SubjectRecord r);
   }
 
+  /** What a change did, for its audit event: e.g. {@code plan free -> pro}. */
+  private interface Described {
+    String of(SubjectRecord before, SubjectRecord after);
+  }
+
   private SubjectRecord change(SubjectRef subject, Change change) {
     SubjectRecord next = change.apply(ensure(subject));
     store.saveSubject(next);
     manager.invalidateSubject(subject);
+    return next;
+  }
+
+  /**
+   * A change of the subject's entry that the ledger records: when it changes the entry, an {@link
+   * EventStatus#ADMIN} event tagged {@code action}, with the description as its message (seed 002
+   * logs subscription changes).
+   */
+  private SubjectRecord change(
+      SubjectRef subject, String action, Change change, Described described) {
+    SubjectRecord before = ensure(subject);
+    SubjectRecord next = change.apply(before);
+    store.saveSubject(next);
+    manager.invalidateSubject(subject);
+    if (before.active() != next.active()
+        || !before.plan().equals(next.plan())
+        || !before.overrides().equals(next.overrides())) {
+      store.appendEvent(
+          audit("admin-" + UUID.randomUUID(), subject, action)
+              .errorMessage(described.of(before, next))
+              .build());
+    }
     return next;
   }
 

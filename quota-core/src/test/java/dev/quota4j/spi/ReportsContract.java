@@ -877,7 +877,7 @@ public abstract class ReportsContract {
         s.findEvents(EventQuery.all(1000)).stream()
             .filter(e -> e.status() == EventStatus.ADMIN)
             .count();
-    assertEquals(4, audits);
+    assertEquals(2 + 4, audits, "deactivate and activate, four resets");
   }
 
   @Test
@@ -989,6 +989,30 @@ public abstract class ReportsContract {
     admin.activate(u);
     admin.setOverride(u, "daily-tokens", 5_000);
     assertTrue(m.check(ask(u, 1)).allowed());
+    admin.activate(u); // already active: no change, no audit event
+
+    // each change is in the ledger as an ADMIN event saying what changed (one clock instant: the
+    // ledger's order among them is not defined, so compare them sorted)
+    List<UsageEvent> audits =
+        s.findEvents(EventQuery.all(100).forSubject(u)).stream()
+            .filter(e -> e.status() == EventStatus.ADMIN)
+            .toList();
+    assertEquals(
+        java.util.stream.Stream.of(
+                "assign_plan: plan free -> premium",
+                "assign_plan: plan premium -> free",
+                "set_override: override of daily-tokens: null -> 5000",
+                "clear_override: override of daily-tokens: 5000 -> none",
+                "deactivate: deactivated",
+                "activate: activated",
+                "set_override: override of daily-tokens: null -> 5000")
+            .sorted()
+            .toList(),
+        audits.stream()
+            .map(e -> e.tags().get("action") + ": " + e.errorMessage())
+            .sorted()
+            .toList());
+    assertTrue(audits.stream().allMatch(e -> e.totalTokens() == 0 && e.costMicros() == 0));
   }
 
   @Test
