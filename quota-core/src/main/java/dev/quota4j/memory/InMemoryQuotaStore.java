@@ -357,6 +357,38 @@ public final class InMemoryQuotaStore implements QuotaStore {
     return out;
   }
 
+  /**
+   * The cells of {@code keys} that exist (null where a key has no counter; none is created) and, in
+   * {@link #locked}, the distinct ones in lock order, all locked. The caller reads or changes the
+   * cells and then unlocks {@link #locked}.
+   */
+  private static final class Existing {
+    final @Nullable Cell[] cells;
+    final Cell[] locked;
+
+    Existing(@Nullable Cell[] cells, Cell[] locked) {
+      this.cells = cells;
+      this.locked = locked;
+    }
+  }
+
+  /**
+   * Looks up the counters of {@code keys} and locks them in lock order; looks them up again while
+   * one was removed between its lookup and its lock.
+   */
+  private Existing lockExisting(List<CounterKey> keys) {
+    while (true) {
+      @Nullable Cell[] cells = new Cell[keys.size()];
+      for (int i = 0; i < cells.length; i++) {
+        cells[i] = counters.get(keys.get(i));
+      }
+      Cell[] locked = lockAll(cells, null);
+      if (locked != null) {
+        return new Existing(cells, locked);
+      }
+    }
+  }
+
   /** The cells of a reservation's charges that still exist (none is created). */
   private @Nullable Cell[] existingCells(Held held) {
     @Nullable Cell[] out = new Cell[held.charges.size()];
@@ -675,27 +707,18 @@ public final class InMemoryQuotaStore implements QuotaStore {
   @Override
   public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys) {
     List<CounterKey> list = List.copyOf(keys);
-    while (true) {
-      @Nullable Cell[] cells = new Cell[list.size()];
-      for (int i = 0; i < cells.length; i++) {
-        cells[i] = counters.get(list.get(i));
-      }
-      Cell[] locked = lockAll(cells, null);
-      if (locked == null) {
-        continue;
-      }
-      try {
-        Map<CounterKey, CounterValue> out = new HashMap<>();
-        for (int i = 0; i < cells.length; i++) {
-          Cell cell = cells[i];
-          if (cell != null) {
-            out.put(list.get(i), new CounterValue(cell.used, cell.reserved));
-          }
+    Existing existing = lockExisting(list);
+    try {
+      Map<CounterKey, CounterValue> out = new HashMap<>();
+      for (int i = 0; i < existing.cells.length; i++) {
+        Cell cell = existing.cells[i];
+        if (cell != null) {
+          out.put(list.get(i), new CounterValue(cell.used, cell.reserved));
         }
-        return out;
-      } finally {
-        unlockAll(locked);
       }
+      return out;
+    } finally {
+      unlockAll(existing.locked);
     }
   }
 
@@ -922,35 +945,25 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
-    List<CounterKey> list = List.copyOf(keys);
-    while (true) {
-      @Nullable Cell[] cells = new Cell[list.size()];
-      for (int i = 0; i < cells.length; i++) {
-        cells[i] = counters.get(list.get(i));
-      }
-      Cell[] locked = lockAll(cells, null);
-      if (locked == null) {
-        continue;
-      }
+    Existing existing = lockExisting(List.copyOf(keys));
+    try {
+      ledgerLock.lock();
       try {
-        ledgerLock.lock();
-        try {
-          if (isKnownEvent(audit.eventId())) {
-            return false;
-          }
-          for (Cell cell : cells) {
-            if (cell != null) {
-              cell.used = 0;
-            }
-          }
-          append(audit);
-          return true;
-        } finally {
-          ledgerLock.unlock();
+        if (isKnownEvent(audit.eventId())) {
+          return false;
         }
+        for (Cell cell : existing.cells) {
+          if (cell != null) {
+            cell.used = 0;
+          }
+        }
+        append(audit);
+        return true;
       } finally {
-        unlockAll(locked);
+        ledgerLock.unlock();
       }
+    } finally {
+      unlockAll(existing.locked);
     }
   }
 

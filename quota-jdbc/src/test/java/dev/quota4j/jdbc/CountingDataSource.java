@@ -12,53 +12,67 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.Statement;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * Wraps a data source to count what reaches the database: statements executed (a batch counts each
- * of its statements), commits, statements run in autocommit mode (each its own transaction),
- * rollbacks and connections borrowed. It can also break the connection at the n-th statement or
- * commit, as a database that goes away would.
+ * of its statements), commits, statements run in autocommit mode (each its own transaction, as
+ * quota4j's reserve and commit on PostgreSQL), rollbacks and connections borrowed. It can also
+ * break the connection at the n-th statement or commit, as a database that goes away would.
+ *
+ * <p>Used by this module's tests and, through quota-jdbc's test-jar, by quota-bench, where the same
+ * wrapper sits in front of quota4j's store and of Bucket4j's proxy manager under many threads: the
+ * counters are {@link LongAdder}s, and nothing shared is written per statement unless a failure is
+ * armed with {@link #failAtStep}.
  */
-final class CountingDataSource implements DataSource {
+public final class CountingDataSource implements DataSource {
   private static final Set<String> EXECUTE =
       Set.of("execute", "executeQuery", "executeUpdate", "executeLargeUpdate");
 
   private final DataSource target;
-  final AtomicInteger statements = new AtomicInteger();
-  final AtomicInteger commits = new AtomicInteger();
-  final AtomicInteger rollbacks = new AtomicInteger();
+  public final LongAdder statements = new LongAdder();
+  public final LongAdder commits = new LongAdder();
+  public final LongAdder rollbacks = new LongAdder();
 
   /**
    * Statements executed in autocommit mode: each is a transaction of its own, committed by the
    * database with no {@code commit()} call.
    */
-  final AtomicInteger autocommits = new AtomicInteger();
+  public final LongAdder autocommits = new LongAdder();
 
-  final AtomicInteger connections = new AtomicInteger();
+  public final LongAdder connections = new LongAdder();
 
-  /** Counts statements and commits together; at this step the connection breaks. 0 = never. */
-  final AtomicInteger failAtStep = new AtomicInteger();
+  /**
+   * Statements and commits are counted together as steps from the last {@link #reset()} while this
+   * is set; at this step the connection breaks. 0 = never (and no steps are counted).
+   */
+  public final AtomicInteger failAtStep = new AtomicInteger();
 
   private final AtomicInteger steps = new AtomicInteger();
 
-  CountingDataSource(DataSource target) {
+  public CountingDataSource(DataSource target) {
     this.target = target;
   }
 
-  void reset() {
-    statements.set(0);
-    commits.set(0);
-    rollbacks.set(0);
-    autocommits.set(0);
-    connections.set(0);
+  public void reset() {
+    statements.reset();
+    commits.reset();
+    rollbacks.reset();
+    autocommits.reset();
+    connections.reset();
     steps.set(0);
   }
 
+  /** Transactions ended: commits, rollbacks and statements in autocommit mode. */
+  public long transactions() {
+    return commits.sum() + rollbacks.sum() + autocommits.sum();
+  }
+
   private void step(Connection real) throws SQLException {
-    int n = steps.incrementAndGet();
-    if (n == failAtStep.get()) {
+    int failAt = failAtStep.get();
+    if (failAt != 0 && steps.incrementAndGet() == failAt) {
       real.close(); // the server's side rolls back whatever was open
       throw new SQLNonTransientConnectionException("injected: connection lost", "08006");
     }
@@ -75,19 +89,21 @@ final class CountingDataSource implements DataSource {
   }
 
   private Connection wrap(Connection real) {
-    connections.incrementAndGet();
+    connections.increment();
     InvocationHandler h =
         (proxy, method, args) -> {
           String name = method.getName();
           if (name.equals("commit")) {
             step(real);
-            commits.incrementAndGet();
+            commits.increment();
           } else if (name.equals("rollback") && (args == null || args.length == 0)) {
-            rollbacks.incrementAndGet();
+            rollbacks.increment();
           }
           Object result = invoke(method, real, args);
           if (result instanceof Statement st
-              && (name.equals("prepareStatement") || name.equals("createStatement"))) {
+              && (name.equals("prepareStatement")
+                  || name.equals("createStatement")
+                  || name.equals("prepareCall"))) {
             return wrapStatement(st, method.getReturnType(), real);
           }
           return result;
@@ -102,17 +118,17 @@ final class CountingDataSource implements DataSource {
           String name = method.getName();
           if (EXECUTE.contains(name)) {
             step(real);
-            statements.incrementAndGet();
+            statements.increment();
             if (real.getAutoCommit()) {
-              autocommits.incrementAndGet();
+              autocommits.increment();
             }
           } else if (name.equals("executeBatch")) {
             step(real);
             if (real.getAutoCommit()) {
-              autocommits.incrementAndGet();
+              autocommits.increment();
             }
             Object r = invoke(method, st, args);
-            statements.addAndGet(((int[]) r).length);
+            statements.add(((int[]) r).length);
             return r;
           }
           return invoke(method, st, args);
