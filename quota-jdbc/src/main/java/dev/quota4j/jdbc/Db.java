@@ -108,11 +108,29 @@ final class Db {
    * becomes a {@link QuotaStoreUnavailableException}.
    */
   <T> T inTransaction(String operation, Work<T> work) {
+    return inTransaction(operation, maxAttempts, work);
+  }
+
+  /**
+   * Runs a maintenance transaction (compaction, purging): like {@link #inTransaction(String,
+   * Work)}, with at least {@value #MAINTENANCE_ATTEMPTS} attempts. These batches take many rows'
+   * locks and run beside admission and each other on several instances, so deadlocks are expected
+   * under load; a background job can afford to wait them out, and a batch that gives up only delays
+   * the work to the next run.
+   */
+  <T> T inMaintenanceTransaction(String operation, Work<T> work) {
+    return inTransaction(operation, Math.max(maxAttempts, MAINTENANCE_ATTEMPTS), work);
+  }
+
+  /** The fewest attempts a maintenance transaction makes. */
+  static final int MAINTENANCE_ATTEMPTS = 12;
+
+  private <T> T inTransaction(String operation, int attempts, Work<T> work) {
     for (int attempt = 1; ; attempt++) {
       try {
         return once(work);
       } catch (SQLException e) {
-        if (attempt < maxAttempts && Failures.isRetryable(e)) {
+        if (attempt < attempts && Failures.isRetryable(e)) {
           pause(operation, attempt, e);
           continue;
         }
@@ -199,7 +217,9 @@ final class Db {
 
   private void pause(String operation, int attempt, SQLException cause) {
     try {
-      TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(1, 2L << attempt));
+      // 1 to 4, 8, ... ms, at most 256 ms
+      TimeUnit.MILLISECONDS.sleep(
+          ThreadLocalRandom.current().nextLong(1, 2L << Math.min(attempt, 7)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       QuotaStoreUnavailableException x =

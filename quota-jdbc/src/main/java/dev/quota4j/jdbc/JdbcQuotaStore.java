@@ -1403,7 +1403,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   public int purgeEvents(Instant before, int maxEvents) {
     Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
     LocalDateTime cutoff = Times.clamped(before);
-    return db.inTransaction(
+    return db.inMaintenanceTransaction(
         "purge ledger events",
         tx -> {
           List<Source> claimed = tx.query(sql.claimOldEvents(), this::source, cutoff, maxEvents);
@@ -1445,7 +1445,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   @CanIgnoreReturnValue
   public int compactEvents(int maxEvents) {
     Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
-    return db.inTransaction(
+    return db.inMaintenanceTransaction(
         "compact ledger events",
         tx -> {
           List<Source> claimed = tx.query(sql.claimUnrolledEvents(), this::source, maxEvents);
@@ -1634,7 +1634,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   public int purgeCounters(Instant endedBefore, int maxCounters) {
     Args.argument(maxCounters >= 1, "maxCounters", "must be greater than zero", maxCounters);
     LocalDateTime cutoff = Times.clamped(endedBefore);
-    return db.inTransaction(
+    return db.inMaintenanceTransaction(
         "purge ended counters",
         tx -> {
           List<Object[]> keys =
