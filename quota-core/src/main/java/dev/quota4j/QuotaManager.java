@@ -73,6 +73,7 @@ public final class QuotaManager implements UsageRecorder {
   private final List<QuotaListener> listeners;
   private final Duration leaseDuration;
   private final Duration workflowLease;
+  private final Duration workflowMaxDuration;
   private final FailMode failMode;
   private final boolean recordDenials;
   private final Supplier<String> ids;
@@ -113,6 +114,7 @@ public final class QuotaManager implements UsageRecorder {
     this.listeners = List.copyOf(l);
     this.leaseDuration = b.leaseDuration;
     this.workflowLease = b.workflowLease;
+    this.workflowMaxDuration = b.workflowMaxDuration;
     this.failMode = b.failMode;
     this.recordDenials = b.recordDenials;
     this.ids = b.ids != null ? b.ids : new SequentialIds();
@@ -1268,6 +1270,12 @@ public final class QuotaManager implements UsageRecorder {
 
   private Bound bind(Limit limit, SubjectRef subject, long amount, Instant now) {
     if (!limit.window().isCalendar()) {
+      if (limit.window() == Window.CONCURRENT && subject.kind() == SubjectKind.WORKFLOW) {
+        // a step counter: never resets, but is stored as ending workflowMaxDuration after its
+        // first step (the store keeps the first charge's end), so that retention deletes it
+        return new Bound(
+            limit, subject, amount, Instant.EPOCH, null, now.plus(workflowMaxDuration));
+      }
       return new Bound(limit, subject, amount, Instant.EPOCH, null);
     }
     ZoneId zone = limit.zone() != null ? limit.zone() : policy.zone();
@@ -1922,17 +1930,31 @@ public final class QuotaManager implements UsageRecorder {
     final Instant windowStart;
     final @Nullable Instant windowEnd;
 
+    /** Where the window never ends: the end the store keeps, so that retention can delete it. */
+    final Instant storedEnd;
+
     Bound(
         Limit limit,
         SubjectRef subject,
         long amount,
         Instant windowStart,
         @Nullable Instant windowEnd) {
+      this(limit, subject, amount, windowStart, windowEnd, Instant.MAX);
+    }
+
+    Bound(
+        Limit limit,
+        SubjectRef subject,
+        long amount,
+        Instant windowStart,
+        @Nullable Instant windowEnd,
+        Instant storedEnd) {
       this.limit = limit;
       this.subject = subject;
       this.amount = amount;
       this.windowStart = windowStart;
       this.windowEnd = windowEnd;
+      this.storedEnd = storedEnd;
     }
 
     CounterKey key() {
@@ -1948,7 +1970,7 @@ public final class QuotaManager implements UsageRecorder {
     Charge charge(long charge) {
       Admission a =
           limit.mode() != LimitMode.ENFORCE ? Admission.ALWAYS : admissionIfEnforced(charge);
-      return new Charge(key(), charge, amount, a, windowEnd != null ? windowEnd : Instant.MAX);
+      return new Charge(key(), charge, amount, a, windowEnd != null ? windowEnd : storedEnd);
     }
   }
 
@@ -2035,6 +2057,7 @@ public final class QuotaManager implements UsageRecorder {
     private boolean defaultLogging = true;
     private Duration leaseDuration = Duration.ofMinutes(5);
     private Duration workflowLease = Duration.ofMinutes(30);
+    private Duration workflowMaxDuration = Duration.ofDays(1);
     private FailMode failMode = FailMode.FAIL_CLOSED;
     private boolean recordDenials = true;
     private @Nullable Supplier<String> ids;
@@ -2161,6 +2184,25 @@ public final class QuotaManager implements UsageRecorder {
       Checks.argument(
           !value.isNegative() && !value.isZero(), "workflowLease", "must be positive", value);
       workflowLease = value;
+      return this;
+    }
+
+    /**
+     * How long a workflow's step count is surely kept; default 1 day. A workflow's step counter
+     * never resets, but the store records it as ending this long after the workflow's first step,
+     * and {@link Retention} deletes it once it has ended longer ago than the retention policy's
+     * counter age (7 days by default), so that finished workflows leave nothing behind. A workflow
+     * still taking steps after both have passed would count its steps from zero again.
+     */
+    @CanIgnoreReturnValue
+    public Builder workflowMaxDuration(Duration value) {
+      Checks.argument(
+          value.compareTo(Duration.ofMinutes(1)) >= 0
+              && value.compareTo(Duration.ofDays(3650)) <= 0,
+          "workflowMaxDuration",
+          "must be 1 minute to 3650 days",
+          value);
+      workflowMaxDuration = value;
       return this;
     }
 

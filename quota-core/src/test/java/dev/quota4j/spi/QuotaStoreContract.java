@@ -703,6 +703,56 @@ public abstract class QuotaStoreContract {
     one.close();
   }
 
+  /**
+   * A workflow's step counter never resets while the workflow runs, but ends, for the store, a
+   * workflowMaxDuration after the first step (later steps do not move that end), so that retention
+   * deletes it once it has been ended for the counter age: finished workflows leave no counters.
+   */
+  @Test
+  void workflowStepCountersAreDeletedByRetentionAfterTheWorkflowsMaxDuration() {
+    QuotaPolicy policy =
+        QuotaPolicy.builder()
+            .limit(
+                Limit.of("max-steps-per-workflow", Metric.REQUESTS, Window.CONCURRENT, 3)
+                    .appliesTo(SubjectKind.WORKFLOW))
+            .build();
+    QuotaManager m =
+        QuotaManager.builder()
+            .store(store)
+            .policy(policy)
+            .clock(clock)
+            .defaultLogging(false)
+            .workflowMaxDuration(Duration.ofHours(2))
+            .build();
+    dev.quota4j.RetentionPolicy retention =
+        dev.quota4j.RetentionPolicy.defaults().withCounterAge(Duration.ofHours(1));
+    SubjectRef steps = SubjectRef.workflow("long-wf");
+    try (Workflow w = m.openWorkflow(SubjectRef.user("wendy"), "long-wf")) {
+      for (int i = 0; i < 2; i++) {
+        try (Reservation r = w.reserve(UsageRequest.forUser("wendy").estimatedTokens(1, 1))) {
+          r.commit(Usage.of(1, 1));
+        }
+        clock.advance(Duration.ofMinutes(60));
+      }
+      // 2 h after the first step: the counter ends now, not an hour ago
+      assertEquals(0, dev.quota4j.Retention.of(store, retention, clock).runOnce().countersPurged());
+      assertEquals(2, m.status(steps).limit("max-steps-per-workflow").orElseThrow().used());
+      try (Reservation r = w.reserve(UsageRequest.forUser("wendy").estimatedTokens(1, 1))) {
+        r.commit(Usage.of(1, 1));
+      }
+      assertThrows(
+          QuotaExceededException.class,
+          () -> w.reserve(UsageRequest.forUser("wendy").estimatedTokens(1, 1)).close(),
+          "the count is kept while the workflow runs");
+    }
+    // the first step + 2 h (the counter's end, which the later steps did not move) + 1 h (the
+    // counter age) has passed
+    clock.advance(Duration.ofMinutes(61));
+    assertEquals(1, dev.quota4j.Retention.of(store, retention, clock).runOnce().countersPurged());
+    assertEquals(0, m.status(steps).limit("max-steps-per-workflow").orElseThrow().used());
+    assertEquals(0, dev.quota4j.Retention.of(store, retention, clock).runOnce().countersPurged());
+  }
+
   // ------------------------------------------------------------------ ledger and hostile ids
 
   @Test
