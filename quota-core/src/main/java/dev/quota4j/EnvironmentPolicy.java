@@ -16,7 +16,8 @@ import java.util.Map;
  *   <tr><td>(both)</td><td></td><td>{@value #OTHER_CALL_CAP}: tokens per call of any operation,
  *       the larger of the two, as the seed caps operations other than planning and agent
  *       calls</td></tr>
- *   <tr><td>MAX_STEPS_PER_WORKFLOW</td><td>20</td><td>{@value #WORKFLOW_STEPS}</td></tr>
+ *   <tr><td>MAX_STEPS_PER_WORKFLOW</td><td>20</td><td>{@value #WORKFLOW_STEPS}: agent calls per
+ *       workflow</td></tr>
  *   <tr><td>MAX_TOKENS_PER_USER_PER_DAY</td><td>500000</td><td>{@value #USER_DAILY_TOKENS}</td></tr>
  *   <tr><td>MAX_REQUESTS_PER_USER_PER_DAY</td><td>100</td><td>{@value #USER_DAILY_REQUESTS}</td>
  *       </tr>
@@ -43,7 +44,10 @@ public final class EnvironmentPolicy {
    */
   public static final String OTHER_CALL_CAP = "max-tokens-per-call";
 
-  /** Steps per workflow. */
+  /**
+   * Steps per workflow: agent calls ({@code agent_call}), as the seed counts the steps of a plan;
+   * the planning call is not a step.
+   */
   public static final String WORKFLOW_STEPS = "max-steps-per-workflow";
 
   /** Tokens per user per day. */
@@ -98,7 +102,8 @@ public final class EnvironmentPolicy {
                 .appliesTo(SubjectKind.SYSTEM))
         .limit(
             Limit.of(WORKFLOW_STEPS, Metric.REQUESTS, Window.CONCURRENT, steps)
-                .appliesTo(SubjectKind.WORKFLOW));
+                .appliesTo(SubjectKind.WORKFLOW)
+                .forOperations("agent_call"));
   }
 
   /** A policy from the given variables. */

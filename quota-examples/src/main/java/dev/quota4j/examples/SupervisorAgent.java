@@ -113,6 +113,10 @@ public final class SupervisorAgent {
             Usage.of(answer.promptTokens(), answer.completionTokens()).withModel(PLANNER_MODEL));
         plan = parsePlan(answer.text());
       }
+      QuotaDenial tooLong = planTooLong(wf, plan.size());
+      if (tooLong != null) {
+        return denied(tooLong, wf.id(), List.of()); // before any agent call is paid for
+      }
 
       // 2. one agent call per step; a denial stops the workflow
       List<String> done = new ArrayList<>();
@@ -176,6 +180,23 @@ public final class SupervisorAgent {
         .put("active", st.active())
         .put("limits", limits)
         .toString();
+  }
+
+  /**
+   * A denial when the plan has more steps than the workflow may still take (MAX_STEPS_PER_WORKFLOW
+   * counts agent calls), so that a plan that cannot finish stops before its first step; else null.
+   */
+  private @org.jspecify.annotations.Nullable QuotaDenial planTooLong(Workflow wf, int steps) {
+    SubjectRef workflow = SubjectRef.workflow(wf.id());
+    for (LimitStatus l : quotas.status(workflow).limits()) {
+      if (l.limitName().equals(EnvironmentPolicy.WORKFLOW_STEPS) && steps > l.remaining()) {
+        return QuotaDenial.of(
+            DenialCodes.WORKFLOW_STEP_LIMIT_EXCEEDED,
+            "The plan has " + steps + " steps; a workflow may take " + l.limit(),
+            workflow);
+      }
+    }
+    return null;
   }
 
   private Response denied(QuotaDenial d, String workflowId, List<String> done) {
