@@ -1721,6 +1721,56 @@ public final class JdbcQuotaStore implements QuotaStore {
       return this;
     }
 
+    /**
+     * The {@link #url} and {@link #credentials} from the variables the seed services configure
+     * their database with: {@code DATABASE_URL} when it is set and not blank, otherwise {@code
+     * DB_HOST} (default {@code localhost}), {@code DB_PORT} (default {@code 3306}), {@code DB_NAME}
+     * (required), {@code DB_USER} and {@code DB_PASSWORD}, which name a MySQL or MariaDB database
+     * as the seed's {@code mysql+pymysql://} URL does.
+     *
+     * <pre>{@code
+     * // DATABASE_URL=mysql+pymysql://app:s%40cret@db:3306/supervisor_db
+     * //   -> url jdbc:mysql://db:3306/supervisor_db (jdbc:mariadb:// with only MariaDB's driver),
+     * //      credentials("app", "s@cret")
+     * JdbcQuotaStore store = JdbcQuotaStore.builder().fromEnvironment().build();
+     * }</pre>
+     *
+     * <p>{@code DATABASE_URL} is a {@code jdbc:} URL, used as it is, or a SQLAlchemy URL {@code
+     * dialect[+driver]://[user[:password]@]host[:port]/database[?query]} with dialect {@code
+     * postgresql} or {@code postgres} (to {@code jdbc:postgresql://}), {@code mysql} or {@code
+     * mariadb} (to {@code jdbc:mysql://} or {@code jdbc:mariadb://}: the driver of the dialect's
+     * name unless only the other one is on the class path); the Python driver after the {@code +}
+     * does not matter. The user and password are percent-decoded, as SQLAlchemy does, and given as
+     * credentials, never in the URL; {@code DB_USER} and {@code DB_PASSWORD} are taken as they are.
+     * Query parameters: {@code connect_timeout} is carried over, and on PostgreSQL {@code sslmode},
+     * {@code sslrootcert} and {@code application_name}; MySQL's {@code charset} is dropped; any
+     * other is refused (use a {@code jdbc:} URL for the driver's own options).
+     *
+     * <p>Credentials the variables name replace any set before; when they name none, those set
+     * before stay. Later calls to {@link #url} or {@link #credentials} override these.
+     *
+     * @throws IllegalArgumentException naming the variable and its value (any password replaced by
+     *     {@code ***}, {@code DB_PASSWORD} never shown) when the URL is malformed or of another
+     *     database ({@code sqlite}, ...), has a query parameter not carried over or a port that is
+     *     not a number, or {@code DATABASE_URL} is unset and {@code DB_NAME} too, or {@code
+     *     DB_PORT} is not a port number
+     */
+    public Builder environment(Map<String, String> env) {
+      DatabaseEnvironment.Target target =
+          DatabaseEnvironment.read(env, DatabaseEnvironment::driverPresent);
+      url = target.url();
+      if (target.user() != null || target.password() != null) {
+        username = target.user();
+        password = target.password();
+      }
+      return this;
+    }
+
+    /** {@link #environment(Map)} from this process's environment variables. */
+    public Builder fromEnvironment() {
+      return environment(System.getenv());
+    }
+
     /** The size of the pool built for {@link #url}; 10 by default. */
     public Builder maxPoolSize(int value) {
       Args.argument(value >= 1 && value <= 1000, "maxPoolSize", "must be 1 to 1000", value);
