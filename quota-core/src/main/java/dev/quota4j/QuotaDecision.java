@@ -1,5 +1,7 @@
 package dev.quota4j;
 
+import java.util.List;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,18 +11,32 @@ import org.jspecify.annotations.Nullable;
 public final class QuotaDecision {
   private final @Nullable Reservation reservation;
   private final @Nullable QuotaDenial denial;
+  private final List<QuotaDenial> denials;
+  private final List<LimitStatus> limits;
 
-  private QuotaDecision(@Nullable Reservation reservation, @Nullable QuotaDenial denial) {
+  private QuotaDecision(
+      @Nullable Reservation reservation,
+      @Nullable QuotaDenial denial,
+      List<QuotaDenial> denials,
+      List<LimitStatus> limits) {
     this.reservation = reservation;
     this.denial = denial;
+    this.denials = denials;
+    this.limits = limits;
   }
 
   static QuotaDecision allowed(@Nullable Reservation reservation) {
-    return new QuotaDecision(reservation, null);
+    return new QuotaDecision(reservation, null, List.of(), List.of());
   }
 
   static QuotaDecision denied(QuotaDenial denial) {
-    return new QuotaDecision(null, denial);
+    return new QuotaDecision(null, denial, List.of(denial), List.of());
+  }
+
+  /** A decision of {@code check} that read the counters: every miss, and where each limit stood. */
+  static QuotaDecision checked(
+      @Nullable QuotaDenial denial, List<QuotaDenial> misses, List<LimitStatus> limits) {
+    return new QuotaDecision(null, denial, List.copyOf(misses), List.copyOf(limits));
   }
 
   /** Whether the call may go ahead. */
@@ -45,6 +61,35 @@ public final class QuotaDecision {
       throw new IllegalStateException("allowed: there is no denial");
     }
     return denial;
+  }
+
+  /**
+   * Every reason the call is denied: for {@link QuotaManager#check}, each stored limit the call
+   * would not fit (the first is {@link #denial()}); otherwise the one denial. Empty when allowed.
+   */
+  public List<QuotaDenial> denials() {
+    return denials;
+  }
+
+  /**
+   * For {@link QuotaManager#check}: where each stored limit the call is charged to stood before it,
+   * in the order admission charges them (seed 002's {@code tokens_remaining} is {@code
+   * remaining("...")}). Empty for {@code tryReserve}, for a denial made without reading the
+   * counters (a per-request cap, a feature gate, an unknown or deactivated subject), and in
+   * FAIL_OPEN when the store was unreachable; use {@link QuotaManager#status} for those.
+   */
+  public List<LimitStatus> limits() {
+    return limits;
+  }
+
+  /** What {@link #limits()} says is left of the named limit, if the check read it. */
+  public OptionalLong remaining(String limitName) {
+    for (LimitStatus l : limits) {
+      if (l.limitName().equals(limitName)) {
+        return OptionalLong.of(l.remaining());
+      }
+    }
+    return OptionalLong.empty();
   }
 
   @Override

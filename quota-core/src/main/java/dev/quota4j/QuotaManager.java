@@ -225,7 +225,10 @@ public final class QuotaManager implements UsageRecorder {
 
   /**
    * Whether the call would be admitted now, without reserving anything. The answer may be stale by
-   * the time a call is made; use {@link #tryReserve} to admit.
+   * the time a call is made; use {@link #tryReserve} to admit. The decision says where each stored
+   * limit stands ({@link QuotaDecision#limits()}, {@link QuotaDecision#remaining(String)}) and
+   * every limit the call would not fit ({@link QuotaDecision#denials()}). A check creates no
+   * subject, notifies no listener and writes nothing to the ledger.
    */
   public QuotaDecision check(UsageRequest request) {
     return admit(request, false);
@@ -330,27 +333,7 @@ public final class QuotaManager implements UsageRecorder {
     for (Bound b : bounds) {
       CounterValue v =
           b.limit.window().isStored() ? values.getOrDefault(b.key(), CounterValue.ZERO) : null;
-      long used = v == null ? 0 : v.used();
-      long reserved = v == null ? 0 : v.reserved();
-      long taken = saturatedAdd(used, reserved);
-      double percent = UsageLevel.percentOf(taken, b.amount);
-      UsageLevel level =
-          v == null ? UsageLevel.OK : UsageLevel.of(taken, b.amount, b.limit.thresholds());
-      out.add(
-          new LimitStatus(
-              b.subject,
-              b.limit.name(),
-              b.limit.metric(),
-              b.limit.window(),
-              b.limit.mode(),
-              used,
-              reserved,
-              b.amount,
-              Math.max(0, b.amount - taken),
-              percent,
-              level,
-              b.limit.window().isStored() ? b.windowStart : null,
-              b.windowEnd));
+      out.add(limitStatus(b, v));
     }
     SubjectRecord rec = resolved.record;
     return new QuotaStatus(
@@ -358,6 +341,30 @@ public final class QuotaManager implements UsageRecorder {
         rec != null ? rec.plan() : (resolved.plan != null ? resolved.plan.name() : null),
         rec == null || rec.active(),
         out);
+  }
+
+  /** Where one bound limit stands; {@code v} is null for limits the store does not keep. */
+  private static LimitStatus limitStatus(Bound b, @Nullable CounterValue v) {
+    long used = v == null ? 0 : v.used();
+    long reserved = v == null ? 0 : v.reserved();
+    long taken = saturatedAdd(used, reserved);
+    double percent = UsageLevel.percentOf(taken, b.amount);
+    UsageLevel level =
+        v == null ? UsageLevel.OK : UsageLevel.of(taken, b.amount, b.limit.thresholds());
+    return new LimitStatus(
+        b.subject,
+        b.limit.name(),
+        b.limit.metric(),
+        b.limit.window(),
+        b.limit.mode(),
+        used,
+        reserved,
+        b.amount,
+        Math.max(0, b.amount - taken),
+        percent,
+        level,
+        b.limit.window().isStored() ? b.windowStart : null,
+        b.windowEnd);
   }
 
   /**
@@ -764,14 +771,20 @@ public final class QuotaManager implements UsageRecorder {
       notifyFailOpen(request, e);
       return QuotaDecision.allowed(null);
     }
+    List<LimitStatus> limits = new ArrayList<>(charges.size());
+    List<QuotaDenial> misses = new ArrayList<>(0);
     for (int i = 0; i < charges.size(); i++) {
       Charge c = charges.get(i);
       CounterValue v = values.getOrDefault(c.key(), CounterValue.ZERO);
+      limits.add(limitStatus(charged.get(i), v));
       if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
-        return deny(denialFor(charged.get(i), c.amount(), v, now), request, now, false);
+        misses.add(denialFor(charged.get(i), c.amount(), v, now));
       }
     }
-    return QuotaDecision.allowed(null);
+    if (!misses.isEmpty()) {
+      return QuotaDecision.checked(misses.get(0), misses, limits);
+    }
+    return QuotaDecision.checked(null, List.of(), limits);
   }
 
   /**

@@ -355,6 +355,45 @@ class QuotaManagerTest {
     assertTrue(m.tryReserve(UsageRequest.forUser("x").estimatedTokens(1, 1)).allowed());
   }
 
+  /**
+   * A pre-flight check says what is left of each limit (seed 002's tokens_remaining) and every
+   * limit the call would not fit (seed 004's reasons), and tells no listener.
+   */
+  @Test
+  void checkSaysWhatIsLeftAndEveryReason() {
+    QuotaManager m =
+        manager(
+            EnvironmentPolicy.from(
+                Map.of(
+                    "MAX_TOKENS_PER_USER_PER_DAY", "1000", "MAX_REQUESTS_PER_USER_PER_DAY", "2")));
+    m.record("c-1", UsageRequest.forUser("c").build(), Usage.of(600, 0));
+    QuotaDecision ok = m.check(UsageRequest.forUser("c").estimatedTokens(100, 0));
+    assertTrue(ok.allowed());
+    assertEquals(java.util.OptionalLong.of(400), ok.remaining(EnvironmentPolicy.USER_DAILY_TOKENS));
+    assertEquals(java.util.OptionalLong.of(1), ok.remaining(EnvironmentPolicy.USER_DAILY_REQUESTS));
+    assertEquals(java.util.OptionalLong.empty(), ok.remaining("no-such-limit"));
+    assertTrue(ok.denials().isEmpty());
+    assertEquals(
+        List.of(
+            EnvironmentPolicy.USER_DAILY_TOKENS,
+            EnvironmentPolicy.USER_DAILY_REQUESTS,
+            EnvironmentPolicy.SYSTEM_HOURLY_TOKENS),
+        ok.limits().stream().map(LimitStatus::limitName).toList());
+
+    m.record("c-2", UsageRequest.forUser("c").build(), Usage.of(100, 0));
+    QuotaDecision no = m.check(UsageRequest.forUser("c").estimatedTokens(500, 0));
+    assertFalse(no.allowed());
+    assertEquals(
+        List.of(DenialCodes.DAILY_TOKEN_QUOTA_EXCEEDED, DenialCodes.DAILY_REQUEST_QUOTA_EXCEEDED),
+        no.denials().stream().map(QuotaDenial::code).toList());
+    assertEquals(no.denials().get(0), no.denial());
+    assertEquals(java.util.OptionalLong.of(300), no.remaining(EnvironmentPolicy.USER_DAILY_TOKENS));
+    assertTrue(heard.denials().isEmpty(), "a check tells no listener");
+    QuotaDecision reserved = m.tryReserve(UsageRequest.forUser("c").estimatedTokens(500, 0));
+    assertEquals(List.of(reserved.denial()), reserved.denials(), "tryReserve: the one denial");
+    assertTrue(reserved.limits().isEmpty());
+  }
+
   @Test
   void checkReservesNothing() {
     QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));
