@@ -338,8 +338,11 @@ public final class QuotaManager implements UsageRecorder {
     SubjectRecord rec = resolved.record;
     return new QuotaStatus(
         subject,
+        rec != null
+            || subject.kind() == SubjectKind.SYSTEM
+            || subject.kind() == SubjectKind.WORKFLOW,
         rec != null ? rec.plan() : (resolved.plan != null ? resolved.plan.name() : null),
-        rec == null || rec.active(),
+        resolved.denial == null,
         out);
   }
 

@@ -8,12 +8,18 @@ import org.jspecify.annotations.Nullable;
  * Where every limit of a subject stands.
  *
  * @param subject the subject
+ * @param known whether the directory has an entry for it (the system and workflows have none)
  * @param plan its plan, if it has one
- * @param active whether it may be admitted
+ * @param active whether it may be admitted: false when it is deactivated, or unknown while the
+ *     policy denies unknown subjects
  * @param limits one entry per limit that applies to it
  */
 public record QuotaStatus(
-    SubjectRef subject, @Nullable String plan, boolean active, List<LimitStatus> limits) {
+    SubjectRef subject,
+    boolean known,
+    @Nullable String plan,
+    boolean active,
+    List<LimitStatus> limits) {
 
   /** Copies the list. */
   public QuotaStatus {

@@ -394,6 +394,26 @@ class QuotaManagerTest {
     assertTrue(reserved.limits().isEmpty());
   }
 
+  /** status() says whether the directory knows the subject and whether it may be admitted. */
+  @Test
+  void statusSaysWhetherTheSubjectIsKnownAndMayBeAdmitted() {
+    QuotaPolicy env = EnvironmentPolicy.from(Map.of());
+    QuotaManager creating = manager(env);
+    QuotaStatus fresh = creating.status(SubjectRef.user("new"));
+    assertFalse(fresh.known());
+    assertTrue(fresh.active(), "unknown users are created on their first call");
+    QuotaManager denying = manager(env.toBuilder().unknownSubjects(UnknownSubjects.DENY).build());
+    QuotaStatus nobody = denying.status(SubjectRef.user("nobody"));
+    assertFalse(nobody.known());
+    assertFalse(nobody.active(), "unknown users are denied");
+    creating.record("k-1", UsageRequest.forUser("nobody").build(), Usage.of(1, 0));
+    assertTrue(denying.status(SubjectRef.user("nobody")).known());
+    assertTrue(denying.status(SubjectRef.user("nobody")).active());
+    QuotaAdmin.of(denying).deactivate(SubjectRef.user("nobody"));
+    assertFalse(denying.status(SubjectRef.user("nobody")).active());
+    assertTrue(denying.status(SubjectRef.SYSTEM).known());
+  }
+
   @Test
   void checkReservesNothing() {
     QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));

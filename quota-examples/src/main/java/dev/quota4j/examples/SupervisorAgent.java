@@ -158,6 +158,9 @@ public final class SupervisorAgent {
   /** {@code GET /quota/status?user_id=...}: where each of the user's limits stands. */
   public String quotaStatus(String userId) {
     QuotaStatus st = quotas.status(SubjectRef.user(userId));
+    if (!st.known() && !st.active()) {
+      return Json.object().put("error", "User not found").toString(); // as the seed answers
+    }
     List<Object> limits = new ArrayList<>();
     for (LimitStatus l : st.limits()) {
       if (l.windowStart() == null) {

@@ -52,6 +52,13 @@ class SupervisorAgentTest {
   }
 
   @Test
+  void theStatusOfAnUnknownUserSaysNotFound() {
+    SupervisorAgent supervisor = new SupervisorAgent(run.result.quotas());
+    assertEquals("{\"error\":\"User not found\"}", supervisor.quotaStatus("mallory"));
+    assertTrue(supervisor.quotaStatus("alice").contains("\"user_id\":\"alice\""));
+  }
+
+  @Test
   void statusCodesFollowTheDenial() {
     assertEquals(
         List.of(200, 429, 404, 403, 429, 200, 429, 429, 429, 200),
