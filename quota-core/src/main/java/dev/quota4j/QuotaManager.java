@@ -548,6 +548,7 @@ public final class QuotaManager implements UsageRecorder {
   @CanIgnoreReturnValue
   public boolean record(String eventId, UsageRequest request, Usage usage) {
     Checks.id("eventId", eventId);
+    policy.checkOperation(request.operation());
     Instant now = clock.instant();
     Resolved resolved = resolveOrFallBack(request.subject(), now, true);
     Estimate est = estimate(request, now);
@@ -582,6 +583,7 @@ public final class QuotaManager implements UsageRecorder {
   // ---------------------------------------------------------------- admission
 
   private QuotaDecision admit(UsageRequest request, boolean reserve) {
+    policy.checkOperation(request.operation());
     Instant now = clock.instant();
     Resolved resolved = resolveOrFallBack(request.subject(), now, reserve);
     if (resolved.denial != null) {
@@ -606,16 +608,11 @@ public final class QuotaManager implements UsageRecorder {
               request.subject());
       return deny(d, request, now, reserve);
     }
-    // entries of the keys and tenant the request names, read once; a request naming none has no
-    // limit charged to such a subject, so nothing is ever put into the empty map
-    Map<SubjectRef, Optional<SubjectRecord>> others = Map.of();
-    if (namesOthers(request)) {
-      others = new HashMap<>();
-      QuotaDenial inactive = inactiveOther(request, now, others);
-      if (inactive != null) {
-        return deny(inactive, request, now, reserve);
-      }
-    }
+    // entries of the keys and tenant the request names, read once (for their overrides, then
+    // their active flag); a request naming none has no limit charged to such a subject, so
+    // nothing is ever put into the empty map
+    Map<SubjectRef, Optional<SubjectRecord>> others =
+        namesOthers(request) ? new HashMap<>() : Map.of();
     BoundSet set = boundSet(resolved, request, now, others);
     List<Bound> bounds = set.all;
 
@@ -645,6 +642,12 @@ public final class QuotaManager implements UsageRecorder {
         continue;
       }
       return deny(d, request, now, reserve);
+    }
+    if (namesOthers(request)) {
+      QuotaDenial inactive = inactiveOther(request, now, others);
+      if (inactive != null) {
+        return deny(inactive, request, now, reserve);
+      }
     }
 
     for (int attempt = 1; ; attempt++) {

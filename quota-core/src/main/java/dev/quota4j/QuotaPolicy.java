@@ -32,6 +32,7 @@ public final class QuotaPolicy {
   private final List<Limit> limits;
   private final ZoneId zone;
   private final UnknownSubjects unknownSubjects;
+  private final Set<String> operations;
 
   private QuotaPolicy(Builder b) {
     Map<String, Plan> p = new LinkedHashMap<>(b.plans);
@@ -56,6 +57,20 @@ public final class QuotaPolicy {
     this.limits = List.copyOf(b.limits);
     this.zone = b.zone;
     this.unknownSubjects = b.unknownSubjects;
+    this.operations = Set.copyOf(b.operations);
+    if (!operations.isEmpty()) {
+      for (Limit l : limits) {
+        checkKnown("operation filter of limit " + Checks.show(l.name()), l.operations());
+      }
+      for (Plan plan : plans.values()) {
+        String of = " of plan " + Checks.show(plan.name());
+        for (Limit l : plan.limits()) {
+          checkKnown("operation filter of limit " + Checks.show(l.name()) + of, l.operations());
+        }
+        checkKnown("allowed operations" + of, plan.allowedOperations());
+        checkKnown("denied operations" + of, plan.deniedOperations());
+      }
+    }
     Set<String> names = new HashSet<>();
     for (Limit l : limits) {
       Checks.argument(names.add(l.name()), "policy limits", "must have unique names", l.name());
@@ -73,6 +88,40 @@ public final class QuotaPolicy {
             "applies to the subject on the plan, so appliesTo must not be SYSTEM or WORKFLOW",
             l.appliesTo());
       }
+    }
+  }
+
+  private void checkKnown(String field, Set<String> names) {
+    for (String name : names) {
+      Checks.argument(
+          operations.contains(name),
+          field,
+          "must name an operation of the policy " + new java.util.TreeSet<>(operations),
+          name);
+    }
+  }
+
+  /**
+   * The operations requests may name; empty (the default) when any name is allowed. See {@link
+   * Builder#operations(String...)}.
+   */
+  public Set<String> operations() {
+    return operations;
+  }
+
+  /**
+   * Checks the operation a request names against {@link #operations()}.
+   *
+   * @throws IllegalArgumentException naming the operation when the policy lists its operations and
+   *     this is not one of them
+   */
+  public void checkOperation(@Nullable String operation) {
+    if (operation != null && !operations.isEmpty() && !operations.contains(operation)) {
+      throw new IllegalArgumentException(
+          "operation must be one of the policy's operations "
+              + new java.util.TreeSet<>(operations)
+              + ", was "
+              + Checks.show(operation));
     }
   }
 
@@ -139,6 +188,7 @@ public final class QuotaPolicy {
     b.limits.addAll(limits);
     b.zone = zone;
     b.unknownSubjects = unknownSubjects;
+    b.operations.addAll(operations);
     return b;
   }
 
@@ -151,6 +201,7 @@ public final class QuotaPolicy {
     private final List<Limit> limits = new ArrayList<>();
     private ZoneId zone = ZoneOffset.UTC;
     private UnknownSubjects unknownSubjects = UnknownSubjects.AUTO_CREATE;
+    private final Set<String> operations = new HashSet<>();
 
     private Builder() {}
 
@@ -196,6 +247,22 @@ public final class QuotaPolicy {
     @CanIgnoreReturnValue
     public Builder unknownSubjects(UnknownSubjects value) {
       unknownSubjects = value;
+      return this;
+    }
+
+    /**
+     * The operations requests may name, such as {@code planning} and {@code agent_call}; by default
+     * any. Once set, a request naming another operation (a typo such as {@code planing}, which
+     * would escape the limits and plan gates of the real one) fails with {@link
+     * IllegalArgumentException} before any store call, and building fails when a limit filter or
+     * plan gate names an unlisted operation. A request that names no operation is allowed. Adds to
+     * those given before.
+     */
+    @CanIgnoreReturnValue
+    public Builder operations(String... names) {
+      for (String n : names) {
+        operations.add(Checks.id("operation", n));
+      }
       return this;
     }
 

@@ -414,6 +414,54 @@ class QuotaManagerTest {
     assertTrue(denying.status(SubjectRef.SYSTEM).known());
   }
 
+  /**
+   * A policy that lists its operations rejects a request naming another before any store call (a
+   * typo would escape the caps and gates of the real operation), and a configuration naming one.
+   */
+  @Test
+  void aPolicyThatListsItsOperationsRejectsOthers() {
+    QuotaPolicy p =
+        EnvironmentPolicy.builderFrom(Map.of())
+            .operations("planning", "agent_call")
+            .operations("classification")
+            .build();
+    QuotaManager m = manager(p);
+    String expected =
+        "operation must be one of the policy's operations [agent_call, classification, planning],"
+            + " was 'planing'";
+    UsageRequest.Builder typo =
+        UsageRequest.forUser("t").operation("planing").estimatedTokens(1, 1);
+    assertEquals(
+        expected,
+        assertThrows(IllegalArgumentException.class, () -> m.tryReserve(typo)).getMessage());
+    assertEquals(
+        expected, assertThrows(IllegalArgumentException.class, () -> m.check(typo)).getMessage());
+    assertEquals(
+        expected,
+        assertThrows(
+                IllegalArgumentException.class, () -> m.record("e-1", typo.build(), Usage.of(1, 1)))
+            .getMessage());
+    assertTrue(store.findSubject(SubjectRef.user("t")).isEmpty(), "no store call was made");
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("t").operation("planning").estimatedTokens(1, 1))
+            .allowed());
+    assertTrue(m.tryReserve(UsageRequest.forUser("t").estimatedTokens(1, 1)).allowed());
+
+    IllegalArgumentException config =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                QuotaPolicy.builder()
+                    .operations("chat")
+                    .plan(Plan.builder("free").denyOperations("summarise").build())
+                    .build());
+    assertEquals(
+        "denied operations of plan 'free' must name an operation of the policy [chat], was"
+            + " 'summarise'",
+        config.getMessage());
+    assertTrue(EnvironmentPolicy.from(Map.of()).operations().isEmpty(), "any by default");
+  }
+
   @Test
   void checkReservesNothing() {
     QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));
