@@ -56,7 +56,10 @@ public final class EnvironmentPolicy {
   /** Requests per user per day. */
   public static final String USER_DAILY_REQUESTS = "user-daily-requests";
 
-  /** Tokens per hour, system-wide. */
+  /**
+   * Tokens per hour, system-wide. As in the seed, a call is admitted while any of the hour is left
+   * ({@link Overshoot#ADMIT_IF_ANY}), so the hour may end over the limit by one call.
+   */
   public static final String SYSTEM_HOURLY_TOKENS = "system-hourly-tokens";
 
   /** Workflows open at once, system-wide. */
@@ -96,7 +99,10 @@ public final class EnvironmentPolicy {
                 OTHER_CALL_CAP, Metric.TOKENS, Window.PER_REQUEST, Math.max(planning, agentCall)))
         .limit(
             Limit.of(SYSTEM_HOURLY_TOKENS, Metric.TOKENS, Window.HOUR, systemHourly)
-                .appliesTo(SubjectKind.SYSTEM))
+                .appliesTo(SubjectKind.SYSTEM)
+                // as the seed: the hour admits calls until it is full, not until the next call
+                // would not fit
+                .overshoot(Overshoot.ADMIT_IF_ANY))
         .limit(
             Limit.of(CONCURRENT_WORKFLOWS, Metric.REQUESTS, Window.CONCURRENT, concurrent)
                 .appliesTo(SubjectKind.SYSTEM))

@@ -77,6 +77,22 @@ class QuotaManagerTest {
         "and calls that name no operation");
   }
 
+  /** As seed 000: the system hour admits calls until it is full (used >= limit denies). */
+  @Test
+  void theEnvironmentPolicysSystemHourAdmitsUntilItIsFull() {
+    QuotaManager m =
+        manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_HOUR_SYSTEM_WIDE", "100")));
+    m.record("s-1", UsageRequest.forUser("a").build(), Usage.of(80, 0));
+    try (Reservation r = m.reserve(UsageRequest.forUser("b").estimatedTokens(50, 0))) {
+      r.commit(Usage.of(50, 0)); // 20 were left: admitted, the hour ends at 130
+    }
+    QuotaDenial full = m.tryReserve(UsageRequest.forUser("c").estimatedTokens(1, 0)).denial();
+    assertEquals(DenialCodes.SYSTEM_HOURLY_LIMIT_EXCEEDED, full.code());
+    assertEquals(130, full.used());
+    clock.advance(Duration.ofHours(1));
+    assertTrue(m.tryReserve(UsageRequest.forUser("c").estimatedTokens(1, 0)).allowed());
+  }
+
   @Test
   void environmentPolicyUsesTheSeedNamesAndDefaults() {
     QuotaPolicy p = EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "1_000"));
