@@ -13,11 +13,10 @@ import java.util.Map;
  *       {@code planning} call</td></tr>
  *   <tr><td>MAX_TOKENS_PER_AGENT_CALL</td><td>4000</td><td>{@value #AGENT_CALL_CAP}: tokens per
  *       {@code agent_call} call</td></tr>
- *   <tr><td>(both)</td><td></td><td>{@value #OTHER_CALL_CAP}: tokens per call of any operation,
- *       the larger of the two, as the seed caps operations other than planning and agent
- *       calls</td></tr>
- *   <tr><td>MAX_STEPS_PER_WORKFLOW</td><td>20</td><td>{@value #WORKFLOW_STEPS}: agent calls per
- *       workflow</td></tr>
+ *   <tr><td>(both)</td><td></td><td>{@value #OTHER_CALL_CAP}: tokens per call of any other
+ *       operation, or of none: the larger of the two, as the seed caps them</td></tr>
+ *   <tr><td>MAX_STEPS_PER_WORKFLOW</td><td>20</td><td>{@value #WORKFLOW_STEPS}: calls per workflow
+ *       other than planning</td></tr>
  *   <tr><td>MAX_TOKENS_PER_USER_PER_DAY</td><td>500000</td><td>{@value #USER_DAILY_TOKENS}</td></tr>
  *   <tr><td>MAX_REQUESTS_PER_USER_PER_DAY</td><td>100</td><td>{@value #USER_DAILY_REQUESTS}</td>
  *       </tr>
@@ -38,15 +37,14 @@ public final class EnvironmentPolicy {
   public static final String AGENT_CALL_CAP = "max-tokens-per-agent-call";
 
   /**
-   * Per-request cap of every call, whatever its operation: the larger of the planning and
-   * agent-call caps (the seed's cap for other operations; for planning and agent calls their own
-   * cap is the tighter one).
+   * Per-request cap of calls of any operation other than {@code planning} and {@code agent_call},
+   * or of none: the larger of their two caps, as the seed caps them.
    */
   public static final String OTHER_CALL_CAP = "max-tokens-per-call";
 
   /**
-   * Steps per workflow: agent calls ({@code agent_call}), as the seed counts the steps of a plan;
-   * the planning call is not a step.
+   * Steps per workflow: its calls other than {@code planning} (the seed's agent calls, one per step
+   * of the plan); the planning call is not a step.
    */
   public static final String WORKFLOW_STEPS = "max-steps-per-workflow";
 
@@ -96,7 +94,11 @@ public final class EnvironmentPolicy {
                 .forOperations("agent_call"))
         .limit(
             Limit.of(
-                OTHER_CALL_CAP, Metric.TOKENS, Window.PER_REQUEST, Math.max(planning, agentCall)))
+                    OTHER_CALL_CAP,
+                    Metric.TOKENS,
+                    Window.PER_REQUEST,
+                    Math.max(planning, agentCall))
+                .exceptOperations("planning", "agent_call"))
         .limit(
             Limit.of(SYSTEM_HOURLY_TOKENS, Metric.TOKENS, Window.HOUR, systemHourly)
                 .appliesTo(SubjectKind.SYSTEM)
@@ -109,7 +111,7 @@ public final class EnvironmentPolicy {
         .limit(
             Limit.of(WORKFLOW_STEPS, Metric.REQUESTS, Window.CONCURRENT, steps)
                 .appliesTo(SubjectKind.WORKFLOW)
-                .forOperations("agent_call"));
+                .exceptOperations("planning"));
   }
 
   /** A policy from the given variables. */

@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param providers only calls to these providers count (empty: all)
  * @param models only calls to models with these name prefixes count (empty: all)
  * @param operations only these operations count (empty: all)
+ * @param exceptOperations these operations do not count (empty: none)
  * @param mode enforce, warn only, or count and log
  * @param overshoot what happens when the estimate does not fit
  * @param thresholds percentages at which listeners are told, ascending, each 1 to 100
@@ -43,6 +44,7 @@ public record Limit(
     Set<String> providers,
     Set<String> models,
     Set<String> operations,
+    Set<String> exceptOperations,
     LimitMode mode,
     Overshoot overshoot,
     List<Integer> thresholds,
@@ -60,9 +62,12 @@ public record Limit(
     providers = Set.copyOf(providers);
     models = Set.copyOf(models);
     operations = Set.copyOf(operations);
+    exceptOperations = Set.copyOf(exceptOperations);
     providers.forEach(p -> Checks.id("provider filter of limit " + Checks.show(name), p));
     models.forEach(m -> Checks.id("model filter of limit " + Checks.show(name), m));
     operations.forEach(o -> Checks.id("operation filter of limit " + Checks.show(name), o));
+    exceptOperations.forEach(
+        o -> Checks.id("operation exclusion of limit " + Checks.show(name), o));
     thresholds = List.copyOf(thresholds);
     int previous = 0;
     for (int t : thresholds) {
@@ -110,6 +115,7 @@ public record Limit(
         Set.of(),
         Set.of(),
         Set.of(),
+        Set.of(),
         LimitMode.ENFORCE,
         Overshoot.REJECT,
         DEFAULT_THRESHOLDS,
@@ -146,6 +152,14 @@ public record Limit(
   /** Counts only these operations. */
   public Limit forOperations(String... names) {
     return copy(f -> f.operations = Set.of(names));
+  }
+
+  /**
+   * Does not count these operations; calls naming another operation, or none, count. For example a
+   * per-request cap for every call except those that have caps of their own.
+   */
+  public Limit exceptOperations(String... names) {
+    return copy(f -> f.exceptOperations = Set.of(names));
   }
 
   /** The same limit in another mode. */
@@ -192,6 +206,9 @@ public record Limit(
     if (!operations.isEmpty() && (operation == null || !operations.contains(operation))) {
       return false;
     }
+    if (operation != null && !exceptOperations.isEmpty() && exceptOperations.contains(operation)) {
+      return false;
+    }
     if (!models.isEmpty()) {
       if (model == null) {
         return false;
@@ -216,6 +233,7 @@ public record Limit(
     Set<String> providers;
     Set<String> models;
     Set<String> operations;
+    Set<String> exceptOperations;
     LimitMode mode;
     Overshoot overshoot;
     List<Integer> thresholds;
@@ -232,6 +250,7 @@ public record Limit(
       providers = l.providers;
       models = l.models;
       operations = l.operations;
+      exceptOperations = l.exceptOperations;
       mode = l.mode;
       overshoot = l.overshoot;
       thresholds = l.thresholds;
@@ -254,6 +273,7 @@ public record Limit(
         f.providers,
         f.models,
         f.operations,
+        f.exceptOperations,
         f.mode,
         f.overshoot,
         f.thresholds,

@@ -82,6 +82,14 @@ public final class QuotaManager implements UsageRecorder {
   private final UsageJournal journal;
   private final Duration subjectCacheTtl;
   private final Map<SubjectRef, CachedSubject> subjectCache = new ConcurrentHashMap<>();
+
+  /**
+   * Keys and tenants named by requests that have no directory entry, until when that answer may be
+   * reused (with {@code subjectCacheTtl} only): most keys never get an entry, and each would
+   * otherwise cost a store read per request.
+   */
+  private final Map<SubjectRef, Instant> absentOthers = new ConcurrentHashMap<>();
+
   private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
   private final AtomicBoolean maybePending = new AtomicBoolean(true);
   private final ReentrantLock replaying = new ReentrantLock();
@@ -638,7 +646,9 @@ public final class QuotaManager implements UsageRecorder {
       }
       QuotaDenial d = denialFor(b, amount, CounterValue.ZERO, now);
       if (b.limit.mode() != LimitMode.ENFORCE) {
-        wouldDeny(d, request);
+        if (reserve) {
+          wouldDeny(d, request);
+        }
         continue;
       }
       return deny(d, request, now, reserve);
@@ -774,8 +784,7 @@ public final class QuotaManager implements UsageRecorder {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
       }
-      notifyFailOpen(request, e);
-      return QuotaDecision.allowed(null);
+      return QuotaDecision.allowed(null); // fail-open; a check admits nothing, so nobody is told
     }
     List<LimitStatus> limits = new ArrayList<>(charges.size());
     List<QuotaDenial> misses = new ArrayList<>(0);
@@ -1124,6 +1133,7 @@ public final class QuotaManager implements UsageRecorder {
    */
   public void invalidateSubject(SubjectRef subject) {
     subjectCache.remove(subject);
+    absentOthers.remove(subject);
   }
 
   private List<Limit> limitsFor(Resolved resolved) {
@@ -1216,13 +1226,24 @@ public final class QuotaManager implements UsageRecorder {
       SubjectRef target, Instant now, Map<SubjectRef, Optional<SubjectRecord>> seen) {
     Optional<SubjectRecord> rec = seen.get(target);
     if (rec == null) {
-      try {
-        rec = findSubject(target, now, true);
-      } catch (QuotaStoreUnavailableException e) {
-        if (failMode == FailMode.FAIL_CLOSED) {
-          throw e;
-        }
+      Instant absentUntil = subjectCacheTtl.isZero() ? null : absentOthers.get(target);
+      if (absentUntil != null && now.isBefore(absentUntil)) {
         rec = Optional.empty();
+      } else {
+        try {
+          rec = findSubject(target, now, true);
+          if (rec.isEmpty() && !subjectCacheTtl.isZero()) {
+            if (absentOthers.size() >= SUBJECT_CACHE_MAX) {
+              absentOthers.clear();
+            }
+            absentOthers.put(target, now.plus(subjectCacheTtl));
+          }
+        } catch (QuotaStoreUnavailableException e) {
+          if (failMode == FailMode.FAIL_CLOSED) {
+            throw e;
+          }
+          rec = Optional.empty();
+        }
       }
       seen.put(target, rec);
     }
@@ -2107,7 +2128,9 @@ public final class QuotaManager implements UsageRecorder {
      * How long this manager may use a subject's directory entry (plan, overrides, active flag)
      * without reading it again; default zero, so that every admission reads it and a plan change
      * made anywhere applies to the next request. A positive value saves one store round trip per
-     * admission; a change made through another instance then applies within this time.
+     * admission, and one more for each API key, provider key or tenant a request names (their
+     * entries are read for overrides and the active flag; that a key has no entry is remembered
+     * too); a change made through another instance then applies within this time.
      */
     @CanIgnoreReturnValue
     public Builder subjectCacheTtl(Duration value) {

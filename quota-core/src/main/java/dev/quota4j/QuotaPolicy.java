@@ -61,11 +61,14 @@ public final class QuotaPolicy {
     if (!operations.isEmpty()) {
       for (Limit l : limits) {
         checkKnown("operation filter of limit " + Checks.show(l.name()), l.operations());
+        checkKnown("operation exclusion of limit " + Checks.show(l.name()), l.exceptOperations());
       }
       for (Plan plan : plans.values()) {
         String of = " of plan " + Checks.show(plan.name());
         for (Limit l : plan.limits()) {
           checkKnown("operation filter of limit " + Checks.show(l.name()) + of, l.operations());
+          checkKnown(
+              "operation exclusion of limit " + Checks.show(l.name()) + of, l.exceptOperations());
         }
         checkKnown("allowed operations" + of, plan.allowedOperations());
         checkKnown("denied operations" + of, plan.deniedOperations());

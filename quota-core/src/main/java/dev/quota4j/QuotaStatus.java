@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  * Where every limit of a subject stands.
  *
  * @param subject the subject
- * @param known whether the directory has an entry for it (the system and workflows have none)
+ * @param known whether the directory has an entry for it; true for the system and workflows, which
+ *     need none
  * @param plan its plan, if it has one
  * @param active whether it may be admitted: false when it is deactivated, or unknown while the
  *     policy denies unknown subjects

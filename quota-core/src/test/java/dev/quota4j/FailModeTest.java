@@ -280,6 +280,34 @@ class FailModeTest {
     }
   }
 
+  /**
+   * A request naming a key costs one directory read for it; with a subject cache, one per cache
+   * period, whether the key has an entry or not; deactivating it through the admin API applies at
+   * once.
+   */
+  @Test
+  void theEntriesOfNamedKeysAreReadOncePerCachePeriod() {
+    QuotaManager m =
+        builder(FailMode.FAIL_CLOSED).subjectCacheTtl(java.time.Duration.ofMinutes(1)).build();
+    UsageRequest.Builder viaKey =
+        UsageRequest.forUser("u").providerKey("k-1").estimatedTokens(1, 1);
+    m.tryReserve(viaKey).reservation().close();
+    store.calls.set(0);
+    for (int i = 0; i < 3; i++) {
+      m.tryReserve(viaKey).reservation().close();
+    }
+    assertEquals(3 * 2, store.calls.get(), "reserve and release only: the key's absence is cached");
+    QuotaAdmin.of(m).deactivate(SubjectRef.providerKey("k-1"));
+    assertEquals(
+        DenialCodes.SUBJECT_INACTIVE, m.tryReserve(viaKey).denial().code(), "invalidated at once");
+    clock.advance(java.time.Duration.ofMinutes(2));
+    store.calls.set(0);
+    m.tryReserve(UsageRequest.forUser("u").providerKey("k-2").estimatedTokens(1, 1))
+        .reservation()
+        .close();
+    assertEquals(4, store.calls.get(), "user entry (expired), key entry, reserve, release");
+  }
+
   /** A store that can be switched off. */
   static final class Switchable implements QuotaStore {
     private final QuotaStore delegate;

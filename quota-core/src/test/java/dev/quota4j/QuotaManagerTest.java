@@ -77,6 +77,55 @@ class QuotaManagerTest {
         "and calls that name no operation");
   }
 
+  /**
+   * The cap of other operations leaves planning and agent calls to their own caps, so a user's
+   * override of the planning cap is not undercut by it.
+   */
+  @Test
+  void theCapOfOtherOperationsLeavesPlanningToItsOwnCap() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of()));
+    QuotaAdmin.of(m).setOverride(SubjectRef.user("p"), EnvironmentPolicy.PLANNING_CAP, 12_000);
+    assertTrue(
+        m.tryReserve(UsageRequest.forUser("p").operation("planning").estimatedTokens(11_000, 0))
+            .allowed());
+    assertEquals(
+        EnvironmentPolicy.OTHER_CALL_CAP,
+        m.tryReserve(UsageRequest.forUser("p").operation("review").estimatedTokens(11_000, 0))
+            .denial()
+            .limitName());
+    Limit cap = Limit.of("c", Metric.TOKENS, Window.PER_REQUEST, 1).exceptOperations("a", "b");
+    assertFalse(cap.matches(null, null, "a"));
+    assertTrue(cap.matches(null, null, "c"));
+    assertTrue(cap.matches(null, null, null));
+  }
+
+  /** MAX_STEPS_PER_WORKFLOW counts a workflow's calls other than its planning call. */
+  @Test
+  void theEnvironmentPolicysStepsAreTheCallsAfterPlanning() {
+    QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_STEPS_PER_WORKFLOW", "2")));
+    try (Workflow w = m.openWorkflow(SubjectRef.user("s"))) {
+      for (String op : new String[] {"planning", "agent_call", "planning"}) {
+        try (Reservation r =
+            w.reserve(UsageRequest.forUser("s").operation(op).estimatedTokens(1, 1))) {
+          r.commit(Usage.of(1, 1));
+        }
+      }
+      w.reserve(UsageRequest.forUser("s").estimatedTokens(1, 1)).close(); // released: not a step
+      try (Reservation r = w.reserve(UsageRequest.forUser("s").estimatedTokens(1, 1))) {
+        r.commit(Usage.of(1, 1)); // a call naming no operation is a step
+      }
+      QuotaDenial d =
+          w.tryReserve(UsageRequest.forUser("s").operation("agent_call").estimatedTokens(1, 1))
+              .denial();
+      assertEquals(DenialCodes.WORKFLOW_STEP_LIMIT_EXCEEDED, d.code());
+      assertEquals(2, d.used());
+      assertTrue(
+          w.tryReserve(UsageRequest.forUser("s").operation("planning").estimatedTokens(1, 1))
+              .allowed(),
+          "planning again is not a step");
+    }
+  }
+
   /** As seed 000: the system hour admits calls until it is full (used >= limit denies). */
   @Test
   void theEnvironmentPolicysSystemHourAdmitsUntilItIsFull() {
