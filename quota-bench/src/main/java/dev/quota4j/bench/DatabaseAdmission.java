@@ -1,6 +1,5 @@
 package dev.quota4j.bench;
 
-import dev.quota4j.jdbc.CountingDataSource;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.quota4j.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.jdbc.CountingDataSource;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -12,67 +12,53 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.Statement;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * Wraps a data source to count what reaches the database: statements executed (a batch counts each
- * of its statements), commits, statements run in autocommit mode (each its own transaction, as
- * quota4j's reserve and commit on PostgreSQL), rollbacks and connections borrowed. It can also
- * break the connection at the n-th statement or commit, as a database that goes away would.
- *
- * <p>Used by this module's tests and, through quota-jdbc's test-jar, by quota-bench, where the same
- * wrapper sits in front of quota4j's store and of Bucket4j's proxy manager under many threads: the
- * counters are {@link LongAdder}s, and nothing shared is written per statement unless a failure is
- * armed with {@link #failAtStep}.
+ * of its statements), commits, statements run in autocommit mode (each its own transaction),
+ * rollbacks and connections borrowed. It can also break the connection at the n-th statement or
+ * commit, as a database that goes away would.
  */
-public final class CountingDataSource implements DataSource {
+final class CountingDataSource implements DataSource {
   private static final Set<String> EXECUTE =
       Set.of("execute", "executeQuery", "executeUpdate", "executeLargeUpdate");
 
   private final DataSource target;
-  public final LongAdder statements = new LongAdder();
-  public final LongAdder commits = new LongAdder();
-  public final LongAdder rollbacks = new LongAdder();
+  final AtomicInteger statements = new AtomicInteger();
+  final AtomicInteger commits = new AtomicInteger();
+  final AtomicInteger rollbacks = new AtomicInteger();
 
   /**
    * Statements executed in autocommit mode: each is a transaction of its own, committed by the
    * database with no {@code commit()} call.
    */
-  public final LongAdder autocommits = new LongAdder();
+  final AtomicInteger autocommits = new AtomicInteger();
 
-  public final LongAdder connections = new LongAdder();
+  final AtomicInteger connections = new AtomicInteger();
 
-  /**
-   * Statements and commits are counted together as steps from the last {@link #reset()} while this
-   * is set; at this step the connection breaks. 0 = never (and no steps are counted).
-   */
-  public final AtomicInteger failAtStep = new AtomicInteger();
+  /** Counts statements and commits together; at this step the connection breaks. 0 = never. */
+  final AtomicInteger failAtStep = new AtomicInteger();
 
   private final AtomicInteger steps = new AtomicInteger();
 
-  public CountingDataSource(DataSource target) {
+  CountingDataSource(DataSource target) {
     this.target = target;
   }
 
-  public void reset() {
-    statements.reset();
-    commits.reset();
-    rollbacks.reset();
-    autocommits.reset();
-    connections.reset();
+  void reset() {
+    statements.set(0);
+    commits.set(0);
+    rollbacks.set(0);
+    autocommits.set(0);
+    connections.set(0);
     steps.set(0);
   }
 
-  /** Transactions ended: commits, rollbacks and statements in autocommit mode. */
-  public long transactions() {
-    return commits.sum() + rollbacks.sum() + autocommits.sum();
-  }
-
   private void step(Connection real) throws SQLException {
-    int failAt = failAtStep.get();
-    if (failAt != 0 && steps.incrementAndGet() == failAt) {
+    int n = steps.incrementAndGet();
+    if (n == failAtStep.get()) {
       real.close(); // the server's side rolls back whatever was open
       throw new SQLNonTransientConnectionException("injected: connection lost", "08006");
     }
@@ -89,21 +75,19 @@ public final class CountingDataSource implements DataSource {
   }
 
   private Connection wrap(Connection real) {
-    connections.increment();
+    connections.incrementAndGet();
     InvocationHandler h =
         (proxy, method, args) -> {
           String name = method.getName();
           if (name.equals("commit")) {
             step(real);
-            commits.increment();
+            commits.incrementAndGet();
           } else if (name.equals("rollback") && (args == null || args.length == 0)) {
-            rollbacks.increment();
+            rollbacks.incrementAndGet();
           }
           Object result = invoke(method, real, args);
           if (result instanceof Statement st
-              && (name.equals("prepareStatement")
-                  || name.equals("createStatement")
-                  || name.equals("prepareCall"))) {
+              && (name.equals("prepareStatement") || name.equals("createStatement"))) {
             return wrapStatement(st, method.getReturnType(), real);
           }
           return result;
@@ -118,17 +102,17 @@ public final class CountingDataSource implements DataSource {
           String name = method.getName();
           if (EXECUTE.contains(name)) {
             step(real);
-            statements.increment();
+            statements.incrementAndGet();
             if (real.getAutoCommit()) {
-              autocommits.increment();
+              autocommits.incrementAndGet();
             }
           } else if (name.equals("executeBatch")) {
             step(real);
             if (real.getAutoCommit()) {
-              autocommits.increment();
+              autocommits.incrementAndGet();
             }
             Object r = invoke(method, st, args);
-            statements.add(((int[]) r).length);
+            statements.addAndGet(((int[]) r).length);
             return r;
           }
           return invoke(method, st, args);

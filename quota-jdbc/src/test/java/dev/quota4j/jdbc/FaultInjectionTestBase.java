@@ -128,10 +128,9 @@ abstract class FaultInjectionTestBase {
     setUp.run();
     counting.reset();
     op.accept(store);
-    int steps = counting.statements.intValue() + counting.commits.intValue();
+    int steps = counting.statements.get() + counting.commits.get();
     assertTrue(
-        counting.statements.intValue() >= 1
-            && counting.commits.intValue() + counting.autocommits.intValue() >= 1,
+        counting.statements.get() >= 1 && counting.commits.get() + counting.autocommits.get() >= 1,
         what + " takes a statement and a transaction (a commit, or autocommit) at least");
     for (int k = 1; k <= steps; k++) {
       counting.failAtStep.set(0);

@@ -232,9 +232,9 @@ class PostgresAdmissionFunctionTest {
         assertInstanceOf(
             ReserveResult.Granted.class,
             s.reserve("r1", List.of(sys, user), T0, T0.plusSeconds(60)));
-        assertEquals(1, ds.statements.intValue());
-        assertEquals(1, ds.autocommits.intValue());
-        assertEquals(0, ds.commits.intValue());
+        assertEquals(1, ds.statements.get());
+        assertEquals(1, ds.autocommits.get());
+        assertEquals(0, ds.commits.get());
         ds.reset();
         assertEquals(
             new CommitResult(CommitResult.Status.APPLIED, Map.of(user.key(), 90L, sys.key(), 90L)),
@@ -242,8 +242,8 @@ class PostgresAdmissionFunctionTest {
                 "r1",
                 List.of(user.withAmount(90), sys.withAmount(90)),
                 event("e1", EventStatus.SUCCESS, U1, 90)));
-        assertEquals(1, ds.statements.intValue());
-        assertEquals(1, ds.autocommits.intValue());
+        assertEquals(1, ds.statements.get());
+        assertEquals(1, ds.autocommits.get());
 
         // the commit names only one of the two counters held: the function refuses, changing
         // nothing, and the statement-by-statement commit settles both
@@ -254,8 +254,8 @@ class PostgresAdmissionFunctionTest {
         assertEquals(
             new CommitResult(CommitResult.Status.APPLIED, Map.of(user.key(), 100L, sys.key(), 90L)),
             s.commit("r2", List.of(user.withAmount(10)), event("e2", EventStatus.SUCCESS, U1, 10)));
-        assertTrue(ds.statements.intValue() > 1, "fell back: " + ds.statements.intValue());
-        assertEquals(1, ds.commits.intValue(), "one transaction after the refused call");
+        assertTrue(ds.statements.get() > 1, "fell back: " + ds.statements.get());
+        assertEquals(1, ds.commits.get(), "one transaction after the refused call");
         assertEquals(new CounterValue(90, 0), s.counters(List.of(sys.key())).get(sys.key()));
       }
     }

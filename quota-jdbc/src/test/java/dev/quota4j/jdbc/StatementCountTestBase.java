@@ -76,11 +76,11 @@ abstract class StatementCountTestBase {
     ds.reset();
     r.run();
     return new Cost(
-        ds.statements.intValue(),
-        ds.commits.intValue(),
-        ds.autocommits.intValue(),
-        ds.rollbacks.intValue(),
-        ds.connections.intValue());
+        ds.statements.get(),
+        ds.commits.get(),
+        ds.autocommits.get(),
+        ds.rollbacks.get(),
+        ds.connections.get());
   }
 
   @Test
@@ -162,9 +162,8 @@ abstract class StatementCountTestBase {
                   UsageEvent.builder("te" + i, T0, EventStatus.SUCCESS, u).inputTokens(1).build());
         }
         long micros = (System.nanoTime() - start) / 1_000 / rounds;
-        double statementsPerAdmission = ds.statements.intValue() / (double) rounds;
-        double commitsPerAdmission =
-            (ds.commits.intValue() + ds.autocommits.intValue()) / (double) rounds;
+        double statementsPerAdmission = ds.statements.get() / (double) rounds;
+        double commitsPerAdmission = (ds.commits.get() + ds.autocommits.get()) / (double) rounds;
 
         assertEquals(1, reserve.transactions(), "reserve is one transaction");
         assertEquals(1, commit.transactions(), "commit is one transaction");
