@@ -102,7 +102,9 @@ public final class QuotaAdmin {
             "override of "
                 + limitName
                 + ": "
-                + before.overrides().get(limitName)
+                + (before.overrides().containsKey(limitName)
+                    ? before.overrides().get(limitName)
+                    : "none")
                 + " -> "
                 + amount);
   }
@@ -396,22 +398,25 @@ public final class QuotaAdmin {
   /**
    * A change of the subject's entry that the ledger records: when it changes the entry, an {@link
    * EventStatus#ADMIN} event tagged {@code action}, with the description as its message (seed 002
-   * logs subscription changes).
+   * logs subscription changes). The event is appended before the entry is saved, so that no change
+   * is ever saved without its event; a call that fails after appending leaves its event, and
+   * calling it again appends another.
    */
   private SubjectRecord change(
       SubjectRef subject, String action, Change change, Described described) {
     SubjectRecord before = ensure(subject);
     SubjectRecord next = change.apply(before);
-    store.saveSubject(next);
-    manager.invalidateSubject(subject);
     if (before.active() != next.active()
         || !before.plan().equals(next.plan())
         || !before.overrides().equals(next.overrides())) {
-      store.appendEvent(
-          audit("admin-" + UUID.randomUUID(), subject, action)
-              .errorMessage(described.of(before, next))
-              .build());
+      boolean unused =
+          store.appendEvent(
+              audit("admin-" + UUID.randomUUID(), subject, action)
+                  .errorMessage(described.of(before, next))
+                  .build());
     }
+    store.saveSubject(next);
+    manager.invalidateSubject(subject);
     return next;
   }
 

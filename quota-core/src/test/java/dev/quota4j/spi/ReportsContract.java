@@ -1001,11 +1001,11 @@ public abstract class ReportsContract {
         java.util.stream.Stream.of(
                 "assign_plan: plan free -> premium",
                 "assign_plan: plan premium -> free",
-                "set_override: override of daily-tokens: null -> 5000",
+                "set_override: override of daily-tokens: none -> 5000",
                 "clear_override: override of daily-tokens: 5000 -> none",
                 "deactivate: deactivated",
                 "activate: activated",
-                "set_override: override of daily-tokens: null -> 5000")
+                "set_override: override of daily-tokens: none -> 5000")
             .sorted()
             .toList(),
         audits.stream()
