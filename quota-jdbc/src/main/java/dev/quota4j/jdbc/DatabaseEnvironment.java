@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
  * #DB_NAME} (required), {@value #DB_USER} and {@value #DB_PASSWORD} (both optional), which the seed
  * joins into a {@code mysql+pymysql://} URL and which are read by the {@code mysql} rule below. The
  * {@code DB_*} variables are ignored when {@value #DATABASE_URL} is set, as the seed ignores them.
- * {@value #DB_USER} and {@value #DB_PASSWORD} are taken as they are (they are not URLs, so they are
- * not percent-decoded). Values are stripped of surrounding white space, except {@value
- * #DB_PASSWORD}'s, which is taken exactly.
+ * {@value #DB_USER} and {@value #DB_PASSWORD} are percent-decoded as the seed's URL has SQLAlchemy
+ * decode them (so {@code p%40ss} is {@code p@ss}, and a {@code %} not followed by two hex digits
+ * stays as it is). Values are stripped of surrounding white space, except {@value #DB_PASSWORD}'s,
+ * which is taken exactly.
  *
  * <p><b>{@value #DATABASE_URL}</b> is a JDBC URL ({@code jdbc:...}), used as it is, or a SQLAlchemy
  * URL {@code dialect[+driver]://[user[:password]@]host[:port]/database[?query]}, read with the
@@ -223,7 +224,10 @@ final class DatabaseEnvironment {
       }
       int p = Integer.parseInt(port);
       if (p < 1 || p > 65535) {
-        throw urlError(value, "must have a port number, 1 to 65535, after the host, not " + p);
+        // not shown either: in "mysql://user:12345678/db" the port is a numeric password
+        String hidden =
+            value.substring(0, m.start("port")) + "***" + value.substring(m.end("port"));
+        throw urlError(hidden, "must have a port number, 1 to 65535, after the host");
       }
       portPart = ":" + p;
     }
@@ -374,6 +378,9 @@ final class DatabaseEnvironment {
       throw partError(DB_USER, "must be at most " + Args.MAX_ID_LENGTH + " characters", user);
     }
     String password = env.get(DB_PASSWORD);
+    // the seed pastes both into a URL that SQLAlchemy percent-decodes
+    user = user == null ? null : percentDecode(user);
+    password = password == null ? null : percentDecode(password);
     return new Target(
         "jdbc:"
             + mysqlOrMariaDb("mysql", driverPresent)
