@@ -506,7 +506,9 @@ class QuotaManagerTest {
         assertThrows(
                 IllegalArgumentException.class, () -> m.record("e-1", typo.build(), Usage.of(1, 1)))
             .getMessage());
-    assertTrue(store.findSubject(SubjectRef.user("t")).isEmpty(), "no store call was made");
+    assertTrue(store.findSubject(SubjectRef.user("t")).isEmpty(), "no subject was created");
+    assertEquals(0, store.openReservations(), "nothing was reserved");
+    assertTrue(store.findEvents(EventQuery.all(10)).isEmpty(), "nothing was recorded");
     assertTrue(
         m.tryReserve(UsageRequest.forUser("t").operation("planning").estimatedTokens(1, 1))
             .allowed());
