@@ -4,6 +4,7 @@ import dev.quota4j.Csv;
 import dev.quota4j.EnvironmentPolicy;
 import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
+import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaListener;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import javax.sql.DataSource;
@@ -114,6 +116,19 @@ public final class ReadmeSnippets {
             Usage.of(450, 120).withModel("gpt-3.5-turbo"));
     // README-END
     return firstTime;
+  }
+
+  /** What {@link #check} says. */
+  public record Check(OptionalLong left, List<QuotaDenial> reasons) {}
+
+  /** A pre-flight check: what is left, and every reason it would be denied. */
+  public static Check check(QuotaManager quotas) {
+    // README-START check
+    QuotaDecision pre = quotas.check(UsageRequest.forUser("u-42").estimatedTokens(1_200, 800));
+    OptionalLong left = pre.remaining("user-daily-tokens"); // before this call
+    List<QuotaDenial> reasons = pre.denials(); // empty when allowed
+    // README-END
+    return new Check(left, reasons);
   }
 
   /** What {@link #reports} read. */

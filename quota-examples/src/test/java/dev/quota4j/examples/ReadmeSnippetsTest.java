@@ -12,6 +12,7 @@ import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Plan;
 import dev.quota4j.QuotaDecision;
+import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Retention;
@@ -84,6 +85,11 @@ class ReadmeSnippetsTest {
     assertEquals(
         550 + 570,
         q.status(SubjectRef.user("u-42")).limit("user-daily-tokens").orElseThrow().used());
+    ReadmeSnippets.Check pre = ReadmeSnippets.check(q); // 2,000 asked, 360 left
+    assertEquals(java.util.OptionalLong.of(1_480 - 1_120), pre.left());
+    assertEquals(
+        List.of(DenialCodes.DAILY_TOKEN_QUOTA_EXCEEDED),
+        pre.reasons().stream().map(QuotaDenial::code).toList());
     String denied = ReadmeSnippets.workflow(q); // 1,120 used: 1,400 more do not fit
     assertTrue(denied.startsWith("{\"error_code\":\"DAILY_TOKEN_QUOTA_EXCEEDED\""), denied);
   }
