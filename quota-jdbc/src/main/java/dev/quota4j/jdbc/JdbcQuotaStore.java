@@ -227,7 +227,9 @@ public final class JdbcQuotaStore implements QuotaStore {
     String call = sql.reserveFunctionCall();
     Object[] params = call == null ? row : reserveParams(row, ordered);
     ReserveResult result = reserveOnce(call, params, given, ordered);
-    if (result instanceof ReserveResult.Rejected) {
+    // a lease that ended may hold what the missed counter needs; with nothing reserved on it, no
+    // reclaim can make the charge fit, and the rejection stands without a second transaction
+    if (result instanceof ReserveResult.Rejected rejected && rejected.current().reserved() > 0) {
       List<CounterKey> keys = given.stream().map(Charge::key).toList();
       if (reclaimTouching(keys, now) > 0) {
         result = reserveOnce(call, params, given, ordered);

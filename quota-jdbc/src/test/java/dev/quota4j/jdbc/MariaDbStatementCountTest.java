@@ -12,6 +12,6 @@ class MariaDbStatementCountTest extends StatementCountTestBase {
 
   @Override
   int[] expectedStatements() {
-    return new int[] {3, 5, 7, 6};
+    return new int[] {3, 5, 7, 6, 5};
   }
 }

@@ -16,6 +16,6 @@ class PostgresStatementCountTest extends StatementCountTestBase {
    */
   @Override
   int[] expectedStatements() {
-    return new int[] {1, 1, 1, 2};
+    return new int[] {1, 1, 1, 2, 1};
   }
 }

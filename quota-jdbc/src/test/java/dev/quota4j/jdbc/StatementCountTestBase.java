@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
@@ -39,7 +40,10 @@ abstract class StatementCountTestBase {
 
   abstract TestDatabase.Kind kind();
 
-  /** Expected statements: reserve, commit, reserve that creates both counters, rejection. */
+  /**
+   * Expected statements: reserve, commit, reserve that creates both counters, rejection while a
+   * reservation holds the counter (expired leases are looked for), rejection with nothing held.
+   */
   abstract int[] expectedStatements();
 
   static Charge charge(String limit, SubjectRef s, Instant start, Duration length, long amount) {
@@ -136,6 +140,16 @@ abstract class StatementCountTestBase {
                         ReserveResult.Rejected.class,
                         store.reserve("r2", List.of(huge, system), T0, T0.plusSeconds(60))));
 
+        assertTrue(
+            store.release("r0", UsageEvent.builder("rel0", T0, EventStatus.RELEASED, u).build()));
+        Cost rejectedNothingHeld =
+            measure(
+                ds,
+                () ->
+                    assertInstanceOf(
+                        ReserveResult.Rejected.class,
+                        store.reserve("r3", List.of(huge, system), T0, T0.plusSeconds(60))));
+
         // the same through the manager, as a host calls it (subject and counters already there)
         QuotaManager m = MultiProcessTestBase.manager(store, T0, 1_000_000, 1_000_000);
         try (Reservation r = m.reserve(UsageRequest.forUser("u2").estimatedTokens(100, 50))) {
@@ -174,12 +188,22 @@ abstract class StatementCountTestBase {
         assertEquals(expected[1], commit.statements(), "statements per commit");
         assertEquals(expected[2], firstReserve.statements(), "statements per first reserve");
         assertEquals(expected[3], rejected.statements(), "statements per rejection");
+        assertEquals(
+            expected[4], rejectedNothingHeld.statements(), "statements per rejection, none held");
+        assertEquals(
+            1,
+            rejectedNothingHeld.transactions() + rejectedNothingHeld.rollbacks(),
+            "nothing held, nothing to reclaim: one transaction, committed or rolled back");
+        assertTrue(
+            rejectedNothingHeld.statements() < rejected.statements(),
+            "no look for expired leases: " + rejectedNothingHeld + " vs " + rejected);
 
         String report =
             String.format(
                 "%s%n  store.reserve (2 charges): %s%n  store.commit (2 charges): %s%n"
                     + "  store.reserve creating both counters: %s%n"
                     + "  store.reserve rejected: %s%n"
+                    + "  store.reserve rejected, nothing held: %s%n"
                     + "  QuotaManager.reserve: %s, %d connections%n"
                     + "  Reservation.commit: %s, %d connections%n"
                     + "  %d x (store.reserve + store.commit), one thread: %.1f statements and"
@@ -189,6 +213,7 @@ abstract class StatementCountTestBase {
                 commit,
                 firstReserve,
                 rejected,
+                rejectedNothingHeld,
                 managerReserve,
                 managerReserve.connections(),
                 managerCommit,
