@@ -45,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * the priced cost the ledger recorded, in the currency of the prices, with six decimal places;
  * averages are per call, rounded half up to two decimal places. Usage older than the retention age
  * is read from the daily summaries, so over those days hours fall on the start of their day; a
- * workflow trace needs the events themselves.
+ * workflow trace and the workflows {@link #subjectStats} counts need the events themselves.
  *
  * <p>Thread-safe; stateless apart from its settings.
  */
@@ -198,6 +198,64 @@ public final class UsageReports {
             .thenComparing(Comparator.comparingLong(OperationActivity::totalTokens).reversed())
             .thenComparing(
                 OperationActivity::operation, Comparator.nullsFirst(Comparator.naturalOrder())));
+    return out;
+  }
+
+  /**
+   * Per primary subject: the workflows it ran, calls, errors, denials, tokens and cost; by subject.
+   * Seed 001's user activity ({@code workflows_executed}, total tokens, total cost). See {@link
+   * #subjectStats(SubjectKind, Instant, Instant)}.
+   */
+  public List<SubjectStats> subjectStats(Instant from, Instant to) {
+    return subjectStats(null, from, to);
+  }
+
+  /**
+   * Per primary subject of one kind ({@link SubjectKind#USER} for seed 001's users) or, when {@code
+   * kind} is null, of every kind: the workflows it ran, calls, errors, denials, tokens, average and
+   * cost; by subject.
+   *
+   * <p>A subject's workflows are the distinct workflow ids (events with none left out) of its
+   * outcome events in the range, denied ones included: a workflow counts once per subject that it
+   * ran for, and in every range that holds one of its events. Workflows are counted from the
+   * ledger's events: over days retention has purged, their usage counts but their workflows do not
+   * (the daily summaries keep none; the in-memory store's likewise for events that a full ledger
+   * dropped). The store is asked for one row per subject and workflow ({@link Dimension#WORKFLOW}),
+   * which no rollup answers: over long ranges this report reads the ledger itself.
+   */
+  public List<SubjectStats> subjectStats(@Nullable SubjectKind kind, Instant from, Instant to) {
+    range(from, to);
+    Map<SubjectRef, AggregateRow> totals = new HashMap<>();
+    Map<SubjectRef, Long> workflows = new HashMap<>();
+    for (AggregateRow r :
+        store.aggregate(
+            AggregateQuery.between(from, to)
+                .forSubjectKind(kind)
+                .groupBy(Dimension.SUBJECT, Dimension.WORKFLOW))) {
+      SubjectRef subject = Checks.notNull("subject", r.subject());
+      totals.merge(subject, r, AggregateRow::plus);
+      if (r.workflowId() != null && (r.calls() > 0 || r.denials() > 0)) {
+        workflows.merge(subject, 1L, Long::sum);
+      }
+    }
+    List<SubjectStats> out = new ArrayList<>();
+    totals.forEach(
+        (subject, r) -> {
+          if (r.calls() == 0 && r.denials() == 0) {
+            return;
+          }
+          out.add(
+              new SubjectStats(
+                  subject,
+                  workflows.getOrDefault(subject, 0L),
+                  r.calls(),
+                  r.errors(),
+                  r.denials(),
+                  r.totalTokens(),
+                  average(r.totalTokens(), r.calls()),
+                  Money.fromMicros(r.costMicros())));
+        });
+    out.sort(Comparator.comparing(SubjectStats::subject));
     return out;
   }
 
@@ -787,6 +845,62 @@ public final class UsageReports {
           subject.kind(),
           subject.id(),
           operation,
+          calls,
+          errors,
+          denials,
+          totalTokens,
+          averageTokens,
+          cost);
+    }
+  }
+
+  /**
+   * One subject's activity: seed 001's per-user summary.
+   *
+   * @param subject the primary subject
+   * @param workflows the distinct workflows of its events in the range (of those the ledger still
+   *     holds: see {@link UsageReports#subjectStats(SubjectKind, Instant, Instant)})
+   * @param calls SUCCESS and ERROR events
+   * @param errors ERROR events
+   * @param denials QUOTA_EXCEEDED events
+   * @param totalTokens input plus output tokens
+   * @param averageTokens tokens per call
+   * @param cost the priced cost
+   */
+  public record SubjectStats(
+      SubjectRef subject,
+      long workflows,
+      long calls,
+      long errors,
+      long denials,
+      long totalTokens,
+      BigDecimal averageTokens,
+      BigDecimal cost)
+      implements ReportRow {
+    /** The CSV columns. */
+    public static final List<String> HEADER =
+        List.of(
+            "subject_kind",
+            "subject_id",
+            "workflows",
+            "calls",
+            "errors",
+            "denials",
+            "total_tokens",
+            "average_tokens",
+            "cost");
+
+    @Override
+    public List<String> csvHeader() {
+      return HEADER;
+    }
+
+    @Override
+    public List<String> csvValues() {
+      return values(
+          subject.kind(),
+          subject.id(),
+          workflows,
           calls,
           errors,
           denials,

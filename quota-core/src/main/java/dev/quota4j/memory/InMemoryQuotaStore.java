@@ -49,7 +49,8 @@ import org.jspecify.annotations.Nullable;
  *       ledger, because it is full or because {@link #purgeEvents} took it, is first added to them
  *       (one entry per UTC day, subject, operation, provider, model, agent, tool, provider key and
  *       status), and they are kept until {@link #clear()}, so {@link #aggregate} stays exact, at
- *       day resolution, for usage older than the ledger holds.
+ *       day resolution, for usage older than the ledger holds. They keep no workflow: grouped by
+ *       {@link Dimension#WORKFLOW}, that usage counts under a null workflow.
  *   <li>The ids of the newest {@link Builder#idsRemembered} events (default twice {@code
  *       eventsKept}, at least {@value #MIN_IDS_REMEMBERED}), events kept or not: a retried commit,
  *       release or record whose id is among them changes nothing. One older than that is applied
@@ -788,6 +789,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
       v[Dimension.TOOL.ordinal()] = tool;
       v[Dimension.PROVIDER_KEY.ordinal()] = providerKey;
       v[Dimension.STATUS.ordinal()] = status.name();
+      // no WORKFLOW: the summaries keep none, so purged usage counts under a null workflow
       return v;
     }
   }
@@ -932,6 +934,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
             g.contains(Dimension.TOOL) ? dims[Dimension.TOOL.ordinal()] : null,
             g.contains(Dimension.PROVIDER_KEY) ? dims[Dimension.PROVIDER_KEY.ordinal()] : null,
             g.contains(Dimension.STATUS) ? status : null,
+            g.contains(Dimension.WORKFLOW) ? dims[Dimension.WORKFLOW.ordinal()] : null,
             usage ? events : 0,
             status == EventStatus.ERROR ? events : 0,
             status == EventStatus.QUOTA_EXCEEDED ? events : 0,

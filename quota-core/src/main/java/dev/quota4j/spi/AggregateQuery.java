@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Usage that retention already rolled into daily summaries counts in a range when the start of
  * its UTC day lies in the range: over purged days, the resolution is one day. A store that keeps
  * finer rollups of purged usage may answer from them (the JDBC store's hourly rollup, for queries
- * with no subject, agent or tool, over whole hours): then purged usage counts by its hour.
+ * with no subject, agent or tool, over whole hours): then purged usage counts by its hour. The
+ * summaries keep no workflow: grouped by {@link Dimension#WORKFLOW}, purged usage counts under a
+ * null workflow, and a filter on a workflow leaves it out.
  *
  * <p>Beta until 1.0.
  *
@@ -155,6 +157,7 @@ public record AggregateQuery(
     v[Dimension.TOOL.ordinal()] = e.tool();
     v[Dimension.PROVIDER_KEY.ordinal()] = e.providerKey();
     v[Dimension.STATUS.ordinal()] = e.status().name();
+    v[Dimension.WORKFLOW.ordinal()] = e.workflowId();
     return v;
   }
 }

@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  * @param tool the tool, when grouped by it
  * @param providerKey the provider key, when grouped by it
  * @param status the status, when grouped by it
+ * @param workflowId the workflow, when grouped by it (null for usage read from the daily summaries,
+ *     which keep no workflow)
  * @param calls SUCCESS and ERROR events
  * @param errors ERROR events
  * @param denials QUOTA_EXCEEDED events
@@ -47,6 +49,7 @@ public record AggregateRow(
     @Nullable String tool,
     @Nullable String providerKey,
     @Nullable EventStatus status,
+    @Nullable String workflowId,
     long calls,
     long errors,
     long denials,
@@ -68,15 +71,67 @@ public record AggregateRow(
     Checks.nonNegative("costMicros", costMicros);
   }
 
+  /**
+   * A row with no workflow: the constructor of the rows before {@link Dimension#WORKFLOW}, kept so
+   * that code built against it still compiles and links.
+   */
+  public AggregateRow(
+      @Nullable Instant bucketStart,
+      @Nullable SubjectRef subject,
+      @Nullable String operation,
+      @Nullable String provider,
+      @Nullable String model,
+      @Nullable String agent,
+      @Nullable String tool,
+      @Nullable String providerKey,
+      @Nullable EventStatus status,
+      long calls,
+      long errors,
+      long denials,
+      long inputTokens,
+      long outputTokens,
+      long cachedInputTokens,
+      long characters,
+      long costMicros) {
+    this(
+        bucketStart,
+        subject,
+        operation,
+        provider,
+        model,
+        agent,
+        tool,
+        providerKey,
+        status,
+        null,
+        calls,
+        errors,
+        denials,
+        inputTokens,
+        outputTokens,
+        cachedInputTokens,
+        characters,
+        costMicros);
+  }
+
   /** Input plus output tokens. */
   public long totalTokens() {
     return inputTokens + outputTokens;
   }
 
-  /** The grouping key: bucket and every dimension. */
+  /** The grouping key: bucket and every dimension, in {@link Dimension} order. */
   public List<@Nullable Object> key() {
     return Arrays.asList(
-        bucketStart, subject, operation, provider, model, agent, tool, providerKey, status);
+        bucketStart,
+        subject,
+        operation,
+        provider,
+        model,
+        agent,
+        tool,
+        providerKey,
+        status,
+        workflowId);
   }
 
   /** This row with another row's sums added (same key). */
@@ -91,6 +146,7 @@ public record AggregateRow(
         tool,
         providerKey,
         status,
+        workflowId,
         Checks.add("calls", calls, o.calls),
         Checks.add("errors", errors, o.errors),
         Checks.add("denials", denials, o.denials),

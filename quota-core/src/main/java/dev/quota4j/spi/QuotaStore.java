@@ -130,7 +130,8 @@ public interface QuotaStore extends AutoCloseable {
   /**
    * Sums of the ledger's outcome events, grouped as the query says, in no particular order.
    *
-   * @throws UnsupportedOperationException when the store cannot aggregate
+   * @throws UnsupportedOperationException when the store cannot aggregate, or cannot group or
+   *     filter by one of the query's dimensions (it never ignores one)
    */
   default List<AggregateRow> aggregate(AggregateQuery query) {
     throw unsupported(this, "aggregate");

@@ -2,15 +2,19 @@ package dev.quota4j.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Dimension;
+import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.spi.ReportsContract;
 import dev.quota4j.spi.ReportsWorkload;
+import dev.quota4j.spi.UsageEvent;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +46,34 @@ class InMemoryReportsTest extends ReportsContract {
     assertEquals(500, small.ledgerSize());
     AggregateQuery q =
         AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1))
-            .groupBy(Dimension.values())
+            .groupBy(EnumSet.complementOf(EnumSet.of(Dimension.WORKFLOW)).toArray(new Dimension[0]))
             .bucket(Bucket.DAY);
     assertEquals(byKey(big.aggregate(q)), byKey(small.aggregate(q)));
+
+    // the summaries keep no workflow: by workflow, what fell out counts under none
+    AggregateQuery byWorkflow =
+        AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1)).groupBy(Dimension.WORKFLOW);
+    Map<String, Long> kept = new HashMap<>();
+    for (UsageEvent e : small.findEvents(EventQuery.all(1_000))) {
+      if (e.workflowId() != null && ReportsWorkload.counts(e)) {
+        kept.merge(e.workflowId(), 1L, Long::sum);
+      }
+    }
+    Map<String, Long> actual = new HashMap<>();
+    long calls = 0;
+    for (AggregateRow r : small.aggregate(byWorkflow)) {
+      calls += r.calls();
+      if (r.workflowId() != null) {
+        actual.put(r.workflowId(), r.calls() + r.denials());
+      }
+    }
+    assertEquals(kept, actual);
+    assertEquals(
+        big.aggregate(AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1))).get(0).calls(),
+        calls);
+    assertTrue(
+        big.aggregate(byWorkflow).stream().filter(r -> r.workflowId() != null).count()
+            > kept.size());
   }
 
   @Test

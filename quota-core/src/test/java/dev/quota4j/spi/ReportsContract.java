@@ -33,6 +33,7 @@ import dev.quota4j.UsageReports.OperationActivity;
 import dev.quota4j.UsageReports.PeriodStats;
 import dev.quota4j.UsageReports.StatsRow;
 import dev.quota4j.UsageReports.SubjectDay;
+import dev.quota4j.UsageReports.SubjectStats;
 import dev.quota4j.UsageReports.TopEntry;
 import dev.quota4j.UsageReports.TraceStep;
 import dev.quota4j.UsageReports.Trend;
@@ -51,6 +52,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -187,7 +189,7 @@ public abstract class ReportsContract {
         .build();
   }
 
-  private QuotaManager manager(QuotaStore store, QuotaPolicy policy, MutableClock clock) {
+  private static QuotaManager manager(QuotaStore store, QuotaPolicy policy, MutableClock clock) {
     return QuotaManager.builder()
         .store(store)
         .policy(policy)
@@ -403,6 +405,117 @@ public abstract class ReportsContract {
       assertEquals(expected, actual);
       assertCsvRoundTrip(OperationActivity.HEADER, actual);
     }
+  }
+
+  /**
+   * Seed 001's per-user summary: distinct workflows, calls, tokens and cost per subject, over whole
+   * and odd ranges, of every kind and of one kind; a workflow's events found by filtering on it.
+   */
+  @Test
+  void subjectStatsCountDistinctWorkflows() {
+    for (Instant[] r : new Instant[][] {{from(), NOW}, {oddFrom(), oddTo()}}) {
+      for (SubjectKind kind : Arrays.asList(null, SubjectKind.USER, SubjectKind.ANONYMOUS)) {
+        List<SubjectStats> expected = expectedSubjectStats(w.events, r[0], r[1], kind, e -> true);
+        List<SubjectStats> actual =
+            kind == null
+                ? reports().subjectStats(r[0], r[1])
+                : reports().subjectStats(kind, r[0], r[1]);
+        assertEquals(expected, actual, kind + " " + Arrays.toString(r));
+        assertFalse(actual.isEmpty());
+        assertTrue(actual.stream().allMatch(x -> kind == null || x.subject().kind() == kind));
+        assertCsvRoundTrip(SubjectStats.HEADER, actual);
+      }
+      // the workload's workflows each belong to one subject: the counts add up to the workflows
+      long workflows =
+          counted(r[0], r[1]).stream()
+              .map(UsageEvent::workflowId)
+              .filter(Objects::nonNull)
+              .distinct()
+              .count();
+      List<SubjectStats> all = reports().subjectStats(r[0], r[1]);
+      assertEquals(workflows, all.stream().mapToLong(SubjectStats::workflows).sum());
+      assertTrue(all.stream().anyMatch(x -> x.workflows() > 1), "someone ran several");
+    }
+    // filtered by one workflow (the hostile id among them): its events' sums, from the ledger
+    for (String id : List.of(w.workflows.get(3), w.workflows.get(w.workflows.size() - 1))) {
+      assertQuery(
+          shared,
+          w.events,
+          AggregateQuery.between(from(), NOW)
+              .where(Dimension.WORKFLOW, id)
+              .groupBy(Dimension.SUBJECT, Dimension.STATUS));
+    }
+    assertEquals(
+        List.of(),
+        shared.aggregate(AggregateQuery.between(from(), NOW).where(Dimension.WORKFLOW, "none")));
+    assertEquals(List.of(), reports().subjectStats(NOW, NOW));
+    assertThrows(IllegalArgumentException.class, () -> reports().subjectStats(NOW, from()));
+  }
+
+  /**
+   * {@link UsageReports#subjectStats} computed from the events with plain loops: the usage of every
+   * outcome event in the range, the workflows of those {@code inLedger} (those retention has purged
+   * keep their usage, in summaries by day, but lose their workflow). Purged events count by the
+   * start of their day: give whole-day ranges when some are purged.
+   */
+  private static List<SubjectStats> expectedSubjectStats(
+      List<UsageEvent> events,
+      Instant from,
+      Instant to,
+      @Nullable SubjectKind kind,
+      Predicate<UsageEvent> inLedger) {
+    Map<SubjectRef, long[]> sums = new HashMap<>();
+    Map<SubjectRef, Set<String>> workflows = new HashMap<>();
+    for (UsageEvent e : events) {
+      if (!ReportsWorkload.counts(e)
+          || e.time().isBefore(from)
+          || !e.time().isBefore(to)
+          || (kind != null && e.subject().kind() != kind)) {
+        continue;
+      }
+      add(sums.computeIfAbsent(e.subject(), k -> new long[8]), e);
+      Set<String> mine = workflows.computeIfAbsent(e.subject(), k -> new HashSet<>());
+      if (e.workflowId() != null && inLedger.test(e)) {
+        mine.add(e.workflowId());
+      }
+    }
+    List<SubjectStats> out = new ArrayList<>();
+    sums.forEach(
+        (subject, s) ->
+            out.add(
+                new SubjectStats(
+                    subject,
+                    workflows.get(subject).size(),
+                    s[0],
+                    s[1],
+                    s[2],
+                    s[3] + s[4],
+                    avg(s[3] + s[4], s[0]),
+                    money(s[7]))));
+    out.sort(Comparator.comparing(SubjectStats::subject));
+    return out;
+  }
+
+  /** Whether each event is still in the store's ledger (not purged into summaries). */
+  private static Predicate<UsageEvent> inLedger(QuotaStore store) {
+    Set<String> ids = new HashSet<>();
+    for (UsageEvent e : store.findEvents(EventQuery.all(1_000_000))) {
+      ids.add(e.eventId());
+    }
+    return e -> ids.contains(e.eventId());
+  }
+
+  /** The report over {@code [from, NOW)} (whole days) against the events and the store's ledger. */
+  private static void assertSubjectStats(QuotaStore store, List<UsageEvent> events, Instant from) {
+    UsageReports rep = UsageReports.of(manager(store, reportsPolicy(), MutableClock.at(NOW)));
+    List<SubjectStats> actual = rep.subjectStats(from, NOW);
+    assertEquals(expectedSubjectStats(events, from, NOW, null, inLedger(store)), actual);
+    assertTrue(actual.stream().anyMatch(x -> x.workflows() > 0));
+  }
+
+  /** Every dimension but {@link Dimension#WORKFLOW}: those the daily summaries keep. */
+  private static Dimension[] summarized() {
+    return EnumSet.complementOf(EnumSet.of(Dimension.WORKFLOW)).toArray(new Dimension[0]);
   }
 
   @Test
@@ -681,7 +794,8 @@ public abstract class ReportsContract {
                     e.agent(),
                     e.tool(),
                     e.providerKey(),
-                    e.status()));
+                    e.status(),
+                    e.workflowId()));
     assertAggregate(expected, shared.aggregate(all));
 
     AggregateQuery filtered =
@@ -707,6 +821,7 @@ public abstract class ReportsContract {
                     null,
                     null,
                     e.model(),
+                    null,
                     null,
                     null,
                     null,
@@ -1129,11 +1244,13 @@ public abstract class ReportsContract {
     QuotaStore b = second(a);
     ReportsWorkload small = ReportsWorkload.generate(7, 3_000, NOW, 40);
     small.load(a, loadThreads());
+    // every dimension the summaries keep (purged usage loses its workflow: checked below)
     AggregateQuery everything =
         AggregateQuery.between(Instant.EPOCH, NOW.plusSeconds(1))
-            .groupBy(Dimension.values())
+            .groupBy(summarized())
             .bucket(Bucket.DAY);
     List<AggregateRow> before = a.aggregate(everything);
+    assertSubjectStats(a, small.events, small.start);
     long total = small.events.size();
     MutableClock clock = MutableClock.at(NOW);
     RetentionPolicy policy =
@@ -1197,6 +1314,33 @@ public abstract class ReportsContract {
                     money(s[7]))));
     expected.sort(Comparator.comparing(SubjectDay::subject).thenComparing(SubjectDay::day));
     assertEquals(expected, rep.dailyBySubject(small.start, NOW));
+
+    // workflows are counted from the ledger's events: over purged days their usage counts, their
+    // workflows do not
+    assertSubjectStats(a, small.events, small.start);
+    List<SubjectStats> kept = rep.subjectStats(small.start, NOW);
+    List<SubjectStats> unpurged =
+        expectedSubjectStats(small.events, small.start, NOW, null, e -> true);
+    Function<SubjectStats, List<Object>> usage =
+        x -> List.of(x.subject(), x.calls(), x.errors(), x.denials(), x.totalTokens(), x.cost());
+    assertEquals(
+        unpurged.stream().map(usage).toList(), kept.stream().map(usage).toList(), "usage kept");
+    long purgedWorkflows =
+        small.events.stream()
+            .filter(e -> e.workflowId() != null && ReportsWorkload.counts(e))
+            .filter(e -> e.time().isBefore(cutoff))
+            .map(UsageEvent::workflowId)
+            .distinct()
+            .count();
+    assertTrue(purgedWorkflows > 10, "workflows purged: " + purgedWorkflows);
+    assertTrue(
+        kept.stream().mapToLong(SubjectStats::workflows).sum()
+            < unpurged.stream().mapToLong(SubjectStats::workflows).sum(),
+        "purged workflows no longer counted");
+    assertQuery(
+        a,
+        small.events,
+        AggregateQuery.between(small.start, NOW).groupBy(Dimension.SUBJECT, Dimension.WORKFLOW));
   }
 
   /**
@@ -1323,17 +1467,42 @@ public abstract class ReportsContract {
             AggregateQuery.between(from, NOW)
                 .forSubjectKind(SubjectKind.ANONYMOUS)
                 .groupBy(Dimension.OPERATION),
-            AggregateQuery.between(from, NOW).groupBy(Dimension.values()).bucket(Bucket.DAY));
+            AggregateQuery.between(from, NOW).groupBy(summarized()).bucket(Bucket.DAY),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.values()).bucket(Bucket.DAY),
+            AggregateQuery.between(from, NOW).groupBy(Dimension.SUBJECT, Dimension.WORKFLOW),
+            AggregateQuery.between(from, NOW)
+                .where(Dimension.WORKFLOW, recentWorkflow(events))
+                .groupBy(Dimension.SUBJECT, Dimension.OPERATION));
     for (AggregateQuery q : queries) {
       assertQuery(store, events, q);
     }
+    assertSubjectStats(store, events, from);
   }
 
-  /** The query's rows, computed from {@code events} with plain loops, against the store's. */
+  /** A workflow with an event in the last three days, which retention has not purged. */
+  private static String recentWorkflow(List<UsageEvent> events) {
+    return events.stream()
+        .filter(e -> e.workflowId() != null && e.time().isAfter(NOW.minus(Duration.ofDays(3))))
+        .map(UsageEvent::workflowId)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /**
+   * The query's rows, computed from {@code events} with plain loops, against the store's. An event
+   * no longer in the store's ledger (purged into the daily summaries) has no workflow.
+   */
   private static void assertQuery(QuotaStore store, List<UsageEvent> events, AggregateQuery q) {
     Map<List<@Nullable Object>, long[]> expected = new HashMap<>();
+    boolean byWorkflow =
+        q.groupBy().contains(Dimension.WORKFLOW) || q.filters().containsKey(Dimension.WORKFLOW);
+    Predicate<UsageEvent> inLedger = byWorkflow ? inLedger(store) : e -> true;
     for (UsageEvent e : events) {
       if (!ReportsWorkload.counts(e) || !q.matches(e)) {
+        continue;
+      }
+      boolean kept = inLedger.test(e);
+      if (!kept && q.filters().containsKey(Dimension.WORKFLOW)) {
         continue;
       }
       Set<Dimension> g = q.groupBy();
@@ -1350,7 +1519,8 @@ public abstract class ReportsContract {
               g.contains(Dimension.AGENT) ? e.agent() : null,
               g.contains(Dimension.TOOL) ? e.tool() : null,
               g.contains(Dimension.PROVIDER_KEY) ? e.providerKey() : null,
-              g.contains(Dimension.STATUS) ? e.status() : null);
+              g.contains(Dimension.STATUS) ? e.status() : null,
+              g.contains(Dimension.WORKFLOW) && kept ? e.workflowId() : null);
       add(expected.computeIfAbsent(key, k -> new long[8]), e);
     }
     assertFalse(expected.isEmpty(), q.toString());

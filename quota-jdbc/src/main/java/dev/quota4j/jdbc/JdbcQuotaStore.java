@@ -1210,8 +1210,9 @@ public final class JdbcQuotaStore implements QuotaStore {
    * then the daily one by subject and operation. Its whole hours or days inside the range are read
    * from the rollup plus the events compaction has not added yet; the parts of the range before the
    * first and after the last whole bucket are read from the ledger and the daily summaries of
-   * purged events, as is the whole range when no rollup fits (grouped or filtered by status or
-   * provider key, say) or it spans no whole bucket.
+   * purged events, as is the whole range when no rollup fits (grouped or filtered by status,
+   * provider key or workflow, say) or it spans no whole bucket. No rollup and no summary keeps the
+   * workflow: grouped by {@link Dimension#WORKFLOW}, purged usage counts under a null workflow.
    */
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
@@ -1272,7 +1273,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       subject = new SubjectRef(SubjectKind.valueOf(kind), text(rs, i++));
     }
     Map<Dimension, String> dims = new EnumMap<>(Dimension.class);
-    for (Dimension d : Sql.COLUMN_DIMENSIONS) {
+    for (Dimension d : Sql.GROUP_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
         String v = optText(rs, i++);
         if (v != null) {
@@ -1291,6 +1292,7 @@ public final class JdbcQuotaStore implements QuotaStore {
         dims.get(Dimension.TOOL),
         dims.get(Dimension.PROVIDER_KEY),
         status == null ? null : EventStatus.valueOf(status),
+        dims.get(Dimension.WORKFLOW),
         rs.getLong(i),
         rs.getLong(i + 1),
         rs.getLong(i + 2),

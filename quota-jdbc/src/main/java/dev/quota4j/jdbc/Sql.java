@@ -268,7 +268,26 @@ abstract class Sql {
           Dimension.PROVIDER_KEY,
           Dimension.STATUS);
 
-  /** The column of a dimension in the ledger, the summaries and the hourly rollup. */
+  /**
+   * The dimensions an aggregate groups by besides SUBJECT, in the order it selects them: {@link
+   * #COLUMN_DIMENSIONS}, then {@link Dimension#WORKFLOW}, which only the ledger holds (the
+   * summaries read as NULL, no rollup keeps it).
+   */
+  static final List<Dimension> GROUP_DIMENSIONS =
+      List.of(
+          Dimension.OPERATION,
+          Dimension.PROVIDER,
+          Dimension.MODEL,
+          Dimension.AGENT,
+          Dimension.TOOL,
+          Dimension.PROVIDER_KEY,
+          Dimension.STATUS,
+          Dimension.WORKFLOW);
+
+  /**
+   * The column of a dimension in the ledger, the summaries and the hourly rollup (WORKFLOW: in the
+   * ledger only).
+   */
   static String column(Dimension d) {
     return switch (d) {
       case SUBJECT -> "subject_id";
@@ -279,6 +298,7 @@ abstract class Sql {
       case TOOL -> "tool";
       case PROVIDER_KEY -> "provider_key";
       case STATUS -> "status";
+      case WORKFLOW -> "workflow_id";
     };
   }
 
@@ -470,14 +490,19 @@ abstract class Sql {
    *       its grain), together with the events in that span that are not rolled up yet;
    *   <li>the ledger, every event, over the parts of {@code [from, to)} outside {@code [wholeFrom,
    *       wholeTo)} (all of it when {@code r} is null);
-   *   <li>the daily summaries of purged events whose day starts in those same parts.
+   *   <li>the daily summaries of purged events whose day starts in those same parts (their workflow
+   *       NULL; left out when the query filters by a workflow).
    * </ol>
    *
    * Selects, in order: the bucket start (unless {@link Bucket#NONE}); subject kind and id (when
-   * grouped by subject); each grouped dimension of {@link #COLUMN_DIMENSIONS}; then calls, errors,
-   * denials, input, output and cached tokens, characters and cost.
+   * grouped by subject); each grouped dimension of {@link #GROUP_DIMENSIONS}; then calls, errors,
+   * denials, input, output and cached tokens, characters and cost. A query that groups or filters
+   * by {@link Dimension#WORKFLOW} takes no rollup.
    */
   Statement aggregate(AggregateQuery q, @Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
+    if (r != null && byWorkflow(q)) {
+      throw new IllegalArgumentException("no rollup keeps the workflow: " + q);
+    }
     List<String> keys = new ArrayList<>();
     if (q.bucket() != Bucket.NONE) {
       keys.add("b");
@@ -486,7 +511,7 @@ abstract class Sql {
       keys.add("sk");
       keys.add("sid");
     }
-    for (Dimension d : COLUMN_DIMENSIONS) {
+    for (Dimension d : GROUP_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
         keys.add("d_" + column(d));
       }
@@ -508,7 +533,10 @@ abstract class Sql {
     }
     for (Instant[] e : edges) {
       branches.add(ledgerBranch(q, Source.EVENTS, e[0], e[1], params));
-      branches.add(ledgerBranch(q, Source.SUMMARIES, e[0], e[1], params));
+      // the summaries keep no workflow: none of their rows has the one filtered by
+      if (!q.filters().containsKey(Dimension.WORKFLOW)) {
+        branches.add(ledgerBranch(q, Source.SUMMARIES, e[0], e[1], params));
+      }
     }
     StringBuilder sql = new StringBuilder("SELECT ");
     for (String k : keys) {
@@ -525,6 +553,11 @@ abstract class Sql {
     // row whose events were all moved to another subject), and is left out like an empty group
     sql.append(" HAVING SUM(c_calls) + SUM(c_denials) > 0");
     return new Statement(sql.toString(), params);
+  }
+
+  /** Whether the query groups or filters by the workflow, which only the ledger holds. */
+  private static boolean byWorkflow(AggregateQuery q) {
+    return q.groupBy().contains(Dimension.WORKFLOW) || q.filters().containsKey(Dimension.WORKFLOW);
   }
 
   private enum Source {
@@ -605,9 +638,11 @@ abstract class Sql {
     if (q.groupBy().contains(Dimension.SUBJECT)) {
       sql.append("subject_kind AS sk, subject_id AS sid, ");
     }
-    for (Dimension d : COLUMN_DIMENSIONS) {
+    for (Dimension d : GROUP_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
-        sql.append(column(d)).append(" AS d_").append(column(d)).append(", ");
+        // the summaries keep no workflow
+        sql.append(summaries && d == Dimension.WORKFLOW ? "NULL" : column(d));
+        sql.append(" AS d_").append(column(d)).append(", ");
       }
     }
     String usage = "CASE WHEN status IN " + USAGE_STATUSES + " THEN ";
@@ -634,6 +669,11 @@ abstract class Sql {
     params.add(Times.clamped(from));
     params.add(Times.clamped(to));
     filters(q, sql, params, true);
+    String workflow = q.filters().get(Dimension.WORKFLOW);
+    if (workflow != null) {
+      sql.append(" AND workflow_id = ?");
+      params.add(workflow);
+    }
     return sql.toString();
   }
 
