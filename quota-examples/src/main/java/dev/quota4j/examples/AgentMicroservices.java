@@ -7,6 +7,7 @@ import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaExceededException;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageReports;
@@ -291,10 +292,12 @@ public final class AgentMicroservices implements AutoCloseable {
   }
 
   /**
-   * {@code GET /analytics/{users|agents|tools|operations|hourly|agent-errors|workflow/<id>}}: JSON
+   * {@code GET
+   * /analytics/{users|agents|tools|operations|hourly|agent-errors|summary|workflow/<id>}}: JSON
    * from {@link UsageReports} over today (UTC), or the last 24 hours for {@code hourly}: the seed's
    * daily usage by user, top agents and tools, user activity by operation, system hourly load,
-   * agent error rates and workflow trace.
+   * agent error rates, the admin summary's users (workflows executed, tokens, cost) and workflow
+   * trace.
    */
   private void analytics(HttpExchange ex) throws IOException {
     String what = ex.getRequestURI().getPath().substring("/analytics/".length());
@@ -338,6 +341,17 @@ public final class AgentMicroservices implements AutoCloseable {
                               .put("denials", r.denials())
                               .put("tokens", r.totalTokens())
                               .put("cost_usd", r.cost())));
+      case "summary" ->
+          reports
+              .subjectStats(SubjectKind.USER, day, end)
+              .forEach(
+                  r ->
+                      rows.add(
+                          Json.object()
+                              .put("user_id", r.subject().id())
+                              .put("workflows_executed", r.workflows())
+                              .put("total_tokens", r.totalTokens())
+                              .put("total_cost", r.cost())));
       case "agents" ->
           reports.topAgents(day, end, 10).forEach(r -> rows.add(top(r).put("agent", r.agent())));
       case "tools" ->
@@ -466,7 +480,8 @@ public final class AgentMicroservices implements AutoCloseable {
               "hourly",
               "agent-errors",
               "workflow/wf-1",
-              "nope")) {
+              "nope",
+              "summary")) {
         exchanges.add(exchange(client, out, "GET", base.resolve("/analytics/" + report), null));
       }
     }
