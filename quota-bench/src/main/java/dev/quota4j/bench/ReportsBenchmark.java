@@ -195,6 +195,13 @@ public final class ReportsBenchmark {
     time("activityByOperation, 90 days", () -> r.activityByOperation(from, NOW).size());
     time("activityByOperation, 30 days", () -> r.activityByOperation(lastMonth, NOW).size());
     time("activityByOperation, 7 days", () -> r.activityByOperation(lastWeek, NOW).size());
+    time("subjectStats, users, 90 days", () -> r.subjectStats(SubjectKind.USER, from, NOW).size());
+    time(
+        "subjectStats, users, 30 days",
+        () -> r.subjectStats(SubjectKind.USER, lastMonth, NOW).size());
+    time(
+        "subjectStats, users, 7 days",
+        () -> r.subjectStats(SubjectKind.USER, lastWeek, NOW).size());
     time(
         "systemHourlyLoad, 24 hours",
         () -> r.systemHourlyLoad(NOW.minus(Duration.ofHours(24)), NOW).size());
