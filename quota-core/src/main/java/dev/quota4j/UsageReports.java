@@ -553,10 +553,12 @@ public final class UsageReports {
 
   /**
    * Where each provider key stands (seed 003), in the order given: the least remaining percentage
-   * over its limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in their
-   * current windows) and its state: DISABLED when deactivated or a limit is used up, CRITICAL from
-   * the critical percentage used (default 90), WARNING from the warning percentage (default 80),
-   * AVAILABLE below. A key with no limits is AVAILABLE with 100 % remaining.
+   * over its enforced limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in
+   * their current windows; a SOFT or SHADOW limit, such as a request count kept only to be shown,
+   * is listed with the others but does not change the state) and its state: DISABLED when
+   * deactivated or a limit is used up, CRITICAL from the critical percentage used (default 90),
+   * WARNING from the warning percentage (default 80), AVAILABLE below. A key with no limits is
+   * AVAILABLE with 100 % remaining.
    */
   public List<ProviderKeyStatus> providerKeys(Collection<String> keys) {
     List<ProviderKeyStatus> out = new ArrayList<>();
@@ -587,8 +589,8 @@ public final class UsageReports {
     LimitStatus tightest = null;
     BigDecimal remaining = BigDecimal.valueOf(100).setScale(1, RoundingMode.UNNECESSARY);
     for (LimitStatus l : status.limits()) {
-      if (!l.window().isStored()) {
-        continue;
+      if (!l.window().isStored() || l.mode() != LimitMode.ENFORCE) {
+        continue; // a SOFT or SHADOW limit counts (see limits()) but never takes a key out of use
       }
       BigDecimal r = percent(l.remaining(), l.limit(), 1);
       if (l.limit() == 0) {

@@ -926,6 +926,10 @@ public abstract class ReportsContract {
             .limit(
                 Limit.of("key-daily-requests", Metric.REQUESTS, Window.DAY, 100)
                     .appliesTo(SubjectKind.PROVIDER_KEY))
+            .limit( // counted to be shown: never changes a key's state
+                Limit.of("key-daily-calls-shown", Metric.REQUESTS, Window.DAY, 1)
+                    .appliesTo(SubjectKind.PROVIDER_KEY)
+                    .mode(dev.quota4j.LimitMode.SHADOW))
             .build();
     QuotaManager m = manager(s, policy, clock);
     Map<String, Long> chars =

@@ -1,6 +1,7 @@
 package dev.quota4j.examples;
 
 import dev.quota4j.Limit;
+import dev.quota4j.LimitMode;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Overshoot;
@@ -60,7 +61,10 @@ public final class ProviderKeys {
   /** Daily characters of each Hugging Face key. */
   public static final String HF_LIMIT = "huggingface-key-daily-characters";
 
-  /** Requests of each key per day (counted; high enough never to deny here). */
+  /**
+   * Requests of each key per day: counted to be shown, as the seed counts them; a SHADOW limit
+   * never denies and does not change a key's state.
+   */
   public static final String REQUESTS_LIMIT = "provider-key-daily-requests";
 
   /** The policy: a daily character quota per key, by provider, alerting at 80, 90 and 100 %. */
@@ -81,7 +85,8 @@ public final class ProviderKeys {
                 .overshoot(Overshoot.ADMIT_IF_ANY))
         .limit(
             Limit.of(REQUESTS_LIMIT, Metric.REQUESTS, Window.DAY, 10_000)
-                .appliesTo(SubjectKind.PROVIDER_KEY))
+                .appliesTo(SubjectKind.PROVIDER_KEY)
+                .mode(LimitMode.SHADOW))
         .build();
   }
 

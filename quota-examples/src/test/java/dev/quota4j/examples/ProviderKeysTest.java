@@ -89,7 +89,9 @@ class ProviderKeysTest {
     assertEquals("available", groq1.status());
     assertEquals(0, groq1.characters());
     assertEquals(
-        new BigDecimal("99.9"), groq1.remainingPercent(), "its requests limit is now the tightest");
+        new BigDecimal("100.0"),
+        groq1.remainingPercent(),
+        "all its characters are back; its request count is only shown, not a quota");
     assertEquals(r.stats().get(0).requests(), groq1.requests(), "only the characters were reset");
     assertEquals("disabled", r.afterResetOne().get(1).status(), "groq_2 was not reset");
     assertEquals("groq_1", r.keyAfterResetOne(), "the first key with room again");
