@@ -66,8 +66,14 @@ public record Limit(
     providers.forEach(p -> Checks.id("provider filter of limit " + Checks.show(name), p));
     models.forEach(m -> Checks.id("model filter of limit " + Checks.show(name), m));
     operations.forEach(o -> Checks.id("operation filter of limit " + Checks.show(name), o));
-    exceptOperations.forEach(
-        o -> Checks.id("operation exclusion of limit " + Checks.show(name), o));
+    for (String o : exceptOperations) {
+      Checks.id("operation exclusion of limit " + Checks.show(name), o);
+      Checks.argument(
+          !operations.contains(o),
+          "operation exclusion of limit " + Checks.show(name),
+          "must not also be among its operations " + operations,
+          o);
+    }
     thresholds = List.copyOf(thresholds);
     int previous = 0;
     for (int t : thresholds) {

@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Directory changes (plan, overrides, active) read the subject's entry and write it back: of two
  * operators changing the same subject at the same instant, the last write wins. A subject not in
- * the directory is created on the policy's default plan first. Resets, temporary increases and
- * migrations append an {@link EventStatus#ADMIN} event to the ledger; resets and migrations are
+ * the directory is created on the policy's default plan first. Every change (plan, override,
+ * activation, reset, temporary increase, migration) appends an {@link EventStatus#ADMIN} event to
+ * the ledger, before the change itself where the store makes them apart; resets and migrations are
  * idempotent by that event's id.
  *
  * <p>Thread-safe.
@@ -173,6 +174,13 @@ public final class QuotaAdmin {
               + Checks.show(limitName));
     }
     String key = QuotaManager.temporaryIncreaseKey(limitName, start);
+    // the event first, as for every change: no increase is saved without its event
+    boolean unused =
+        store.appendEvent(
+            audit("admin-" + UUID.randomUUID(), subject, "temporary_increase")
+                .tag("limit", limitName)
+                .errorMessage("temporary increase of " + extra + " for the window from " + start)
+                .build());
     SubjectRecord saved =
         change(
             subject,
@@ -188,11 +196,6 @@ public final class QuotaAdmin {
               o.put(key, extra);
               return r.withOverrides(o, now);
             });
-    store.appendEvent(
-        audit("admin-" + UUID.randomUUID(), subject, "temporary_increase")
-            .tag("limit", limitName)
-            .errorMessage("temporary increase of " + extra + " for the window from " + start)
-            .build());
     return saved;
   }
 
@@ -374,7 +377,8 @@ public final class QuotaAdmin {
         && a.window() == b.window()
         && a.providers().equals(b.providers())
         && a.models().equals(b.models())
-        && a.operations().equals(b.operations());
+        && a.operations().equals(b.operations())
+        && a.exceptOperations().equals(b.exceptOperations());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -553,12 +553,12 @@ public final class UsageReports {
 
   /**
    * Where each provider key stands (seed 003), in the order given: the least remaining percentage
-   * over its enforced limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in
-   * their current windows; a SOFT or SHADOW limit, such as a request count kept only to be shown,
-   * is listed with the others but does not change the state) and its state: DISABLED when
-   * deactivated or a limit is used up, CRITICAL from the critical percentage used (default 90),
-   * WARNING from the warning percentage (default 80), AVAILABLE below. A key with no limits is
-   * AVAILABLE with 100 % remaining.
+   * over its limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in their
+   * current windows; a SHADOW limit, such as a request count kept only to be shown, is listed with
+   * the others but left out, and a SOFT one can make a key WARNING or CRITICAL but not DISABLED)
+   * and its state: DISABLED when deactivated or an enforced limit is used up, CRITICAL from the
+   * critical percentage used (default 90), WARNING from the warning percentage (default 80),
+   * AVAILABLE below. A key with no limits is AVAILABLE with 100 % remaining.
    */
   public List<ProviderKeyStatus> providerKeys(Collection<String> keys) {
     List<ProviderKeyStatus> out = new ArrayList<>();
@@ -588,10 +588,12 @@ public final class UsageReports {
     QuotaStatus status = manager.status(SubjectRef.providerKey(key));
     LimitStatus tightest = null;
     BigDecimal remaining = BigDecimal.valueOf(100).setScale(1, RoundingMode.UNNECESSARY);
+    boolean usedUp = false;
     for (LimitStatus l : status.limits()) {
-      if (!l.window().isStored() || l.mode() != LimitMode.ENFORCE) {
-        continue; // a SOFT or SHADOW limit counts (see limits()) but never takes a key out of use
+      if (!l.window().isStored() || l.mode() == LimitMode.SHADOW) {
+        continue; // a SHADOW limit only counts (see limits()); a SOFT one warns but never disables
       }
+      usedUp |= l.mode() == LimitMode.ENFORCE && l.remaining() == 0;
       BigDecimal r = percent(l.remaining(), l.limit(), 1);
       if (l.limit() == 0) {
         r = BigDecimal.ZERO.setScale(1, RoundingMode.UNNECESSARY);
@@ -603,7 +605,7 @@ public final class UsageReports {
     }
     KeyState state;
     BigDecimal used = BigDecimal.valueOf(100).subtract(remaining);
-    if (!status.active() || (tightest != null && tightest.remaining() == 0)) {
+    if (!status.active() || usedUp) {
       state = KeyState.DISABLED;
     } else if (used.compareTo(BigDecimal.valueOf(keyCriticalPercent)) >= 0) {
       state = KeyState.CRITICAL;

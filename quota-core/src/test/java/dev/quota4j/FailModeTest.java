@@ -308,6 +308,19 @@ class FailModeTest {
     assertEquals(4, store.calls.get(), "user entry (expired), key entry, reserve, release");
   }
 
+  /** A check during an outage in FAIL_OPEN says allowed and tells nobody: it admitted nothing. */
+  @Test
+  void aCheckDuringAnOutageTellsNobody() {
+    QuotaManager m =
+        builder(FailMode.FAIL_OPEN).storeRetryInterval(java.time.Duration.ZERO).build();
+    m.record("seed", UsageRequest.forUser("u").build(), Usage.NONE);
+    store.down = true;
+    assertTrue(m.check(UsageRequest.forUser("u").estimatedTokens(10, 10)).allowed());
+    assertTrue(heard.failOpenAdmissions().isEmpty());
+    assertTrue(m.tryReserve(UsageRequest.forUser("u").estimatedTokens(10, 10)).allowed());
+    assertEquals(1, heard.failOpenAdmissions().size(), "an admission is heard");
+  }
+
   /** A store that can be switched off. */
   static final class Switchable implements QuotaStore {
     private final QuotaStore delegate;

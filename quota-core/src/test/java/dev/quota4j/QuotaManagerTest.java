@@ -529,6 +529,42 @@ class QuotaManagerTest {
     assertTrue(EnvironmentPolicy.from(Map.of()).operations().isEmpty(), "any by default");
   }
 
+  /** check() admits nothing, so it tells no listener: not of a SOFT cap, not of an outage. */
+  @Test
+  void checkTellsNoListener() {
+    QuotaPolicy p =
+        QuotaPolicy.builder()
+            .limit(Limit.of("soft-cap", Metric.TOKENS, Window.PER_REQUEST, 10).mode(LimitMode.SOFT))
+            .build();
+    QuotaManager m = manager(p);
+    assertTrue(m.check(UsageRequest.forUser("w").estimatedTokens(100, 0)).allowed());
+    assertTrue(heard.wouldDeny().isEmpty(), "check: nothing heard");
+    assertTrue(m.tryReserve(UsageRequest.forUser("w").estimatedTokens(100, 0)).allowed());
+    assertEquals(1, heard.wouldDeny().size(), "tryReserve: heard");
+
+    IllegalArgumentException both =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Limit.of("l", Metric.TOKENS, Window.DAY, 1)
+                    .forOperations("chat")
+                    .exceptOperations("chat"));
+    assertTrue(both.getMessage().startsWith("operation exclusion of limit 'l'"), both.getMessage());
+    IllegalArgumentException unlisted =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                QuotaPolicy.builder()
+                    .operations("chat")
+                    .limit(
+                        Limit.of("l", Metric.TOKENS, Window.DAY, 1).exceptOperations("summarise"))
+                    .build());
+    assertEquals(
+        "operation exclusion of limit 'l' must name an operation of the policy [chat], was"
+            + " 'summarise'",
+        unlisted.getMessage());
+  }
+
   @Test
   void checkReservesNothing() {
     QuotaManager m = manager(EnvironmentPolicy.from(Map.of("MAX_TOKENS_PER_USER_PER_DAY", "100")));

@@ -374,12 +374,12 @@ final class DatabaseEnvironment {
       }
     }
     String user = value(env, DB_USER);
+    // the seed pastes both into a URL that SQLAlchemy percent-decodes
+    user = user == null ? null : percentDecode(user);
     if (user != null && user.length() > Args.MAX_ID_LENGTH) {
       throw partError(DB_USER, "must be at most " + Args.MAX_ID_LENGTH + " characters", user);
     }
     String password = env.get(DB_PASSWORD);
-    // the seed pastes both into a URL that SQLAlchemy percent-decodes
-    user = user == null ? null : percentDecode(user);
     password = password == null ? null : percentDecode(password);
     return new Target(
         "jdbc:"

@@ -70,8 +70,10 @@ import org.jspecify.annotations.Nullable;
  *       the answer, where {@code cap} is the limit less what the charge's {@link Admission} needs.
  *       A counter row that does not exist yet is created right there, in order, and the update run
  *       again. Any miss reads the counters, rolls everything back and reports the first charge, in
- *       the order given, that does not fit. Before answering {@link ReserveResult.Rejected}, the
- *       expired reservations holding those counters are reclaimed and the reserve tried once more.
+ *       the order given, that does not fit. Before answering {@link ReserveResult.Rejected}, when
+ *       the charge that missed would fit with nothing reserved on its counter, the expired
+ *       reservations holding those counters are reclaimed and the reserve tried once more
+ *       (otherwise no reclaim could change the answer).
  *   <li><b>commit</b>: insert the ledger row, which is unique by event id and by the reservation it
  *       closes (a second commit or a commit after release inserts nothing: {@link
  *       CommitResult.Status#ALREADY_APPLIED}); delete the reservation, returning its charges; for
@@ -227,15 +229,22 @@ public final class JdbcQuotaStore implements QuotaStore {
     String call = sql.reserveFunctionCall();
     Object[] params = call == null ? row : reserveParams(row, ordered);
     ReserveResult result = reserveOnce(call, params, given, ordered);
-    // a lease that ended may hold what the missed counter needs; with nothing reserved on it, no
-    // reclaim can make the charge fit, and the rejection stands without a second transaction
-    if (result instanceof ReserveResult.Rejected rejected && rejected.current().reserved() > 0) {
+    // a lease that ended may hold what the missed counter needs; when the charge would not fit
+    // even with nothing reserved on it, no reclaim can help (a reclaim lowers reserved, never
+    // used), and the rejection stands without a second transaction
+    if (result instanceof ReserveResult.Rejected rejected && fitsWithNothingReserved(rejected)) {
       List<CounterKey> keys = given.stream().map(Charge::key).toList();
       if (reclaimTouching(keys, now) > 0) {
         result = reserveOnce(call, params, given, ordered);
       }
     }
     return result;
+  }
+
+  private static boolean fitsWithNothingReserved(ReserveResult.Rejected r) {
+    Charge c = r.charge();
+    return r.current().reserved() > 0
+        && c.admission().admits(r.current().used(), 0, c.amount(), c.limit());
   }
 
   private ReserveResult reserveOnce(
@@ -1745,10 +1754,11 @@ public final class JdbcQuotaStore implements QuotaStore {
      * mariadb} (to {@code jdbc:mysql://} or {@code jdbc:mariadb://}: the driver of the dialect's
      * name unless only the other one is on the class path); the Python driver after the {@code +}
      * does not matter. The user and password are percent-decoded, as SQLAlchemy does, and given as
-     * credentials, never in the URL; {@code DB_USER} and {@code DB_PASSWORD} are taken as they are.
-     * Query parameters: {@code connect_timeout} is carried over, and on PostgreSQL {@code sslmode},
-     * {@code sslrootcert} and {@code application_name}; MySQL's {@code charset} is dropped; any
-     * other is refused (use a {@code jdbc:} URL for the driver's own options).
+     * credentials, never in the URL; so are {@code DB_USER} and {@code DB_PASSWORD}, which the seed
+     * puts into such a URL. Query parameters: {@code connect_timeout} is carried over, and on
+     * PostgreSQL {@code sslmode}, {@code sslrootcert} and {@code application_name}; MySQL's {@code
+     * charset} is dropped; any other is refused (use a {@code jdbc:} URL for the driver's own
+     * options).
      *
      * <p>Credentials the variables name replace any set before; when they name none, those set
      * before stay. Later calls to {@link #url} or {@link #credentials} override these.

@@ -131,6 +131,9 @@ abstract class StatementCountTestBase {
                                     .operation("planning")
                                     .build())
                             .status()));
+        // 120 used, 150 held by r0: fits only if r0's lease had ended, so expired leases are
+        // looked for; 999,999 would not fit even then, so they are not
+        Charge nearly = user.withAmount(999_800);
         Charge huge = user.withAmount(999_999);
         Cost rejected =
             measure(
@@ -138,7 +141,14 @@ abstract class StatementCountTestBase {
                 () ->
                     assertInstanceOf(
                         ReserveResult.Rejected.class,
-                        store.reserve("r2", List.of(huge, system), T0, T0.plusSeconds(60))));
+                        store.reserve("r2", List.of(nearly, system), T0, T0.plusSeconds(60))));
+        Cost rejectedHopeless =
+            measure(
+                ds,
+                () ->
+                    assertInstanceOf(
+                        ReserveResult.Rejected.class,
+                        store.reserve("r2b", List.of(huge, system), T0, T0.plusSeconds(60))));
 
         assertTrue(
             store.release("r0", UsageEvent.builder("rel0", T0, EventStatus.RELEASED, u).build()));
@@ -197,6 +207,10 @@ abstract class StatementCountTestBase {
         assertTrue(
             rejectedNothingHeld.statements() < rejected.statements(),
             "no look for expired leases: " + rejectedNothingHeld + " vs " + rejected);
+        assertEquals(
+            rejectedNothingHeld.toString(),
+            rejectedHopeless.toString(),
+            "a charge too big even with nothing held: no look for expired leases either");
 
         String report =
             String.format(
