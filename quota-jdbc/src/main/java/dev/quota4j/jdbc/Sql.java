@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -274,15 +275,7 @@ abstract class Sql {
    * summaries read as NULL, no rollup keeps it).
    */
   static final List<Dimension> GROUP_DIMENSIONS =
-      List.of(
-          Dimension.OPERATION,
-          Dimension.PROVIDER,
-          Dimension.MODEL,
-          Dimension.AGENT,
-          Dimension.TOOL,
-          Dimension.PROVIDER_KEY,
-          Dimension.STATUS,
-          Dimension.WORKFLOW);
+      Stream.concat(COLUMN_DIMENSIONS.stream(), Stream.of(Dimension.WORKFLOW)).toList();
 
   /**
    * The column of a dimension in the ledger, the summaries and the hourly rollup (WORKFLOW: in the
