@@ -90,6 +90,13 @@ public final class QuotaManager implements UsageRecorder {
    */
   private final Map<SubjectRef, Instant> absentOthers = new ConcurrentHashMap<>();
 
+  /**
+   * Bumped by every {@link #invalidateSubject}: a directory read that began before an invalidation
+   * is not cached, so that a change made through this manager is seen by its next request even when
+   * a request read the old entry meanwhile.
+   */
+  private final AtomicLong subjectGeneration = new AtomicLong();
+
   private final Map<String, List<Bound>> pendingBounds = new ConcurrentHashMap<>();
   private final AtomicBoolean maybePending = new AtomicBoolean(true);
   private final ReentrantLock replaying = new ReentrantLock();
@@ -1048,8 +1055,9 @@ public final class QuotaManager implements UsageRecorder {
         && (subject.kind() == SubjectKind.USER || subject.kind() == SubjectKind.ANONYMOUS)) {
       SubjectRecord created =
           SubjectRecord.create(subject, policy.defaultPlanFor(subject.kind()), now);
+      long generation = subjectGeneration.get();
       rec = ask(mayDoWithoutStore, now, () -> store.createSubjectIfAbsent(created));
-      cacheSubject(rec, now);
+      cacheSubject(rec, now, generation);
     } else {
       rec = null;
     }
@@ -1096,13 +1104,15 @@ public final class QuotaManager implements UsageRecorder {
     if (c != null && now.isBefore(c.expiresAt)) {
       return Optional.of(c.record);
     }
+    long generation = subjectGeneration.get();
     Optional<SubjectRecord> found = ask(mayDoWithoutStore, now, () -> store.findSubject(subject));
-    found.ifPresent(r -> cacheSubject(r, now));
+    found.ifPresent(r -> cacheSubject(r, now, generation));
     return found;
   }
 
-  private void cacheSubject(SubjectRecord rec, Instant now) {
-    if (subjectCacheTtl.isZero()) {
+  /** Caches {@code rec}, read when the generation was {@code generation}, unless that changed. */
+  private void cacheSubject(SubjectRecord rec, Instant now, long generation) {
+    if (subjectCacheTtl.isZero() || generation != subjectGeneration.get()) {
       return;
     }
     if (subjectCache.size() >= SUBJECT_CACHE_MAX) {
@@ -1132,6 +1142,7 @@ public final class QuotaManager implements UsageRecorder {
    * through quota4j's administration API do this themselves.
    */
   public void invalidateSubject(SubjectRef subject) {
+    subjectGeneration.incrementAndGet();
     subjectCache.remove(subject);
     absentOthers.remove(subject);
   }
@@ -1231,8 +1242,9 @@ public final class QuotaManager implements UsageRecorder {
         rec = Optional.empty();
       } else {
         try {
+          long generation = subjectGeneration.get();
           rec = findSubject(target, now, true);
-          if (rec.isEmpty() && !subjectCacheTtl.isZero()) {
+          if (rec.isEmpty() && !subjectCacheTtl.isZero() && generation == subjectGeneration.get()) {
             if (absentOthers.size() >= SUBJECT_CACHE_MAX) {
               absentOthers.clear();
             }

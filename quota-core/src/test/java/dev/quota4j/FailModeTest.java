@@ -321,10 +321,35 @@ class FailModeTest {
     assertEquals(1, heard.failOpenAdmissions().size(), "an admission is heard");
   }
 
+  /**
+   * An admin change made through this manager while a request was reading the old entry: the old
+   * entry (or a key's absence) is not cached over the change, so the next request sees it.
+   */
+  @Test
+  void aChangeMadeWhileARequestReadsTheOldEntryIsSeenByTheNextRequest() {
+    QuotaManager m =
+        builder(FailMode.FAIL_CLOSED).subjectCacheTtl(java.time.Duration.ofMinutes(5)).build();
+    QuotaAdmin admin = QuotaAdmin.of(m);
+    UsageRequest.Builder viaKey =
+        UsageRequest.forUser("u").providerKey("k-9").estimatedTokens(1, 1);
+    m.tryReserve(UsageRequest.forUser("u").estimatedTokens(1, 1)).reservation().close();
+    store.afterFind = () -> admin.deactivate(SubjectRef.providerKey("k-9"));
+    m.tryReserve(viaKey).reservation().close(); // read "no entry", then the key was deactivated
+    assertEquals(DenialCodes.SUBJECT_INACTIVE, m.tryReserve(viaKey).denial().code());
+
+    clock.advance(java.time.Duration.ofMinutes(10)); // the user's cached entry expires
+    store.afterFind = () -> admin.deactivate(SubjectRef.user("u"));
+    m.tryReserve(UsageRequest.forUser("u").estimatedTokens(1, 1)).reservation().close();
+    assertEquals(
+        DenialCodes.USER_INACTIVE,
+        m.tryReserve(UsageRequest.forUser("u").estimatedTokens(1, 1)).denial().code());
+  }
+
   /** A store that can be switched off. */
   static final class Switchable implements QuotaStore {
     private final QuotaStore delegate;
     volatile boolean down;
+    volatile @org.jspecify.annotations.Nullable Runnable afterFind;
     final java.util.concurrent.atomic.AtomicInteger calls =
         new java.util.concurrent.atomic.AtomicInteger();
 
@@ -390,7 +415,13 @@ class FailModeTest {
     @Override
     public Optional<SubjectRecord> findSubject(dev.quota4j.SubjectRef subject) {
       check();
-      return delegate.findSubject(subject);
+      Optional<SubjectRecord> found = delegate.findSubject(subject);
+      Runnable hook = afterFind;
+      if (hook != null) {
+        afterFind = null;
+        hook.run(); // another thread's change, after this read and before its answer is used
+      }
+      return found;
     }
 
     @Override
