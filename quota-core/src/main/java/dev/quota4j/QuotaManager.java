@@ -1545,19 +1545,18 @@ public final class QuotaManager implements UsageRecorder {
     if (r.detached() || r.charges().isEmpty()) {
       return until;
     }
-    boolean extended;
-    try {
-      extended = storeCall(now, () -> store.extend(r.id(), now, until));
-    } catch (QuotaStoreUnavailableException e) {
-      if (failMode == FailMode.FAIL_CLOSED) {
-        throw e;
-      }
-      // fail-open: the call goes on; should the store reclaim the lease meanwhile, the commit
-      // still counts (COMMITTED_LATE)
-      LOG.warn(
-          "could not extend reservation {}: the store is unreachable; its lease may end at {}",
-          Checks.show(r.id()),
-          r.leaseUntil());
+    // fail-open: the call goes on; should the store reclaim the lease meanwhile, the commit still
+    // counts (COMMITTED_LATE)
+    Boolean extended =
+        storeCallOrWarn(
+            now,
+            () -> store.extend(r.id(), now, until),
+            () ->
+                "could not extend reservation "
+                    + Checks.show(r.id())
+                    + ": the store is unreachable; its lease may end at "
+                    + r.leaseUntil());
+    if (extended == null) {
       return r.leaseUntil();
     }
     if (!extended) {
@@ -1573,6 +1572,24 @@ public final class QuotaManager implements UsageRecorder {
     return until;
   }
 
+  /**
+   * A store call for a call already admitted (a lease extension, a workflow's release): its answer;
+   * when the store cannot be reached, fail-closed throws and fail-open logs {@code warning} and
+   * answers null.
+   */
+  private @Nullable Boolean storeCallOrWarn(
+      Instant now, Supplier<Boolean> call, Supplier<String> warning) {
+    try {
+      return storeCall(now, call);
+    } catch (QuotaStoreUnavailableException e) {
+      if (failMode == FailMode.FAIL_CLOSED) {
+        throw e;
+      }
+      LOG.warn("{}", warning.get());
+      return null;
+    }
+  }
+
   void closeWorkflow(Workflow w, WorkflowSlot slot) {
     UsageEvent event =
         UsageEvent.builder(slot.reservationId, clock.instant(), EventStatus.RELEASED, w.subject())
@@ -1580,34 +1597,30 @@ public final class QuotaManager implements UsageRecorder {
             .workflowId(w.id())
             .operation("workflow")
             .build();
-    try {
-      boolean unused = storeCall(clock.instant(), () -> store.release(slot.reservationId, event));
-    } catch (QuotaStoreUnavailableException e) {
-      if (failMode == FailMode.FAIL_CLOSED) {
-        throw e;
-      }
-      LOG.warn("could not release workflow {}: its lease will end by itself", Checks.show(w.id()));
-    }
+    Boolean unused =
+        storeCallOrWarn(
+            clock.instant(),
+            () -> store.release(slot.reservationId, event),
+            () ->
+                "could not release workflow "
+                    + Checks.show(w.id())
+                    + ": its lease will end by itself");
   }
 
   void extendWorkflow(Workflow w, WorkflowSlot slot) {
     Instant now = clock.instant();
     if (now.isAfter(slot.leaseUntil.minus(workflowLease.dividedBy(2)))) {
       Instant until = now.plus(workflowLease);
-      boolean extended;
-      try {
-        extended = storeCall(now, () -> store.extend(slot.reservationId, now, until));
-      } catch (QuotaStoreUnavailableException e) {
-        if (failMode == FailMode.FAIL_CLOSED) {
-          throw e;
-        }
-        LOG.warn(
-            "could not extend workflow {}: the store is unreachable; its slot may be freed at {}",
-            Checks.show(w.id()),
-            slot.leaseUntil);
-        return;
-      }
-      if (extended) {
+      Boolean extended =
+          storeCallOrWarn(
+              now,
+              () -> store.extend(slot.reservationId, now, until),
+              () ->
+                  "could not extend workflow "
+                      + Checks.show(w.id())
+                      + ": the store is unreachable; its slot may be freed at "
+                      + slot.leaseUntil);
+      if (Boolean.TRUE.equals(extended)) {
         slot.leaseUntil = until;
       }
     }

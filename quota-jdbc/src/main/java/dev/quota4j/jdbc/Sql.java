@@ -496,19 +496,7 @@ abstract class Sql {
     if (r != null && byWorkflow(q)) {
       throw new IllegalArgumentException("no rollup keeps the workflow: " + q);
     }
-    List<String> keys = new ArrayList<>();
-    if (q.bucket() != Bucket.NONE) {
-      keys.add("b");
-    }
-    if (q.groupBy().contains(Dimension.SUBJECT)) {
-      keys.add("sk");
-      keys.add("sid");
-    }
-    for (Dimension d : GROUP_DIMENSIONS) {
-      if (q.groupBy().contains(d)) {
-        keys.add("d_" + column(d));
-      }
-    }
+    List<String> keys = groupKeys(q);
     List<Object> params = new ArrayList<>();
     List<String> branches = new ArrayList<>();
     List<Instant[]> edges = new ArrayList<>();
@@ -546,6 +534,27 @@ abstract class Sql {
     // row whose events were all moved to another subject), and is left out like an empty group
     sql.append(" HAVING SUM(c_calls) + SUM(c_denials) > 0");
     return new Statement(sql.toString(), params);
+  }
+
+  /**
+   * The aliases an aggregate groups by, in the order it selects them: the bucket, the subject's
+   * kind and id, then each grouped dimension of {@link #GROUP_DIMENSIONS}.
+   */
+  private static List<String> groupKeys(AggregateQuery q) {
+    List<String> keys = new ArrayList<>();
+    if (q.bucket() != Bucket.NONE) {
+      keys.add("b");
+    }
+    if (q.groupBy().contains(Dimension.SUBJECT)) {
+      keys.add("sk");
+      keys.add("sid");
+    }
+    for (Dimension d : GROUP_DIMENSIONS) {
+      if (q.groupBy().contains(d)) {
+        keys.add("d_" + column(d));
+      }
+    }
+    return keys;
   }
 
   /** Whether the query groups or filters by the workflow, which only the ledger holds. */
@@ -600,19 +609,7 @@ abstract class Sql {
     if (!grouped) {
       return sql.toString();
     }
-    List<String> keys = new ArrayList<>();
-    if (q.bucket() != Bucket.NONE) {
-      keys.add("b");
-    }
-    if (q.groupBy().contains(Dimension.SUBJECT)) {
-      keys.add("sk");
-      keys.add("sid");
-    }
-    for (Dimension d : COLUMN_DIMENSIONS) {
-      if (q.groupBy().contains(d)) {
-        keys.add("d_" + column(d));
-      }
-    }
+    List<String> keys = groupKeys(q);
     if (!keys.isEmpty()) {
       sql.append(" GROUP BY ").append(String.join(", ", keys));
     }
