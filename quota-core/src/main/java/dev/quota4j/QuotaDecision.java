@@ -10,46 +10,46 @@ import org.jspecify.annotations.Nullable;
  */
 public final class QuotaDecision {
   private final @Nullable Reservation reservation;
-  private final @Nullable QuotaDenial denial;
+
+  /** Empty when allowed; else the denial first. */
   private final List<QuotaDenial> denials;
+
   private final List<LimitStatus> limits;
 
   private QuotaDecision(
-      @Nullable Reservation reservation,
-      @Nullable QuotaDenial denial,
-      List<QuotaDenial> denials,
-      List<LimitStatus> limits) {
+      @Nullable Reservation reservation, List<QuotaDenial> denials, List<LimitStatus> limits) {
     this.reservation = reservation;
-    this.denial = denial;
     this.denials = denials;
     this.limits = limits;
   }
 
   static QuotaDecision allowed(@Nullable Reservation reservation) {
-    return new QuotaDecision(reservation, null, List.of(), List.of());
+    return new QuotaDecision(reservation, List.of(), List.of());
   }
 
   static QuotaDecision denied(QuotaDenial denial) {
-    return new QuotaDecision(null, denial, List.of(denial), List.of());
+    return new QuotaDecision(null, List.of(denial), List.of());
   }
 
-  /** A decision of {@code check} that read the counters: every miss, and where each limit stood. */
-  static QuotaDecision checked(
-      @Nullable QuotaDenial denial, List<QuotaDenial> misses, List<LimitStatus> limits) {
-    return new QuotaDecision(null, denial, List.copyOf(misses), List.copyOf(limits));
+  /**
+   * A decision of {@code check} that read the counters: every miss (none: allowed), and where each
+   * limit stood.
+   */
+  static QuotaDecision checked(List<QuotaDenial> misses, List<LimitStatus> limits) {
+    return new QuotaDecision(null, List.copyOf(misses), List.copyOf(limits));
   }
 
   /** Whether the call may go ahead. */
   public boolean allowed() {
-    return denial == null;
+    return denials.isEmpty();
   }
 
   /** The reservation to commit or close. Fails when denied, or for a decision of {@code check}. */
   public Reservation reservation() {
     if (reservation == null) {
       throw new IllegalStateException(
-          denial != null
-              ? "denied (" + denial.code() + "): there is no reservation"
+          !denials.isEmpty()
+              ? "denied (" + denials.get(0).code() + "): there is no reservation"
               : "a decision of check() holds no reservation");
     }
     return reservation;
@@ -57,10 +57,10 @@ public final class QuotaDecision {
 
   /** Why it was denied. Fails when allowed. */
   public QuotaDenial denial() {
-    if (denial == null) {
+    if (denials.isEmpty()) {
       throw new IllegalStateException("allowed: there is no denial");
     }
-    return denial;
+    return denials.get(0);
   }
 
   /**
@@ -94,8 +94,8 @@ public final class QuotaDecision {
 
   @Override
   public String toString() {
-    return denial == null
+    return denials.isEmpty()
         ? "QuotaDecision{allowed}"
-        : "QuotaDecision{denied " + denial.code() + "}";
+        : "QuotaDecision{denied " + denials.get(0).code() + "}";
   }
 }

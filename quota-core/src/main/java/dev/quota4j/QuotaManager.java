@@ -803,10 +803,7 @@ public final class QuotaManager implements UsageRecorder {
         misses.add(denialFor(charged.get(i), c.amount(), v, now));
       }
     }
-    if (!misses.isEmpty()) {
-      return QuotaDecision.checked(misses.get(0), misses, limits);
-    }
-    return QuotaDecision.checked(null, List.of(), limits);
+    return QuotaDecision.checked(misses, limits);
   }
 
   /**
