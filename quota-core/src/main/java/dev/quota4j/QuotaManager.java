@@ -1270,20 +1270,10 @@ public final class QuotaManager implements UsageRecorder {
    */
   private @Nullable QuotaDenial inactiveOther(
       UsageRequest request, Instant now, Map<SubjectRef, Optional<SubjectRecord>> seen) {
-    String[] ids = {request.apiKey(), request.providerKey(), request.tenant()};
-    for (int i = 0; i < ids.length; i++) {
-      String id = ids[i];
-      if (id == null) {
-        continue;
-      }
-      SubjectRef other =
-          switch (i) {
-            case 0 -> SubjectRef.apiKey(id);
-            case 1 -> SubjectRef.providerKey(id);
-            default -> SubjectRef.tenant(id);
-          };
-      if (other.equals(request.subject())) {
-        continue; // its own entry was checked when it was resolved
+    for (SubjectKind kind : NAMED_KINDS) {
+      SubjectRef other = named(request, kind);
+      if (other == null || other.equals(request.subject())) {
+        continue; // none named, or its own entry, checked when it was resolved
       }
       Optional<SubjectRecord> rec = entryOf(other, now, seen);
       if (rec.isPresent() && !rec.get().active()) {
@@ -1305,8 +1295,17 @@ public final class QuotaManager implements UsageRecorder {
     if (kind == request.subject().kind()) {
       return request.subject();
     }
+    return kind == SubjectKind.SYSTEM ? SubjectRef.SYSTEM : named(request, kind);
+  }
+
+  /** The kinds of subject a request names besides its own whose directory entries count. */
+  private static final SubjectKind[] NAMED_KINDS = {
+    SubjectKind.API_KEY, SubjectKind.PROVIDER_KEY, SubjectKind.TENANT
+  };
+
+  /** The subject of this kind the request names (its API key, ...), or null. */
+  private static @Nullable SubjectRef named(UsageRequest request, SubjectKind kind) {
     return switch (kind) {
-      case SYSTEM -> SubjectRef.SYSTEM;
       case API_KEY -> request.apiKey() == null ? null : SubjectRef.apiKey(request.apiKey());
       case PROVIDER_KEY ->
           request.providerKey() == null ? null : SubjectRef.providerKey(request.providerKey());
