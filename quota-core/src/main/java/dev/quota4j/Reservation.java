@@ -9,13 +9,21 @@ import dev.quota4j.spi.EventStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Capacity held for one call. Commit what the provider really used, fail with what it billed, or
- * close to release everything; each is idempotent and the first one wins. Use it in
+ * close to release everything; each is idempotent and the first one that lands wins. Use it in
  * try-with-resources so that a call that never happens gives its capacity back.
+ *
+ * <p>Settling is safe from several threads: one commit, fail or close runs against the store at a
+ * time, and one that arrives while another is in flight waits for it (as long as that store call
+ * takes, no longer) and then answers from what really happened. If the first one landed, a second
+ * commit or fail returns {@link Outcome#ALREADY_DONE} and a close does nothing. If it threw (the
+ * store was unreachable; the reservation is still open), the waiting commit or fail tries itself
+ * and reports its own result, and a waiting close releases the capacity, as a close after a failed
+ * commit does.
  *
  * <p>A reservation holds its capacity for a lease ({@link QuotaManager.Builder#leaseDuration});
  * {@link #extend} renews it for long streams. After the lease ends the store may reclaim it; a
@@ -29,7 +37,10 @@ public final class Reservation implements AutoCloseable {
     COMMITTED,
     /** The lease had ended and the store had reclaimed it; the usage was recorded anyway, once. */
     COMMITTED_LATE,
-    /** This reservation was already committed, failed or released; nothing changed. */
+    /**
+     * This reservation was already committed or failed, by an earlier call or by one in flight that
+     * this call waited for; the store holds that usage, and nothing changed now.
+     */
     ALREADY_DONE,
     /** The store was unreachable and the manager fails open: the usage waits for replay. */
     PENDING
@@ -53,8 +64,11 @@ public final class Reservation implements AutoCloseable {
   private volatile Instant leaseUntil;
   private volatile State state = State.OPEN;
 
-  private static final AtomicReferenceFieldUpdater<Reservation, State> STATE =
-      AtomicReferenceFieldUpdater.newUpdater(Reservation.class, State.class, "state");
+  /**
+   * Held by the one commit, fail or close talking to the store; the others wait for it. A {@code
+   * ReentrantLock} rather than a monitor: a virtual thread blocked on it does not pin its carrier.
+   */
+  private final ReentrantLock settling = new ReentrantLock();
 
   Reservation(
       QuotaManager manager,
@@ -127,6 +141,8 @@ public final class Reservation implements AutoCloseable {
    * it is recorded and later calls see it.
    *
    * @throws IllegalStateException if the reservation was already released
+   * @throws QuotaStoreUnavailableException in {@link FailMode#FAIL_CLOSED} when the store cannot be
+   *     reached; the reservation stays open, and the commit may be tried again (it is idempotent)
    */
   @CanIgnoreReturnValue
   public Outcome commit(Usage actual) {
@@ -157,18 +173,26 @@ public final class Reservation implements AutoCloseable {
       EventStatus status,
       @org.jspecify.annotations.Nullable String code,
       @org.jspecify.annotations.Nullable String message) {
-    if (!STATE.compareAndSet(this, State.OPEN, State.COMMITTED)) {
+    if (state == State.COMMITTED || settling.isHeldByCurrentThread()) {
+      // settled; or a listener of this reservation's own commit, which runs once the store applied
+      return Outcome.ALREADY_DONE;
+    }
+    settling.lock(); // waits for a commit, fail or close in flight on another thread
+    try {
       if (state == State.RELEASED) {
         throw new IllegalStateException(
             "reservation " + id + " was already released; record late usage with record()");
       }
-      return Outcome.ALREADY_DONE;
-    }
-    try {
-      return manager.commit(this, usage, status, code, message);
-    } catch (RuntimeException e) {
-      state = State.OPEN; // nothing was applied: the caller may try again or close
-      throw e;
+      if (state == State.COMMITTED) {
+        return Outcome.ALREADY_DONE;
+      }
+      // throws when nothing was applied (or nothing is known to be): the reservation stays open,
+      // so that this caller may try again or close, and a commit waiting for this one tries itself
+      Outcome outcome = manager.commit(this, usage, status, code, message);
+      state = State.COMMITTED;
+      return outcome;
+    } finally {
+      settling.unlock();
     }
   }
 
@@ -190,10 +214,22 @@ public final class Reservation implements AutoCloseable {
     leaseUntil = manager.extend(this, duration);
   }
 
-  /** Releases whatever was not committed. Idempotent; a no-op after commit or fail. */
+  /**
+   * Releases whatever was not committed. Idempotent; a no-op after commit or fail. Called while a
+   * commit or fail is in flight on another thread, it waits for it: it does nothing if that one
+   * landed, and releases if it threw.
+   */
   @Override
   public void close() {
-    if (STATE.compareAndSet(this, State.OPEN, State.RELEASED)) {
+    if (state != State.OPEN || settling.isHeldByCurrentThread()) {
+      return; // settled; or a listener of this reservation's own commit, which already landed
+    }
+    settling.lock();
+    try {
+      if (state != State.OPEN) {
+        return;
+      }
+      state = State.RELEASED;
       try {
         manager.release(this);
       } catch (QuotaStoreUnavailableException e) {
@@ -204,6 +240,8 @@ public final class Reservation implements AutoCloseable {
                 Checks.show(id),
                 leaseUntil);
       }
+    } finally {
+      settling.unlock();
     }
   }
 

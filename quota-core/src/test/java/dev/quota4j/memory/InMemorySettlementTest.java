@@ -1,0 +1,12 @@
+package dev.quota4j.memory;
+
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.SettlementContract;
+
+/** Settling one reservation from two threads, on the in-memory store. */
+class InMemorySettlementTest extends SettlementContract {
+  @Override
+  protected QuotaStore newStore() {
+    return new InMemoryQuotaStore();
+  }
+}
