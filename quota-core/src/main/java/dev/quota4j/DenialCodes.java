@@ -40,6 +40,9 @@ public final class DenialCodes {
   public static final String CONCURRENT_WORKFLOW_LIMIT_EXCEEDED =
       "CONCURRENT_WORKFLOW_LIMIT_EXCEEDED";
 
+  /** Too many calls of the subject are in flight at once (an {@link Window#IN_FLIGHT} limit). */
+  public static final String CONCURRENT_REQUESTS_EXCEEDED = "CONCURRENT_REQUESTS_EXCEEDED";
+
   /** The model has no price and unknown models are denied. */
   public static final String UNKNOWN_MODEL_PRICE = "UNKNOWN_MODEL_PRICE";
 
@@ -51,6 +54,9 @@ public final class DenialCodes {
       return metric == Metric.TOKENS
           ? REQUEST_TOKEN_LIMIT_EXCEEDED
           : "REQUEST_" + unit(metric) + "_LIMIT_EXCEEDED";
+    }
+    if (window == Window.IN_FLIGHT) {
+      return CONCURRENT_REQUESTS_EXCEEDED;
     }
     if (window == Window.CONCURRENT) {
       return kind == SubjectKind.WORKFLOW

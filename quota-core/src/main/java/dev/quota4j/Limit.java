@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * Limit.of("gpt4o-monthly-cost", Metric.COST, Window.MONTH, 0).costLimit(new BigDecimal("20.00"))
  *     .forModels("gpt-4o")
  * Limit.of("planning-cap", Metric.TOKENS, Window.PER_REQUEST, 8_000).forOperations("planning")
+ * Limit.inFlight("user-parallel-calls", 4)
  * }</pre>
  *
  * @param name unique within a policy; the counter key and the override key
@@ -103,6 +104,17 @@ public record Limit(
         "must be REQUESTS for a CONCURRENT window",
         metric);
     Checks.argument(
+        window != Window.IN_FLIGHT || metric == Metric.REQUESTS,
+        "metric of limit " + Checks.show(name),
+        "must be REQUESTS for an IN_FLIGHT window",
+        metric);
+    Checks.argument(
+        window != Window.IN_FLIGHT || appliesTo != SubjectKind.WORKFLOW,
+        "appliesTo of limit " + Checks.show(name),
+        "IN_FLIGHT limits apply to users, anonymous sessions, keys, tenants or SYSTEM, not to"
+            + " WORKFLOW (its steps are a CONCURRENT limit)",
+        appliesTo);
+    Checks.argument(
         appliesTo != SubjectKind.SYSTEM || window != Window.PER_REQUEST,
         "window of limit " + Checks.show(name),
         "PER_REQUEST caps apply to the caller, not to SYSTEM",
@@ -128,6 +140,15 @@ public record Limit(
         null,
         Duration.ZERO,
         null);
+  }
+
+  /**
+   * An enforced limit on the calls a user has in flight at once (LiteLLM's {@code
+   * max_parallel_requests}): each reservation counts from {@code reserve} until its commit, fail or
+   * close, or until its lease ends. {@link #appliesTo} charges another kind of subject.
+   */
+  public static Limit inFlight(String name, long maxCalls) {
+    return of(name, Metric.REQUESTS, Window.IN_FLIGHT, maxCalls);
   }
 
   /** A cost limit given as an amount of money (stored as micro-units). */

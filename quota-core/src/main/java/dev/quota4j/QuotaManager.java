@@ -568,6 +568,7 @@ public final class QuotaManager implements UsageRecorder {
     Resolved resolved = resolveOrFallBack(request.subject(), now, true);
     Estimate est = estimate(request, now);
     List<Bound> bounds = bounds(resolved, request, now, true, new HashMap<>());
+    bounds.removeIf(b -> b.limit.window() == Window.IN_FLIGHT); // a recorded call is not in flight
     List<Charge> charges = new ArrayList<>();
     Actual actual = actual(request, est, usage, now);
     for (Bound b : bounds) {
@@ -931,6 +932,11 @@ public final class QuotaManager implements UsageRecorder {
         .append(unit);
     if (limit.window() == Window.PER_REQUEST) {
       m.append(" per request; requested ").append(shown(limit.metric(), requested));
+    } else if (limit.window() == Window.IN_FLIGHT) {
+      m.append(" in flight at once; ")
+          .append(current.reserved())
+          .append(" in flight now; a call frees its place when it is committed, failed or closed,")
+          .append(" or when its lease ends");
     } else {
       m.append("; used ")
           .append(shown(limit.metric(), current.used()))
@@ -972,6 +978,7 @@ public final class QuotaManager implements UsageRecorder {
           case MONTH -> "Monthly";
           case PER_REQUEST -> "Per-request";
           case CONCURRENT -> "Concurrency";
+          case IN_FLIGHT -> "Concurrent";
         };
     if (limit.window() == Window.CONCURRENT) {
       return limit.appliesTo() == SubjectKind.WORKFLOW
@@ -2083,6 +2090,9 @@ public final class QuotaManager implements UsageRecorder {
     long amount(Metric metric, Bound b) {
       if (b.limit.window() == Window.CONCURRENT) {
         return 1; // a workflow step
+      }
+      if (b.limit.window() == Window.IN_FLIGHT) {
+        return 0; // settled: no longer in flight (used stays 0, the reserved 1 goes)
       }
       return switch (metric) {
         case TOKENS -> usage.totalTokens();

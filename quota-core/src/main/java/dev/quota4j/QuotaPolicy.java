@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Limits outside plans apply by {@link Limit#appliesTo()}: a USER or ANONYMOUS limit to the
  * request's user or anonymous session, an API_KEY, PROVIDER_KEY or TENANT limit to the one the
  * request names, a SYSTEM limit to everything. CONCURRENT limits on SYSTEM, USER or ANONYMOUS count
- * open workflows; a CONCURRENT limit on WORKFLOW counts the steps of one workflow.
+ * open workflows; a CONCURRENT limit on WORKFLOW counts the steps of one workflow. IN_FLIGHT limits
+ * count calls in flight: reservations not yet committed, failed, closed or expired.
  */
 public final class QuotaPolicy {
   /** The name of the plan used when a policy defines none. */

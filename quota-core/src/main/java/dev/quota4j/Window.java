@@ -15,8 +15,18 @@ public enum Window {
   MONTH,
   /** A cap on one call, checked without the store. */
   PER_REQUEST,
-  /** An in-flight count, such as concurrent workflows; released when the holder closes. */
-  CONCURRENT;
+  /**
+   * Open workflows: a limit on the subject that opens them, or on SYSTEM, counts the workflows open
+   * at once ({@link QuotaManager#openWorkflow}); a limit on WORKFLOW counts the steps of one
+   * workflow. Calls in flight are {@link #IN_FLIGHT}.
+   */
+  CONCURRENT,
+  /**
+   * Calls in flight (LiteLLM's {@code max_parallel_requests}): a {@link Metric#REQUESTS} limit that
+   * counts each reservation from {@code reserve} until its commit, fail or close, or until its
+   * lease ends; it never resets. See {@link Limit#inFlight}.
+   */
+  IN_FLIGHT;
 
   /** Whether counters of this window live in the store. */
   public boolean isStored() {
