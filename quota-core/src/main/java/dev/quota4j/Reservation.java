@@ -173,7 +173,8 @@ public final class Reservation implements AutoCloseable {
       EventStatus status,
       @org.jspecify.annotations.Nullable String code,
       @org.jspecify.annotations.Nullable String message) {
-    if (state == State.COMMITTED || settling.isHeldByCurrentThread()) {
+    State now = state;
+    if (now == State.COMMITTED || (now == State.OPEN && settling.isHeldByCurrentThread())) {
       // settled; or a listener of this reservation's own commit, which runs once the store applied
       return Outcome.ALREADY_DONE;
     }

@@ -207,6 +207,41 @@ public abstract class SettlementContract {
     assertEquals(0, committedEvents(r));
   }
 
+  /** A listener told of a commit may settle that reservation again: no deadlock, no change. */
+  @Test
+  void aListenerOfTheCommitMaySettleTheSameReservation() {
+    java.util.concurrent.atomic.AtomicReference<Reservation> current =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    List<Reservation.Outcome> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    QuotaManager m =
+        QuotaManager.builder()
+            .store(gated)
+            .policy(
+                QuotaPolicy.builder()
+                    .plan(
+                        Plan.builder("free")
+                            .limit(Limit.of(LIMIT, Metric.TOKENS, Window.DAY, 1_000))
+                            .build())
+                    .build())
+            .clock(clock)
+            .defaultLogging(false)
+            .listener(
+                new dev.quota4j.QuotaListener() {
+                  @Override
+                  public void onCommitted(UsageEvent event) {
+                    Reservation r = current.get();
+                    heard.add(r.commit(Usage.of(1, 1)));
+                    r.close();
+                  }
+                })
+            .build();
+    Reservation r = reserve(m);
+    current.set(r);
+    assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(10, 20)));
+    assertEquals(List.of(Reservation.Outcome.ALREADY_DONE), heard);
+    assertSettled(m, r, 30);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static boolean closed(Reservation r) {
