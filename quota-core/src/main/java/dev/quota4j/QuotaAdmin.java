@@ -268,7 +268,11 @@ public final class QuotaAdmin {
       Checks.id("provider key", k);
       String id = auditId + ":" + k;
       if (id.length() > Checks.MAX_ID_LENGTH) {
-        id = auditId.substring(0, Math.min(auditId.length(), 100)) + ":" + k.hashCode();
+        int cut = Math.min(auditId.length(), 100);
+        if (Character.isHighSurrogate(auditId.charAt(cut - 1))) {
+          cut--; // never half of a pair: the id must stay text a store keeps exactly
+        }
+        id = auditId.substring(0, cut) + ":" + k.hashCode();
       }
       if (resetAll(SubjectRef.providerKey(k), id)) {
         n++;
