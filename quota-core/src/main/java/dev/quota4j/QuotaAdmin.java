@@ -263,9 +263,11 @@ public final class QuotaAdmin {
   @CanIgnoreReturnValue
   public int resetProviderKeys(Collection<String> keys, String auditId) {
     Checks.id("auditId", auditId);
+    for (String k : keys) {
+      Checks.id("provider key", k); // every key before the first reset: all or none is refused
+    }
     int n = 0;
     for (String k : keys) {
-      Checks.id("provider key", k);
       String id = auditId + ":" + k;
       if (id.length() > Checks.MAX_ID_LENGTH) {
         int cut = Math.min(auditId.length(), 100);
