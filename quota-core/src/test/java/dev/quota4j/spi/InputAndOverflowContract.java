@@ -204,10 +204,22 @@ public abstract class InputAndOverflowContract {
     assertEquals(0, m.status(dave).limit(LIMIT).orElseThrow().reserved());
   }
 
-  /** The SPI's own value types refuse what a store could not keep, so no store ever sees it. */
+  /**
+   * The SPI's own value types refuse what a store could not keep, so no store ever sees it; a store
+   * refuses such a reservation id itself.
+   */
   @Test
   void theSpiValueTypesRefuseUnstorableIds() {
     Instant day = Instant.parse("2026-11-25T00:00:00Z");
+    Instant now = clock.instant();
+    CounterKey key = new CounterKey("k", SubjectRef.user("u"), day);
+    List<Charge> charges = List.of(new Charge(key, 1, 10, Admission.FIT, day.plusSeconds(86_400)));
+    assertRefused(
+        "reservationId",
+        "\\ud800",
+        () -> store.reserve("r\uD800", charges, now, now.plusSeconds(60)));
+    assertEquals(
+        CounterValue.ZERO, store.counters(List.of(key)).getOrDefault(key, CounterValue.ZERO));
     assertRefused("limitId", "\\udfff", () -> new CounterKey("x\uDFFF", SubjectRef.SYSTEM, day));
     assertRefused(
         "eventId",
