@@ -27,6 +27,23 @@ public final class Money {
     }
   }
 
+  /**
+   * Like {@link #toMicros}, and fails, naming {@code field}, when the amount is more than {@link
+   * Usage#MAX_AMOUNT} micro-units: a cost a caller hands in for one call.
+   */
+  static long amountToMicros(String field, BigDecimal amount) {
+    long micros = toMicros(field, amount);
+    if (micros > Usage.MAX_AMOUNT) {
+      throw new IllegalArgumentException(
+          field
+              + " must be at most "
+              + fromMicros(Usage.MAX_AMOUNT).toPlainString()
+              + " (Usage.MAX_AMOUNT micro-units), was "
+              + amount.toPlainString());
+    }
+    return micros;
+  }
+
   /** Micro-units as an amount of money with six decimal places. */
   public static BigDecimal fromMicros(long micros) {
     return BigDecimal.valueOf(micros, 6);

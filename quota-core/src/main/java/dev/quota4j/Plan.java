@@ -44,6 +44,11 @@ public record Plan(
     deniedOperations = Set.copyOf(deniedOperations);
     allowedModels = Set.copyOf(allowedModels);
     deniedModels = Set.copyOf(deniedModels);
+    String gates = "feature gates of plan " + Checks.show(name);
+    for (Set<String> gate :
+        List.of(allowedOperations, deniedOperations, allowedModels, deniedModels)) {
+      gate.forEach(g -> Checks.text(gates, g));
+    }
   }
 
   /** A builder for a plan called {@code name}. */

@@ -263,12 +263,18 @@ public final class QuotaAdmin {
   @CanIgnoreReturnValue
   public int resetProviderKeys(Collection<String> keys, String auditId) {
     Checks.id("auditId", auditId);
+    for (String k : keys) {
+      Checks.id("provider key", k); // every key before the first reset: all or none is refused
+    }
     int n = 0;
     for (String k : keys) {
-      Checks.id("provider key", k);
       String id = auditId + ":" + k;
       if (id.length() > Checks.MAX_ID_LENGTH) {
-        id = auditId.substring(0, Math.min(auditId.length(), 100)) + ":" + k.hashCode();
+        int cut = Math.min(auditId.length(), 100);
+        if (Character.isHighSurrogate(auditId.charAt(cut - 1))) {
+          cut--; // never half of a pair: the id must stay text a store keeps exactly
+        }
+        id = auditId.substring(0, cut) + ":" + k.hashCode();
       }
       if (resetAll(SubjectRef.providerKey(k), id)) {
         n++;

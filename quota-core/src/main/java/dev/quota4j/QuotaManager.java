@@ -699,7 +699,9 @@ public final class QuotaManager implements UsageRecorder {
         return checkOnly(charged, charges, request, now);
       }
       String reservationId =
-          ids instanceof SequentialIds seq ? seq.next(RESERVATION_ID_PREFIX) : "r-" + ids.get();
+          ids instanceof SequentialIds seq
+              ? seq.next(RESERVATION_ID_PREFIX)
+              : Checks.id("reservation id from the idGenerator", "r-" + ids.get());
       Instant leaseUntil = now.plus(leaseDuration);
       ReserveResult result;
       try {
@@ -1369,6 +1371,7 @@ public final class QuotaManager implements UsageRecorder {
       if (prompt != null) {
         // a request that names no model is counted as the most common current one (o200k_base)
         input = tokenCounter.count(prompt, model != null ? model : MODEL_WHEN_NONE_GIVEN);
+        Checks.amount("inputTokens counted from the prompt by the TokenCounter", input);
       } else {
         OptionalLong op =
             request.operation() == null
@@ -1387,7 +1390,7 @@ public final class QuotaManager implements UsageRecorder {
     if (chars == UsageRequest.UNKNOWN) {
       chars = prompt != null ? TokenCounter.characters(prompt) : 0;
     }
-    Checks.add("estimated tokens", input, maxOutput);
+    // input and output are each at most Usage.MAX_AMOUNT: their sum cannot overflow
     long costMicros;
     java.math.BigDecimal given = request.estimatedCost();
     if (given != null) {
@@ -1433,8 +1436,12 @@ public final class QuotaManager implements UsageRecorder {
       costMicros =
           price == null
               ? 0
-              : price.costMicros(
-                  usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens());
+              : pricedCost(
+                  "cost",
+                  price,
+                  usage.inputTokens(),
+                  usage.outputTokens(),
+                  usage.cachedInputTokens());
     }
     long chars = usage.characters() >= 0 ? usage.characters() : est.characters;
     return new Actual(usage, chars, costMicros);
@@ -1739,6 +1746,30 @@ public final class QuotaManager implements UsageRecorder {
         LOG.error("quota listener {} threw; admission goes on", l.getClass().getName(), e);
       }
     }
+  }
+
+  /**
+   * The cost of tokens at a price, in micro-units, refused (naming {@code field}) when it is more
+   * than {@link Usage#MAX_AMOUNT}: like an amount a caller hands in, it must not overflow a
+   * counter.
+   */
+  static long pricedCost(String field, ModelPrice price, long input, long output, long cached) {
+    long micros = price.costMicros(input, output, cached);
+    if (micros > Usage.MAX_AMOUNT) {
+      throw new IllegalArgumentException(
+          field
+              + " of "
+              + input
+              + " input and "
+              + output
+              + " output tokens at the price of "
+              + Checks.show(price.model())
+              + " must be at most "
+              + Usage.MAX_AMOUNT
+              + " micro-units (Usage.MAX_AMOUNT), was "
+              + micros);
+    }
+    return micros;
   }
 
   static long saturatedAdd(long a, long b) {
@@ -2070,7 +2101,10 @@ public final class QuotaManager implements UsageRecorder {
         case OUTPUT_TOKENS -> maxOutput;
         case REQUESTS -> 1;
         case CHARACTERS -> characters;
-        case COST -> price == null ? givenCostMicros : price.costMicros(inputTokens, maxOutput, 0);
+        case COST ->
+            price == null
+                ? givenCostMicros
+                : pricedCost("estimated cost", price, inputTokens, maxOutput, 0);
       };
     }
   }

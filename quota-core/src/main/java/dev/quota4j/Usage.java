@@ -22,14 +22,27 @@ public record Usage(
     @Nullable String model,
     @Nullable BigDecimal cost) {
 
+  /**
+   * The largest amount a caller may hand in, 10^15: of tokens and characters in a {@code Usage} or
+   * a {@link UsageRequest}, of cost in micro-units (10^15 micro-units is 10^9 in money), and of a
+   * cost the manager computes from prices. Far beyond any real call, and small enough that no
+   * call's charge can overflow a counter: a larger value is refused with an {@link
+   * IllegalArgumentException} naming the field, before any store call.
+   */
+  public static final long MAX_AMOUNT = dev.quota4j.internal.Checks.MAX_AMOUNT;
+
   /** Nothing used. */
   public static final Usage NONE = new Usage(0, 0, 0, 0, null, null);
 
-  /** Validates the amounts. */
+  /**
+   * Validates the amounts (each at most {@link #MAX_AMOUNT}) and the model name.
+   *
+   * @throws IllegalArgumentException naming the field and the value
+   */
   public Usage {
-    Checks.nonNegative("inputTokens", inputTokens);
-    Checks.nonNegative("outputTokens", outputTokens);
-    Checks.nonNegative("cachedInputTokens", cachedInputTokens);
+    Checks.amount("inputTokens", inputTokens);
+    Checks.amount("outputTokens", outputTokens);
+    Checks.amount("cachedInputTokens", cachedInputTokens);
     if (cachedInputTokens > inputTokens) { // (the message is built only when it fails)
       Checks.argument(
           false,
@@ -37,13 +50,12 @@ public record Usage(
           "must not exceed inputTokens (" + inputTokens + ")",
           cachedInputTokens);
     }
-    if (characters < -1) {
-      Checks.argument(false, "characters", "must be zero or more", characters);
+    if (characters != -1) {
+      Checks.amount("characters", characters);
     }
-    Checks.add("inputTokens + outputTokens", inputTokens, outputTokens);
     Checks.optionalId("model", model);
     if (cost != null) {
-      var unused = Money.toMicros("cost", cost);
+      var unused = Money.amountToMicros("cost", cost);
     }
   }
 
@@ -64,7 +76,7 @@ public record Usage(
 
   /** The same usage with a character count. */
   public Usage withCharacters(long count) {
-    Checks.nonNegative("characters", count);
+    Checks.amount("characters", count);
     return new Usage(inputTokens, outputTokens, cachedInputTokens, count, model, cost);
   }
 

@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
  * One call to admit: who is charged, its dimensions and its estimate. Built with {@link
  * #forUser(String)} and friends. The prompt text, if given, is used only to count tokens and
  * characters; it is never stored, logged or shown by {@link #toString()}.
+ *
+ * <p>Ids and names must be Unicode text (no unpaired UTF-16 surrogate); amounts are zero to {@link
+ * Usage#MAX_AMOUNT}. Anything else is refused with an {@link IllegalArgumentException} naming the
+ * field, before any store call.
  */
 public final class UsageRequest {
   /** Not given. */
@@ -57,20 +61,18 @@ public final class UsageRequest {
     this.characters = b.characters;
     this.estimatedCost = b.estimatedCost;
     this.prompt = b.prompt;
-    // (each value is boxed for the message only when it fails)
-    if (inputTokens < UNKNOWN) {
-      Checks.argument(false, "inputTokens", "must be zero or more", inputTokens);
+    // each amount is at most Usage.MAX_AMOUNT, so that no sum of them overflows a counter
+    if (inputTokens != UNKNOWN) {
+      Checks.amount("inputTokens", inputTokens);
     }
-    if (maxOutputTokens < UNKNOWN) {
-      Checks.argument(false, "maxOutputTokens", "must be zero or more", maxOutputTokens);
+    if (maxOutputTokens != UNKNOWN) {
+      Checks.amount("maxOutputTokens", maxOutputTokens);
     }
-    if (characters < UNKNOWN) {
-      Checks.argument(false, "characters", "must be zero or more", characters);
+    if (characters != UNKNOWN) {
+      Checks.amount("characters", characters);
     }
-    Checks.add(
-        "inputTokens + maxOutputTokens", Math.max(0, inputTokens), Math.max(0, maxOutputTokens));
     if (estimatedCost != null) {
-      var unused = Money.toMicros("estimatedCost", estimatedCost);
+      var unused = Money.amountToMicros("estimatedCost", estimatedCost);
     }
   }
 
@@ -326,8 +328,8 @@ public final class UsageRequest {
     /** Estimated input tokens and the most output tokens the call may produce. */
     @CanIgnoreReturnValue
     public Builder estimatedTokens(long input, long maxOutput) {
-      inputTokens = Checks.nonNegative("inputTokens", input);
-      maxOutputTokens = Checks.nonNegative("maxOutputTokens", maxOutput);
+      inputTokens = Checks.amount("inputTokens", input);
+      maxOutputTokens = Checks.amount("maxOutputTokens", maxOutput);
       prompt = null; // counted tokens replace a prompt given earlier
       return this;
     }
@@ -340,21 +342,21 @@ public final class UsageRequest {
     public Builder estimatedTokens(String promptText, long maxOutput) {
       prompt = promptText;
       inputTokens = UNKNOWN; // counted from the prompt at admission
-      maxOutputTokens = Checks.nonNegative("maxOutputTokens", maxOutput);
+      maxOutputTokens = Checks.amount("maxOutputTokens", maxOutput);
       return this;
     }
 
     /** The most output tokens the call may produce. */
     @CanIgnoreReturnValue
     public Builder maxOutputTokens(long maxOutput) {
-      maxOutputTokens = Checks.nonNegative("maxOutputTokens", maxOutput);
+      maxOutputTokens = Checks.amount("maxOutputTokens", maxOutput);
       return this;
     }
 
     /** Characters to send; default: the prompt's code points, if a prompt is given. */
     @CanIgnoreReturnValue
     public Builder characters(long count) {
-      characters = Checks.nonNegative("characters", count);
+      characters = Checks.amount("characters", count);
       return this;
     }
 

@@ -628,7 +628,7 @@ class QuotaManagerTest {
         "maxOutputTokens must be zero or more, was -5",
         () -> UsageRequest.forUser("u").estimatedTokens(1, -5));
     assertMessage(
-        "inputTokens + maxOutputTokens overflows: 9223372036854775807 + 1 does not fit in a long",
+        "inputTokens must be at most 1000000000000000 (Usage.MAX_AMOUNT), was 9223372036854775807",
         () -> UsageRequest.forUser("u").estimatedTokens(Long.MAX_VALUE, 1).build());
     assertMessage("user id must not be blank, was '  '", () -> UsageRequest.forUser("  "));
     String tooLong = "u".repeat(256);

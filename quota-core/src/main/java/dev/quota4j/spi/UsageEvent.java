@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param costMicros cost in micro-units of the currency
  * @param estimatedTokens the tokens estimated at admission (for reconciliation); 0 if none
  * @param errorCode a denial code or an error class name, if any
- * @param errorMessage a short error message, if any; never prompt text
+ * @param errorMessage a short error message, if any; never prompt text; cut to 1,000 chars, an
+ *     unpaired UTF-16 surrogate replaced by U+FFFD
  * @param tags free tags
  */
 public record UsageEvent(
@@ -87,6 +88,10 @@ public record UsageEvent(
     Checks.nonNegative("characters", characters);
     Checks.nonNegative("costMicros", costMicros);
     Checks.nonNegative("estimatedTokens", estimatedTokens);
+    if (errorMessage != null) {
+      // free text (often an exception's message): kept, with what no store keeps exactly replaced
+      errorMessage = Checks.replaceUnpairedSurrogates(errorMessage);
+    }
     if (errorMessage != null && errorMessage.length() > MAX_ERROR_MESSAGE) {
       // cut between characters, never inside a surrogate pair
       int cut = MAX_ERROR_MESSAGE;

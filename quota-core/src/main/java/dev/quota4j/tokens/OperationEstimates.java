@@ -39,7 +39,7 @@ public final class OperationEstimates {
           Checks.id("operation", op);
           Checks.argument(
               tokens != null, "estimate of operation " + Checks.show(op), "must be given", "null");
-          Checks.nonNegative("estimate of operation " + Checks.show(op), tokens);
+          Checks.amount("estimate of operation " + Checks.show(op), tokens);
         });
     return new OperationEstimates(Map.copyOf(tokensByOperation));
   }
@@ -49,8 +49,8 @@ public final class OperationEstimates {
    * around names and numbers are ignored, and an empty string gives {@link #none()}. Underscores in
    * numbers are allowed ({@code 1_000}).
    *
-   * @throws IllegalArgumentException naming the entry when it is malformed, negative, or names an
-   *     operation twice
+   * @throws IllegalArgumentException naming the entry when it is malformed, negative, more than
+   *     {@code Usage.MAX_AMOUNT}, or names an operation twice
    */
   public static OperationEstimates parse(String spec) {
     Checks.argument(spec != null, "operation estimates", "must not be null", "null");
@@ -73,7 +73,7 @@ public final class OperationEstimates {
         throw new IllegalArgumentException(
             field + " must have a whole number of tokens, was " + Checks.show(entry), e);
       }
-      Checks.nonNegative("estimate of operation " + Checks.show(op), tokens);
+      Checks.amount("estimate of operation " + Checks.show(op), tokens);
       Checks.argument(out.put(op, tokens) == null, field, "names an operation twice", op);
     }
     return out.isEmpty() ? NONE : new OperationEstimates(Map.copyOf(out));

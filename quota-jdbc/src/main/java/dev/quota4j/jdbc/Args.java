@@ -23,6 +23,18 @@ final class Args {
       throw new IllegalArgumentException(
           field + " must be 1 to " + MAX_ID_LENGTH + " characters, not blank; was " + show(value));
     }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // a driver would store it as another character: two ids would become one
+        throw new IllegalArgumentException(
+            field + " must not contain an unpaired UTF-16 surrogate, was " + show(value));
+      }
+    }
     return value;
   }
 
@@ -42,12 +54,21 @@ final class Args {
     }
   }
 
-  /** Quotes a value for a message: control characters escaped, long values cut. */
+  /**
+   * Quotes a value for a message: control characters and unpaired surrogates escaped, long values
+   * cut.
+   */
   static String show(String value) {
     StringBuilder out = new StringBuilder().append('\'');
     for (int i = 0; i < value.length() && i < MAX_SHOWN; i++) {
       char c = value.charAt(i);
-      if (c == '\'' || c == '\\') {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        out.append(c).append(value.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else if (c == '\'' || c == '\\') {
         out.append('\\').append(c);
       } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
         out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
