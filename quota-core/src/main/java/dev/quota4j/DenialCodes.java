@@ -40,7 +40,10 @@ public final class DenialCodes {
   public static final String CONCURRENT_WORKFLOW_LIMIT_EXCEEDED =
       "CONCURRENT_WORKFLOW_LIMIT_EXCEEDED";
 
-  /** The model has no price and unknown models are denied. */
+  /**
+   * The model has no price and unknown models are denied; also a call that names no model, has no
+   * price and is counted by a COST limit.
+   */
   public static final String UNKNOWN_MODEL_PRICE = "UNKNOWN_MODEL_PRICE";
 
   private DenialCodes() {}
