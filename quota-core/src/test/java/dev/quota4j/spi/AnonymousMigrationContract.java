@@ -24,8 +24,15 @@ import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -234,6 +241,57 @@ public abstract class AnonymousMigrationContract {
             .filter(e -> e.status() == EventStatus.SUCCESS)
             .count(),
         "the old call moved in the ledger");
+  }
+
+  /**
+   * Calls of the session that land while it is being migrated are counted once: each either moved
+   * with its event and charged to the user, or left with the session on both its counter and its
+   * event.
+   */
+  @Test
+  void callsLandingDuringTheMigrationAreCountedOnce() throws Exception {
+    QuotaManager m = manager();
+    SubjectRef anon = SubjectRef.anonymous("sess-3");
+    SubjectRef user = SubjectRef.user("u-3");
+    int threads = 3;
+    int calls = 15; // per thread: 45 of the session's 50 a day
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch halfway = new CountDownLatch(threads * calls / 2);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < calls; i++) {
+                  try (Reservation r = m.reserve(call(anon, "openai", "gpt-4o-mini", "chat", 1))) {
+                    r.commit(Usage.of(10, 1));
+                  }
+                  halfway.countDown();
+                }
+                return null;
+              }));
+    }
+    assertTrue(halfway.await(60, TimeUnit.SECONDS));
+    assertTrue(QuotaAdmin.of(m).migrateAnonymous(anon, user, "signup-sess-3"));
+    for (Future<?> f : done) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    long userCalls = successes(user);
+    long sessionCalls = successes(anon);
+    assertEquals(threads * calls, userCalls + sessionCalls);
+    assertTrue(userCalls >= threads * calls / 2, "moved: " + userCalls);
+    Map<String, Long> used = usedOf(m, user);
+    assertEquals(userCalls, used.get("monthly-requests"), used.toString());
+    assertEquals(11 * userCalls, used.get("daily-tokens"), used.toString());
+    assertEquals(
+        sessionCalls, m.status(anon).limit("anon-daily-messages").orElseThrow().used(), "session");
+  }
+
+  private long successes(SubjectRef s) {
+    return store.findEvents(EventQuery.all(1_000).forSubject(s)).stream()
+        .filter(e -> e.status() == EventStatus.SUCCESS)
+        .count();
   }
 
   private static Map<String, Long> usedOf(QuotaManager m, SubjectRef user) {
