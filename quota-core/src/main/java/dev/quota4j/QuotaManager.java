@@ -2243,7 +2243,11 @@ public final class QuotaManager implements UsageRecorder {
       return this;
     }
 
-    /** Prices calls for COST limits and the ledger; default: no prices. */
+    /**
+     * Prices calls for COST limits and the ledger; default: no prices (every cost zero, no
+     * warning). With a pricing set, an unpriced call is denied or priced at zero with a warning as
+     * {@link ModelPricing#denyUnknownModels} says.
+     */
     @CanIgnoreReturnValue
     public Builder pricing(ModelPricing value) {
       pricing = value;

@@ -36,7 +36,10 @@ public interface ModelPricing {
     return Optional.empty();
   }
 
-  /** Prices nothing: every cost is zero and no warning is given. */
+  /**
+   * Prices nothing: every cost is zero. A manager with no pricing uses it and warns of nothing; set
+   * explicitly, every model is unpriced and warned about once.
+   */
   static ModelPricing none() {
     return (model, at) -> Optional.empty();
   }
