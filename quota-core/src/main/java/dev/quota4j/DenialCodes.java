@@ -43,7 +43,10 @@ public final class DenialCodes {
   /** Too many calls of the subject are in flight at once (an {@link Window#IN_FLIGHT} limit). */
   public static final String CONCURRENT_REQUESTS_EXCEEDED = "CONCURRENT_REQUESTS_EXCEEDED";
 
-  /** The model has no price and unknown models are denied. */
+  /**
+   * The model has no price and unknown models are denied; also a call that names no model, has no
+   * price and is counted by a COST limit.
+   */
   public static final String UNKNOWN_MODEL_PRICE = "UNKNOWN_MODEL_PRICE";
 
   private DenialCodes() {}

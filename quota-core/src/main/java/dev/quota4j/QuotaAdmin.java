@@ -3,11 +3,11 @@ package dev.quota4j;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
 import dev.quota4j.spi.CounterKey;
-import dev.quota4j.spi.CounterMove;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.spi.UsageMove;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -313,11 +313,21 @@ public final class QuotaAdmin {
 
   /**
    * Moves an anonymous session's usage to the user it signed up as (seed 004), counted once: in one
-   * atomic step, the session's usage in each current window is added to the user's limit with the
-   * same metric, window and filters (the session's counter drops to zero), and every ledger event
-   * of the session becomes the user's. The user is created on the default plan when not in the
-   * directory. A session counter with no matching limit of the user stays where it is; usage
-   * already rolled into daily summaries stays under the session.
+   * atomic step, every limit of the user with a calendar window (its plan's, overrides and
+   * temporary increases applied, and the policy's) is charged what the session's calls would have
+   * charged it in its current window, under its own metric and filters (provider, model,
+   * operations): each of the session's ledger events counts when it is a call's outcome ({@code
+   * SUCCESS} or {@code ERROR}), falls in that window and passes the filters, whatever limits the
+   * session's own plan had. The session's counters of the current windows drop to zero, and every
+   * ledger event of the session becomes the user's. The user is created on the default plan when
+   * not in the directory.
+   *
+   * <p>Calls of earlier windows move in the ledger (reports count them under the user) but charge
+   * no counter: a window that ended is not reopened. An event counts by its time, so a call
+   * reserved just before a window boundary and committed after it counts in the new window. Usage
+   * already rolled into daily summaries stays under the session. A reservation of the session still
+   * open settles on the session's counter and ledger. An operator's reset of a session counter does
+   * not carry over: the user is charged the session's calls.
    *
    * @param migrationId the audit event's id: a second call with it changes nothing
    * @return false when this migration was already done
@@ -334,57 +344,42 @@ public final class QuotaAdmin {
     Checks.argument(user.kind() == SubjectKind.USER, "user", "must be a user", user);
     Checks.id("migrationId", migrationId);
     SubjectRecord userRec = ensure(user);
-    QuotaStatus from = manager.status(anonymous);
-    QuotaStatus to = manager.status(user);
-    SubjectRecord anonRec = store.findSubject(anonymous).orElse(null);
-    Plan fromPlan =
-        manager
-            .policy()
-            .plan(
-                anonRec != null
-                    ? anonRec.plan()
-                    : manager.policy().defaultPlanFor(SubjectKind.ANONYMOUS));
     Plan toPlan = manager.policy().plan(userRec.plan());
-    List<CounterMove> moves = new ArrayList<>();
-    for (LimitStatus f : from.limits()) {
+    List<CounterKey> emptied = new ArrayList<>();
+    for (LimitStatus f : manager.status(anonymous).limits()) {
       Instant fs = f.windowStart();
-      Limit fl = manager.limitNamed(fromPlan, f.limitName());
-      if (fs == null || fl == null || f.window() == Window.CONCURRENT || f.used() == 0) {
-        continue;
+      if (fs != null && f.window().isCalendar() && f.subject().equals(anonymous)) {
+        emptied.add(new CounterKey(f.limitName(), anonymous, fs));
       }
-      for (LimitStatus t : to.limits()) {
-        Instant ts = t.windowStart();
-        Limit tl = manager.limitNamed(toPlan, t.limitName());
-        if (ts != null && tl != null && sameMeasure(fl, tl) && t.resetsAt() != null) {
-          moves.add(
-              new CounterMove(
-                  new CounterKey(f.limitName(), anonymous, fs),
-                  new CounterKey(t.limitName(), user, ts),
-                  t.limit(),
-                  t.resetsAt()));
-          break;
-        }
+    }
+    List<UsageMove> charged = new ArrayList<>();
+    for (LimitStatus t : manager.status(user).limits()) {
+      Instant ts = t.windowStart();
+      Instant te = t.resetsAt();
+      Limit tl = manager.limitNamed(toPlan, t.limitName());
+      if (ts != null
+          && te != null
+          && tl != null
+          && t.window().isCalendar()
+          && t.subject().equals(user)) {
+        charged.add(new UsageMove(new CounterKey(t.limitName(), user, ts), t.limit(), te, tl));
       }
     }
     UsageEvent e =
         audit(migrationId, user, "migrate")
             .tag("from_kind", anonymous.kind().name())
             .tag("from_id", anonymous.id())
-            .errorMessage("moved " + moves.size() + " counter(s) and the ledger of " + anonymous)
+            .errorMessage(
+                "moved the ledger of "
+                    + anonymous
+                    + " and charged its calls to "
+                    + charged.size()
+                    + " counter(s)")
             .build();
-    boolean applied = store.moveSubject(anonymous, user, moves, e);
+    boolean applied = store.moveSubject(anonymous, user, emptied, charged, e);
     manager.invalidateSubject(anonymous);
     manager.invalidateSubject(user);
     return applied;
-  }
-
-  private static boolean sameMeasure(Limit a, Limit b) {
-    return a.metric() == b.metric()
-        && a.window() == b.window()
-        && a.providers().equals(b.providers())
-        && a.models().equals(b.models())
-        && a.operations().equals(b.operations())
-        && a.exceptOperations().equals(b.exceptOperations());
   }
 
   // ---------------------------------------------------------------- helpers

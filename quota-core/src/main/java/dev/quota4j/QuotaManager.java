@@ -69,6 +69,10 @@ public final class QuotaManager implements UsageRecorder {
   private final TokenCounter tokenCounter;
   private final ModelPricing pricing;
   private final boolean warnUnpriced;
+
+  /** Models already warned about as unpriced ({@code ""}: calls naming none), at most 1,024. */
+  private final java.util.Set<String> warnedUnpriced = ConcurrentHashMap.newKeySet();
+
   private final OperationEstimates operationEstimates;
   private final List<QuotaListener> listeners;
   private final Duration leaseDuration;
@@ -611,10 +615,8 @@ public final class QuotaManager implements UsageRecorder {
         && (!plan.allowsOperation(request.operation()) || !plan.allowsModel(request.model()))) {
       return deny(featureDenial(resolved, plan, request), request, now, reserve);
     }
-    Estimate est;
-    try {
-      est = estimate(request, now);
-    } catch (UnknownModelPrice e) {
+    Estimate est = estimate(request, now);
+    if (est.unpriced && request.model() != null && pricing.denyUnknownModels()) {
       QuotaDenial d =
           QuotaDenial.of(
               DenialCodes.UNKNOWN_MODEL_PRICE,
@@ -631,6 +633,10 @@ public final class QuotaManager implements UsageRecorder {
         namesOthers(request) ? new HashMap<>() : Map.of();
     BoundSet set = boundSet(resolved, request, now, others);
     List<Bound> bounds = set.all;
+    QuotaDenial unpriced = unpricedDenial(est, request, bounds, reserve);
+    if (unpriced != null) {
+      return deny(unpriced, request, now, reserve);
+    }
 
     // per-request caps: no store call
     long maxOutput = est.maxOutputTokens;
@@ -1395,24 +1401,57 @@ public final class QuotaManager implements UsageRecorder {
     java.math.BigDecimal given = request.estimatedCost();
     if (given != null) {
       costMicros = Money.toMicros("estimatedCost", given);
-      return new Estimate(input, maxOutput, chars, costMicros, null);
+      return new Estimate(input, maxOutput, chars, costMicros, null, false);
     }
     ModelPrice price = priceOf(model, now);
-    return new Estimate(input, maxOutput, chars, 0, price);
+    return new Estimate(input, maxOutput, chars, 0, price, price == null);
   }
 
+  /** The price of {@code model} (null: of a call naming none), or null when there is none. */
   private @Nullable ModelPrice priceOf(@Nullable String model, Instant now) {
-    if (model == null) {
-      return pricing.findUnnamed(now).orElse(null);
+    return model == null
+        ? pricing.findUnnamed(now).orElse(null)
+        : pricing.find(model, now).orElse(null);
+  }
+
+  /**
+   * The denial of a call that names no model and has no price, when the pricing denies unpriced
+   * models and a COST limit counts the call: its cost cannot be known, so an ENFORCE or SOFT cost
+   * limit could be passed unseen (issue 12: three 2M-token calls passed a $0.01 limit priced at
+   * zero). A SHADOW cost limit never denies: the call is admitted, priced at zero, and listeners
+   * hear the denial that would have happened. Without a cost limit the price only fills the ledger:
+   * admitted at zero with a warning. (A call naming an unpriced model is denied before, whatever
+   * its limits, as a denying table always did.)
+   */
+  private @Nullable QuotaDenial unpricedDenial(
+      Estimate est, UsageRequest request, List<Bound> bounds, boolean reserve) {
+    if (!est.unpriced || request.model() != null || !pricing.denyUnknownModels()) {
+      return null;
     }
-    Optional<ModelPrice> p = pricing.find(model, now);
-    if (p.isPresent()) {
-      return p.get();
+    Bound shadow = null;
+    for (int i = 0; i < bounds.size(); i++) {
+      Bound b = bounds.get(i);
+      if (b.limit.metric() != Metric.COST) {
+        continue;
+      }
+      if (b.limit.mode() != LimitMode.SHADOW) {
+        return unpricedDenial(request, b.limit);
+      }
+      shadow = b;
     }
-    if (pricing.denyUnknownModels()) {
-      throw new UnknownModelPrice();
+    if (shadow != null && reserve) {
+      wouldDeny(unpricedDenial(request, shadow.limit), request);
     }
     return null;
+  }
+
+  private static QuotaDenial unpricedDenial(UsageRequest request, Limit limit) {
+    return QuotaDenial.of(
+        DenialCodes.UNKNOWN_MODEL_PRICE,
+        "The call names no model, so it has no price, and unknown models are denied; cost limit "
+            + Checks.show(limit.name())
+            + " cannot count it (name the model or give the estimated cost)",
+        request.subject());
   }
 
   Actual actual(UsageRequest request, Estimate est, Usage usage, Instant now) {
@@ -1421,17 +1460,12 @@ public final class QuotaManager implements UsageRecorder {
     if (billed != null) {
       costMicros = Money.toMicros("cost", billed);
     } else {
+      // usage that happened is never refused for want of a price, whatever the policy: it is
+      // priced at zero and listeners are warned
       String model = usage.model() != null ? usage.model() : request.model();
-      ModelPrice price = null;
-      if (model == null) {
-        price = pricing.findUnnamed(now).orElse(null);
-      } else {
-        Optional<ModelPrice> p = pricing.find(model, now);
-        if (p.isPresent()) {
-          price = p.get();
-        } else if (warnUnpriced) {
-          warnUnpriced(model);
-        }
+      ModelPrice price = priceOf(model, now);
+      if (price == null && warnUnpriced) {
+        warnUnpriced(model);
       }
       costMicros =
           price == null
@@ -1447,12 +1481,23 @@ public final class QuotaManager implements UsageRecorder {
     return new Actual(usage, chars, costMicros);
   }
 
-  private void warnUnpriced(String model) {
-    notify(
-        l ->
-            l.onWarning(
-                "UNKNOWN_MODEL_PRICE",
-                "Model " + Checks.show(model) + " has no price; its cost counts as zero"));
+  /**
+   * Tells listeners (and so the log, through the default {@link LoggingQuotaListener}) that usage
+   * of {@code model} (null: of calls naming none) counts as zero cost: once per model name and
+   * manager, for up to 1,024 names, then for each further name each time.
+   */
+  private void warnUnpriced(@Nullable String model) {
+    String key = model == null ? "" : model;
+    boolean first =
+        warnedUnpriced.size() < 1_024 ? warnedUnpriced.add(key) : !warnedUnpriced.contains(key);
+    if (!first) {
+      return;
+    }
+    String message =
+        model == null
+            ? "A call that names no model has no price; its cost counts as zero"
+            : "Model " + Checks.show(model) + " has no price; its cost counts as zero";
+    notify(l -> l.onWarning("UNKNOWN_MODEL_PRICE", message));
   }
 
   // ---------------------------------------------------------------- reservation callbacks
@@ -1834,14 +1879,6 @@ public final class QuotaManager implements UsageRecorder {
   /** What {@code "r-" + ids.get()} starts with, for {@link SequentialIds#next}. */
   private static final byte[] RESERVATION_ID_PREFIX = {'r', '-'};
 
-  private static final class UnknownModelPrice extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UnknownModelPrice() {
-      super(null, null, false, false);
-    }
-  }
-
   /**
    * A subject resolved: its effective record (temporary increases applied), plan, or the denial;
    * with the bounds of its last request, reused while the request's shape and windows are the same
@@ -2081,17 +2118,22 @@ public final class QuotaManager implements UsageRecorder {
     final long givenCostMicros;
     final @Nullable ModelPrice price;
 
+    /** Neither a price nor a cost was found for the call: its cost counts as zero. */
+    final boolean unpriced;
+
     Estimate(
         long inputTokens,
         long maxOutputTokens,
         long characters,
         long givenCostMicros,
-        @Nullable ModelPrice price) {
+        @Nullable ModelPrice price,
+        boolean unpriced) {
       this.inputTokens = inputTokens;
       this.maxOutputTokens = maxOutputTokens;
       this.characters = characters;
       this.givenCostMicros = givenCostMicros;
       this.price = price;
+      this.unpriced = unpriced;
     }
 
     long amount(Metric metric, long maxOutput) {
@@ -2245,7 +2287,11 @@ public final class QuotaManager implements UsageRecorder {
       return this;
     }
 
-    /** Prices calls for COST limits and the ledger; default: no prices. */
+    /**
+     * Prices calls for COST limits and the ledger; default: no prices (every cost zero, no
+     * warning). With a pricing set, an unpriced call is denied or priced at zero with a warning as
+     * {@link ModelPricing#denyUnknownModels} says.
+     */
     @CanIgnoreReturnValue
     public Builder pricing(ModelPricing value) {
       pricing = value;

@@ -355,8 +355,8 @@ class QuotaManagerTest {
 
   /**
    * A call that names no model is priced at the table's default price, as seed 000 prices every
-   * call at a flat $0.02 per 1,000 tokens; without a default price it costs zero, silently, and a
-   * denying table does not deny it.
+   * call at a flat $0.02 per 1,000 tokens; a denying table denies it when a cost limit applies
+   * (issue 12: it cost zero).
    */
   @Test
   void callsNamingNoModelArePricedAtTheDefaultPrice() {
@@ -391,9 +391,9 @@ class QuotaManagerTest {
                     .onUnknownModel(dev.quota4j.pricing.UnknownModelPolicy.deny())
                     .build())
             .build();
-    try (Reservation r = unpriced.reserve(UsageRequest.forUser("g").estimatedTokens(1_000, 0))) {
-      r.commit(Usage.of(1_000, 0));
-    }
+    assertEquals(
+        DenialCodes.UNKNOWN_MODEL_PRICE,
+        unpriced.tryReserve(UsageRequest.forUser("g").estimatedTokens(1_000, 0)).denial().code());
     assertEquals(0, unpriced.status(SubjectRef.user("g")).limit("daily-cost").orElseThrow().used());
   }
 

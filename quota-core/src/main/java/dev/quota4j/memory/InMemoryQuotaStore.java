@@ -11,7 +11,6 @@ import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CommitResult.Status;
 import dev.quota4j.spi.CounterKey;
-import dev.quota4j.spi.CounterMove;
 import dev.quota4j.spi.CounterValue;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
@@ -20,6 +19,7 @@ import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.spi.ReserveResult;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.spi.UsageMove;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -972,14 +972,22 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public boolean moveSubject(
-      SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
+      SubjectRef from,
+      SubjectRef to,
+      List<CounterKey> emptied,
+      List<UsageMove> charged,
+      UsageEvent audit) {
     while (true) {
-      @Nullable Cell[] sources = new Cell[moves.size()];
-      @Nullable Cell[] targets = new Cell[moves.size()];
-      for (int i = 0; i < moves.size(); i++) {
-        CounterMove m = moves.get(i);
-        sources[i] = counters.get(m.from());
-        targets[i] = sources[i] == null ? null : cellFor(m.to(), m.toWindowEnd());
+      // the emptied counters are locked first, so a commit of {@code from} under way on one of
+      // them finishes (event appended) before the events are read, and one starting later waits
+      @Nullable Cell[] sources = new Cell[emptied.size()];
+      @Nullable Cell[] targets = new Cell[charged.size()];
+      for (int i = 0; i < sources.length; i++) {
+        sources[i] = counters.get(emptied.get(i));
+      }
+      for (int i = 0; i < targets.length; i++) {
+        UsageMove m = charged.get(i);
+        targets[i] = cellFor(m.to(), m.toWindowEnd());
       }
       Cell[] locked = lockAll(sources, targets);
       if (locked == null) {
@@ -991,18 +999,25 @@ public final class InMemoryQuotaStore implements QuotaStore {
           if (isKnownEvent(audit.eventId())) {
             return false;
           }
-          for (int i = 0; i < sources.length; i++) {
-            Cell src = sources[i];
-            Cell dst = targets[i];
-            if (src == null || dst == null || src.used == 0) {
-              continue;
-            }
-            dst.used = sat(dst.used + src.used);
-            src.used = 0;
-          }
+          long[] amounts = new long[targets.length];
           for (int i = 0; i < events.length(); i++) {
             if (!events.isEmpty(i) && events.subject(i).equals(from)) {
+              if (amounts.length > 0) {
+                UsageEvent e = events.get(i);
+                for (int j = 0; j < amounts.length; j++) {
+                  amounts[j] = sat(amounts[j] + charged.get(j).amountOf(e));
+                }
+              }
               events.setSubject(i, to);
+            }
+          }
+          for (int j = 0; j < amounts.length; j++) {
+            Cell dst = java.util.Objects.requireNonNull(targets[j]);
+            dst.used = sat(dst.used + amounts[j]);
+          }
+          for (Cell src : sources) {
+            if (src != null) {
+              src.used = 0;
             }
           }
           append(audit);

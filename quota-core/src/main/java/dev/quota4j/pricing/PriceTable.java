@@ -27,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  * ({@code gpt-4o-2*} for the dated snapshots). {@link #find} takes the most specific pattern that
  * matches the name (case ignored) and has a price in effect on the request's day (UTC): the price
  * with the latest {@code effectiveFrom} on or before that day. When the most specific pattern has
- * no price yet on that day, the next less specific one is tried. When nothing matches, the {@link
- * UnknownModelPolicy} decides: deny, a default price, or zero with a warning (the default).
+ * no price yet on that day, the next less specific one is tried. When nothing matches, or the call
+ * names no model, the {@link UnknownModelPolicy} decides: deny, a default price, or zero with a
+ * warning (the default).
  *
  * <p>{@link #defaults()} is the bundled table {@code dev/quota4j/pricing/default-prices.csv}: list
  * prices of widely used OpenAI, Anthropic, Groq-hosted and Hugging Face models in US dollars, with

@@ -14,11 +14,18 @@ public final class UnknownModelPolicy {
 
   /** The three policies. */
   public enum Kind {
-    /** The manager denies the call with {@code UNKNOWN_MODEL_PRICE}. */
+    /**
+     * The manager denies the call with {@code UNKNOWN_MODEL_PRICE}: a call naming an unpriced model
+     * always, a call naming no model when an ENFORCE or SOFT COST limit counts it. Usage already
+     * spent is priced at zero with a warning, never refused.
+     */
     DENY,
-    /** The call is priced at a default price. */
+    /** The call is priced at a default price, also a call that names no model. */
     DEFAULT_PRICE,
-    /** The call costs zero and the manager warns its listeners. */
+    /**
+     * The call costs zero and the manager warns its listeners, once per model name (and once for
+     * calls naming no model).
+     */
     ZERO_WITH_WARNING
   }
 
@@ -34,7 +41,10 @@ public final class UnknownModelPolicy {
     this.defaultPrice = defaultPrice;
   }
 
-  /** Deny calls to unpriced models with {@code UNKNOWN_MODEL_PRICE}. */
+  /**
+   * Deny calls to unpriced models with {@code UNKNOWN_MODEL_PRICE}, and calls naming no model that
+   * a COST limit counts (see {@link Kind#DENY}).
+   */
   public static UnknownModelPolicy deny() {
     return DENY;
   }

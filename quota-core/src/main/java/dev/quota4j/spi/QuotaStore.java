@@ -51,10 +51,11 @@ import java.util.Optional;
  *         <li>{@link #resetCounters}: in one atomic step, set {@code used} of each counter to zero
  *             (reserved amounts stay) and append the audit event; nothing happens, and false is
  *             returned, when the event id is already in the ledger.
- *         <li>{@link #moveSubject}: in one atomic step, apply each {@link CounterMove}, move every
- *             ledger event of {@code from} to {@code to} (out of any rollup it is in, so that it is
- *             counted under {@code to}) and append the audit event; idempotent by the audit event's
- *             id. Daily summaries stay where they are.
+ *         <li>{@link #moveSubject}: in one atomic step, charge each {@link UsageMove} with what the
+ *             ledger events of {@code from} would have charged it, empty the given counters of
+ *             {@code from}, move every ledger event of {@code from} to {@code to} (out of any
+ *             rollup it is in, so that it is counted under {@code to}) and append the audit event;
+ *             idempotent by the audit event's id. Daily summaries stay where they are.
  *         <li>{@link #compactEvents}: in one atomic step, take up to {@code maxEvents} ledger
  *             events that are in no rollup yet, add them to the store's rollups and mark them as
  *             rolled up, so that aggregates read each event either from a rollup or as an event,
@@ -150,16 +151,28 @@ public interface QuotaStore extends AutoCloseable {
   }
 
   /**
-   * Moves usage from one subject to another, atomically: applies each {@link CounterMove}, moves
-   * every ledger event whose primary subject is {@code from} to {@code to}, and appends {@code
-   * audit}.
+   * Moves usage from one subject to another, atomically: takes every ledger event whose primary
+   * subject is {@code from} (waiting for a commit or record of {@code from} that is under way on
+   * one of the {@code emptied} counters), adds to each {@link UsageMove}'s counter what those
+   * events would have charged it, sets {@code used} of each {@code emptied} counter to zero
+   * (reserved amounts stay: a live reservation settles on the counter it reserved), moves the
+   * events to {@code to} and appends {@code audit}. The amounts come from the events the step
+   * moves, so a call of {@code from} that lands meanwhile is either moved and counted, or stays
+   * with {@code from} on both its counter and its event.
    *
+   * @param emptied counters of {@code from} whose usage now belongs to {@code to}; a missing one is
+   *     left missing
+   * @param charged counters of {@code to} to charge with the moved events
    * @return false, changing nothing, when {@code audit}'s event id is already in the ledger
    * @throws UnsupportedOperationException when the store cannot move subjects
    */
   @CanIgnoreReturnValue
   default boolean moveSubject(
-      SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
+      SubjectRef from,
+      SubjectRef to,
+      List<CounterKey> emptied,
+      List<UsageMove> charged,
+      UsageEvent audit) {
     throw unsupported(this, "moveSubject");
   }
 

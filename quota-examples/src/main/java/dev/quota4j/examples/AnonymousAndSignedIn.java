@@ -50,22 +50,16 @@ public final class AnonymousAndSignedIn {
   public static final String ANTHROPIC_COST = "daily-anthropic-cost";
 
   /**
-   * The seed's plans: anonymous (the plan of new sessions), free (the plan of new users) and pro.
-   * Besides its 50 messages, the anonymous plan has a budget for each measure the user plans have
-   * without a filter (daily and monthly requests, tokens and cost): on sign-up, {@link
-   * QuotaAdmin#migrateAnonymous} moves each session counter into the user's limit of the same
-   * measure, so a measure the session does not count would not reach the user's counters.
+   * The seed's plans: anonymous (the plan of new sessions: 50 messages a day), free (the plan of
+   * new users) and pro. On sign-up, {@link QuotaAdmin#migrateAnonymous} charges each of the user's
+   * limits what the session's calls would have charged it in its current window, under its own
+   * metric and filters, although the anonymous plan counts messages only.
    */
   public static QuotaPolicy policy() {
     return QuotaPolicy.builder()
         .plan(
             Plan.builder("anonymous")
                 .limit(Limit.of(ANON_MESSAGES, Metric.REQUESTS, Window.DAY, 50))
-                .limit(Limit.of("anonymous-daily-tokens", Metric.TOKENS, Window.DAY, 50_000))
-                .limit(Limit.ofCost("anonymous-daily-cost", Window.DAY, new BigDecimal("0.50")))
-                .limit(Limit.of("anonymous-monthly-requests", Metric.REQUESTS, Window.MONTH, 1_500))
-                .limit(Limit.of("anonymous-monthly-tokens", Metric.TOKENS, Window.MONTH, 500_000))
-                .limit(Limit.ofCost("anonymous-monthly-cost", Window.MONTH, new BigDecimal("5.00")))
                 .allowModels("gpt-4o-mini")
                 .build())
         .plan(userPlan("free", 1))

@@ -2,11 +2,15 @@ package dev.quota4j.examples;
 
 import dev.quota4j.Csv;
 import dev.quota4j.EnvironmentPolicy;
+import dev.quota4j.Limit;
+import dev.quota4j.Metric;
+import dev.quota4j.Plan;
 import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
 import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaListener;
 import dev.quota4j.QuotaManager;
+import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Reservation;
 import dev.quota4j.Retention;
 import dev.quota4j.RetentionPolicy;
@@ -15,10 +19,15 @@ import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
+import dev.quota4j.Window;
 import dev.quota4j.Workflow;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.testing.FixedTokenCounter;
+import dev.quota4j.testing.MutableClock;
+import dev.quota4j.testing.RecordingListener;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +91,40 @@ public final class ReadmeSnippets {
         });
     // README-END
     return alerts;
+  }
+
+  /** What {@link #unitTest} saw: the answers a host's test asserts on. */
+  public record UnitTestOutcome(boolean fits, String code, boolean tomorrow) {}
+
+  /** A host's unit test with the fakes of {@code dev.quota4j.testing}, minus its assertions. */
+  public static UnitTestOutcome unitTest() {
+    // README-START testing
+    MutableClock clock = MutableClock.at("2026-11-25T23:59:00Z"); // moves only when told
+    RecordingListener heard = new RecordingListener(); // keeps what listeners were told
+    QuotaManager quotas =
+        QuotaManager.builder()
+            .store(new InMemoryQuotaStore())
+            .policy(
+                QuotaPolicy.builder()
+                    .plan(
+                        Plan.builder("free")
+                            .limit(Limit.of("user-daily-tokens", Metric.TOKENS, Window.DAY, 1_000))
+                            .build())
+                    .build())
+            .clock(clock)
+            .tokenCounter(FixedTokenCounter.always(600)) // every prompt counts as 600 tokens
+            .listener(heard)
+            .build();
+    UsageRequest ask = UsageRequest.forUser("u-42").estimatedTokens("any prompt", 0).build();
+    try (Reservation r = quotas.reserve(ask)) {
+      r.commit(Usage.of(600, 0)); // 600 of 1,000 used
+    }
+    boolean fits = quotas.tryReserve(ask).allowed(); // false: 600 more do not fit today
+    String code = heard.denials().get(0).code(); // DAILY_TOKEN_QUOTA_EXCEEDED
+    clock.advance(Duration.ofMinutes(1)); // midnight UTC: a new window, no sleeping
+    boolean tomorrow = quotas.check(ask).allowed(); // true
+    // README-END
+    return new UnitTestOutcome(fits, code, tomorrow);
   }
 
   /** A supervisor's workflow: a concurrency slot, and each call a step. */

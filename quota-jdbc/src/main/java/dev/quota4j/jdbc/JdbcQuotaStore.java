@@ -11,7 +11,6 @@ import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
-import dev.quota4j.spi.CounterMove;
 import dev.quota4j.spi.CounterValue;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
@@ -20,6 +19,7 @@ import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.spi.ReserveResult;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.spi.UsageMove;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -1334,8 +1334,13 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   @CanIgnoreReturnValue
   public boolean moveSubject(
-      SubjectRef from, SubjectRef to, List<CounterMove> moves, UsageEvent audit) {
-    List<CounterMove> given = List.copyOf(moves);
+      SubjectRef from,
+      SubjectRef to,
+      List<CounterKey> emptied,
+      List<UsageMove> charged,
+      UsageEvent audit) {
+    List<CounterKey> sources = List.copyOf(emptied);
+    List<UsageMove> targets = List.copyOf(charged);
     Object[] eventRow = eventRow(audit, null);
     return db.inTransaction(
         "move a subject",
@@ -1344,36 +1349,52 @@ public final class JdbcQuotaStore implements QuotaStore {
             tx.rollback();
             return false;
           }
-          // lock every counter involved in lock order; create the targets first
-          TreeMap<CounterKey, Long> used = new TreeMap<>(CounterKey.LOCK_ORDER);
-          Map<CounterKey, CounterMove> targets = new HashMap<>();
-          for (CounterMove m : given) {
-            used.put(m.from(), 0L);
-            used.put(m.to(), 0L);
-            targets.putIfAbsent(m.to(), m);
+          // lock every counter involved in lock order, creating the targets first: a commit or
+          // record of `from` under way on an emptied counter finishes (its event inserted) before
+          // the events are read below, and one that starts later waits for this transaction
+          TreeMap<CounterKey, Optional<UsageMove>> locked = new TreeMap<>(CounterKey.LOCK_ORDER);
+          for (CounterKey k : sources) {
+            locked.put(k, Optional.empty());
           }
-          for (Map.Entry<CounterKey, Long> e : used.entrySet()) {
+          for (UsageMove m : targets) {
+            locked.put(m.to(), Optional.of(m));
+          }
+          for (Map.Entry<CounterKey, Optional<UsageMove>> e : locked.entrySet()) {
             CounterKey k = e.getKey();
-            CounterMove target = targets.get(k);
-            if (target != null) {
-              ensureCounter(tx, k, target.toWindowEnd(), target.toLimit());
+            if (e.getValue().isPresent()) {
+              UsageMove m = e.getValue().get();
+              ensureCounter(tx, k, m.toWindowEnd(), m.toLimit());
             }
-            Long v = tx.first(sql.lockCounter(), rs -> rs.getLong(1), withKey(null, k));
-            e.setValue(v == null ? 0L : v);
-          }
-          for (CounterMove m : given) {
-            long amount = Objects.requireNonNull(used.get(m.from()));
-            if (amount == 0) {
-              continue;
-            }
-            tx.update(sql.addUsed(), withKey(amount, m.to()));
-            tx.update(sql.setUsed(), withKey(0L, m.from()));
-            used.put(m.from(), 0L);
+            Long unused = tx.first(sql.lockCounter(), rs -> rs.getLong(1), withKey(null, k));
           }
           // lock the events (waiting for a compaction or purge that holds some), take those
           // already rolled up out of the rollups, and move them all as not rolled up
           List<Source> events =
               tx.query(sql.lockSubjectEvents(), this::source, from.kind().name(), from.id());
+          // each target is charged what the events it moves would have charged it
+          for (UsageMove m : targets) {
+            long amount = 0;
+            for (Source e : events) {
+              long a =
+                  m.amountOf(
+                      e.status(),
+                      Times.read(e.time()),
+                      dim(e, 1),
+                      dim(e, 2),
+                      dim(e, 0),
+                      e.amounts()[0],
+                      e.amounts()[1],
+                      e.amounts()[3],
+                      e.amounts()[4]);
+              amount = amount + a < 0 ? Long.MAX_VALUE : amount + a;
+            }
+            if (amount > 0) {
+              tx.update(sql.addUsed(), withKey(amount, m.to()));
+            }
+          }
+          for (CounterKey k : sources) {
+            tx.update(sql.setUsed(), withKey(0L, k));
+          }
           addToRollups(tx, events.stream().filter(Source::rolledUp).toList(), -1);
           for (int i = 0; i < events.size(); i += IN_CHUNK) {
             List<Source> chunk = events.subList(i, Math.min(events.size(), i + IN_CHUNK));
@@ -1387,6 +1408,12 @@ public final class JdbcQuotaStore implements QuotaStore {
           }
           return true;
         });
+  }
+
+  /** Operation (0), provider (1) or model (2) of a moved event; null for none. */
+  private static @Nullable String dim(Source e, int i) {
+    String v = e.dims().get(i);
+    return v.isEmpty() ? null : v;
   }
 
   /** The key's parameters, after {@code first} unless it is null. */
