@@ -7,8 +7,10 @@ import com.zaxxer.hikari.util.DriverDataSource;
 import dev.quota4j.QuotaStoreUnavailableException;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -49,6 +51,7 @@ final class OwnedPool {
       int maxPoolSize,
       Duration connectionTimeout,
       Duration socketTimeout,
+      Duration statementTimeout,
       boolean connectNow) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("quota4j");
@@ -66,7 +69,9 @@ final class OwnedPool {
       driverTimeouts(url, connectionTimeout, socketTimeout).forEach(properties::setProperty);
       // what HikariCP builds from a jdbcUrl, user, password and data source properties
       Connector connector =
-          new Connector(new DriverDataSource(url, null, properties, user, password));
+          new Connector(
+              new DriverDataSource(url, null, properties, user, password),
+              setsStatementTimeout(url) ? Duration.ZERO : statementTimeout);
       config.setDataSource(connector);
       return new Pool(config, connector);
     } catch (HikariPool.PoolInitializationException e) {
@@ -135,15 +140,20 @@ final class OwnedPool {
    * connection opens, the pool closes or the thread is interrupted. Only HikariCP's one
    * connection-opening thread calls it then, so the loop holds no caller: callers wait for the
    * pool, at most the connection timeout, as before.
+   *
+   * <p>Each connection gets the {@linkplain #statementTimeoutSql server-side statement timeout}
+   * before the pool sees it.
    */
   static final class Connector implements DataSource {
     private final DataSource driver;
+    private final Duration statementTimeout;
     volatile boolean started;
     volatile boolean closed;
     volatile @Nullable SQLException lastFailure;
 
-    Connector(DataSource driver) {
+    Connector(DataSource driver, Duration statementTimeout) {
       this.driver = driver;
+      this.statementTimeout = statementTimeout;
     }
 
     @Override
@@ -151,7 +161,7 @@ final class OwnedPool {
       long pause = 10;
       while (true) {
         try {
-          Connection c = driver.getConnection();
+          Connection c = setUp(driver.getConnection());
           lastFailure = null;
           return c;
         } catch (SQLException e) {
@@ -170,6 +180,29 @@ final class OwnedPool {
       }
     }
 
+    /** Sets the statement timeout on a new connection; closes it when that fails. */
+    private Connection setUp(Connection c) throws SQLException {
+      if (statementTimeout.isZero()) {
+        return c;
+      }
+      try {
+        String set = statementTimeoutSql(c.getMetaData(), statementTimeout);
+        if (set != null) {
+          try (Statement st = c.createStatement()) {
+            st.execute(set);
+          }
+        }
+        return c;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.close();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+    }
+
     /** The database could not be reached, or is starting up: worth trying again soon. */
     static boolean isUnreachable(SQLException e) {
       return Failures.isConnectionFailure(e) || "57P03".equals(e.getSQLState());
@@ -177,7 +210,7 @@ final class OwnedPool {
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-      return driver.getConnection(username, password);
+      return setUp(driver.getConnection(username, password));
     }
 
     @Override
@@ -217,6 +250,40 @@ final class OwnedPool {
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
       return iface.isInstance(this) || driver.isWrapperFor(iface);
     }
+  }
+
+  /**
+   * The statement that sets the session's server-side statement timeout, by the server the
+   * connection reaches (its product name and version come with the connection, without a round
+   * trip): {@code SET statement_timeout} in milliseconds on PostgreSQL, {@code SET SESSION
+   * max_statement_time} in seconds (to the millisecond) on MariaDB, {@code SET SESSION
+   * max_execution_time} in milliseconds on MySQL (which applies it to {@code SELECT} only); none on
+   * other databases (H2).
+   */
+  static @Nullable String statementTimeoutSql(DatabaseMetaData meta, Duration timeout)
+      throws SQLException {
+    String product = String.valueOf(meta.getDatabaseProductName()).toLowerCase(Locale.ROOT);
+    String version = String.valueOf(meta.getDatabaseProductVersion()).toLowerCase(Locale.ROOT);
+    long ms = timeout.toMillis();
+    if (product.contains("postgresql")) {
+      return "SET statement_timeout = " + ms;
+    }
+    if (product.contains("mariadb") || version.contains("mariadb")) {
+      return String.format(
+          Locale.ROOT, "SET SESSION max_statement_time = %d.%03d", ms / 1000, ms % 1000);
+    }
+    if (product.contains("mysql")) {
+      return "SET SESSION max_execution_time = " + ms;
+    }
+    return null;
+  }
+
+  /** The URL sets a server-side statement timeout itself, which then wins. */
+  static boolean setsStatementTimeout(String url) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    return lower.contains("statement_timeout")
+        || lower.contains("max_statement_time")
+        || lower.contains("max_execution_time");
   }
 
   /**
