@@ -1762,19 +1762,19 @@ public final class JdbcQuotaStore implements QuotaStore {
      * name unless only the other one is on the class path); the Python driver after the {@code +}
      * does not matter. The user and password are percent-decoded, as SQLAlchemy does, and given as
      * credentials, never in the URL; so are {@code DB_USER} and {@code DB_PASSWORD}, which the seed
-     * puts into such a URL. Query parameters: {@code connect_timeout} is carried over, and on
-     * PostgreSQL {@code sslmode}, {@code sslrootcert} and {@code application_name}; MySQL's {@code
-     * charset} is dropped; any other is refused (use a {@code jdbc:} URL for the driver's own
-     * options).
+     * puts into such a URL. Query parameters: {@code connect_timeout} (whole seconds, 0 to 2147483,
+     * which the drivers can hold as milliseconds) is carried over, and on PostgreSQL {@code
+     * sslmode}, {@code sslrootcert} and {@code application_name}; MySQL's {@code charset} is
+     * dropped; any other is refused (use a {@code jdbc:} URL for the driver's own options).
      *
      * <p>Credentials the variables name replace any set before; when they name none, those set
      * before stay. Later calls to {@link #url} or {@link #credentials} override these.
      *
      * @throws IllegalArgumentException naming the variable and its value (any password replaced by
      *     {@code ***}, {@code DB_PASSWORD} never shown) when the URL is malformed or of another
-     *     database ({@code sqlite}, ...), has a query parameter not carried over or a port that is
-     *     not a number, or {@code DATABASE_URL} is unset and {@code DB_NAME} too, or {@code
-     *     DB_PORT} is not a port number
+     *     database ({@code sqlite}, ...), has a query parameter not carried over or a value of one
+     *     out of range, or a port that is not a number, or {@code DATABASE_URL} is unset and {@code
+     *     DB_NAME} too, or {@code DB_PORT} is not a port number
      */
     public Builder environment(Map<String, String> env) {
       DatabaseEnvironment.Target target =

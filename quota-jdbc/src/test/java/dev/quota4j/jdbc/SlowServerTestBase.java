@@ -191,6 +191,7 @@ abstract class SlowServerTestBase {
       assertTrue(e.getMessage().endsWith("nothing was changed"), e.getMessage());
       assertTrue(
           tookMillis < SOCKET_TIMEOUT_SECONDS * 1000L, "cancelled before the socket timeout");
+      assertTrue(tookMillis >= 1_500, "by default the timeout is 80 % of the socket timeout");
       assertEquals(Reservation.Outcome.COMMITTED, r.commit(Usage.of(7, 3)), "the retry applies");
       assertEquals(1, ledgerRows(r.id()));
       assertEquals(12, counter("used", "u"));
