@@ -34,13 +34,14 @@ import org.junit.jupiter.api.Test;
  *
  * <p>HikariCP's connection adder sleeps between failed attempts, doubling the sleep up to 5
  * seconds; an outage of {@value #OUTAGE_MILLIS} ms ends about 4 seconds into such a sleep, after
- * which the pool stayed empty. The bound asserted here, {@value #BOUND_MILLIS} ms, leaves room for
- * a loaded machine; the measured distribution is in BENCHMARKS.md, from a run with {@code
- * -Dquota4j.recovery.trials=20}, which also varies the outage from 2 to 8 seconds.
+ * which the pool stayed empty (measured: 4.2-4.5 s). The bound asserted here, {@value
+ * #BOUND_MILLIS} ms, is twice the 0.5 s the README promises, for a loaded shared machine; the
+ * measured distribution (every trial under 0.25 s at a load of 13) is in BENCHMARKS.md, from a run
+ * with {@code -Dquota4j.recovery.trials=20}, which also varies the outage from 2 to 8 seconds.
  */
 abstract class RecoveryAfterOutageTestBase {
   static final long OUTAGE_MILLIS = 6_000;
-  static final long BOUND_MILLIS = 2_000;
+  static final long BOUND_MILLIS = 1_000;
   static final int CALLERS = 2;
 
   abstract TestDatabase.Kind kind();
