@@ -61,8 +61,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>PostgreSQL</td><td>{@code sslrootcert}</td><td>{@code sslrootcert}, as given</td></tr>
  *   <tr><td>PostgreSQL</td><td>{@code application_name}</td><td>{@code ApplicationName}, as
  *       given</td></tr>
- *   <tr><td>any</td><td>{@code connect_timeout} (seconds)</td><td>{@code connectTimeout}, in
- *       seconds for PostgreSQL, in milliseconds for MySQL and MariaDB</td></tr>
+ *   <tr><td>any</td><td>{@code connect_timeout} (whole seconds, 0 to 2147483: the drivers keep it
+ *       as an {@code int} of milliseconds; 0 is no timeout, as libpq reads it)</td><td>{@code
+ *       connectTimeout}, in seconds for PostgreSQL, in milliseconds for MySQL and MariaDB</td></tr>
  *   <tr><td>MySQL, MariaDB</td><td>{@code charset}</td><td>dropped</td></tr>
  * </table>
  *
@@ -100,6 +101,13 @@ final class DatabaseEnvironment {
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
   private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_$-]{1,64}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
+
+  /**
+   * The largest {@code connect_timeout}, in seconds, whose milliseconds fit the {@code int} in
+   * which the PostgreSQL and MariaDB drivers keep their connect timeout.
+   */
+  static final long MAX_CONNECT_TIMEOUT_SECONDS = Integer.MAX_VALUE / 1000;
+
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
   private static final List<String> SSL_MODES =
       List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
@@ -266,8 +274,12 @@ final class DatabaseEnvironment {
       String jdbcValue;
       switch (name) {
         case "connect_timeout" -> {
-          if (!DIGITS.matcher(v).matches()) {
-            throw urlError(value, "must give connect_timeout in whole seconds");
+          if (!DIGITS.matcher(v).matches() || Long.parseLong(v) > MAX_CONNECT_TIMEOUT_SECONDS) {
+            throw urlError(
+                value,
+                "must give connect_timeout in whole seconds, 0 to "
+                    + MAX_CONNECT_TIMEOUT_SECONDS
+                    + " (the drivers keep it as an int of milliseconds)");
           }
           jdbcName = "connectTimeout";
           jdbcValue = postgres ? v : Long.toString(Long.parseLong(v) * 1000);

@@ -129,6 +129,8 @@ final class Db {
     for (int attempt = 1; ; attempt++) {
       try {
         return once(work);
+      } catch (OutcomeUnknown e) {
+        throw Failures.unavailable(operation, sql.dialect(), sql.t, e.failure, true);
       } catch (SQLException e) {
         if (attempt < attempts && Failures.isRetryable(e)) {
           pause(operation, attempt, e);
@@ -140,15 +142,42 @@ final class Db {
   }
 
   /**
+   * The connection failed while the database may have been committing the work: during {@code
+   * COMMIT}, or during a statement run in autocommit mode. The work may have been applied; the
+   * caller cannot know. A connection failure before that point (no connection, or a statement of a
+   * transaction whose {@code COMMIT} was never sent) changed nothing: the database rolls back a
+   * transaction whose connection is gone.
+   */
+  static final class OutcomeUnknown extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // never serialized
+    final SQLException failure;
+
+    OutcomeUnknown(SQLException failure) {
+      super(failure.getMessage(), failure.getSQLState(), failure.getErrorCode(), failure);
+      this.failure = failure;
+    }
+  }
+
+  /** {@code e}, or {@link OutcomeUnknown} when it is a connection failure. */
+  private static SQLException whileCommitting(SQLException e) {
+    return Failures.isConnectionFailure(e) ? new OutcomeUnknown(e) : e;
+  }
+
+  /**
    * Runs {@code work}, which sends exactly one statement, with the connection in autocommit mode:
    * the statement is its own transaction, committed by the database as it ends, in one round trip
-   * (no {@code COMMIT} follows). Retried and reported like {@link #inTransaction}; a failed
-   * statement changed nothing.
+   * (no {@code COMMIT} follows). Retried and reported like {@link #inTransaction}; a statement the
+   * database refused or cancelled changed nothing, while one whose connection failed may have been
+   * applied.
    */
   <T> T inAutocommit(String operation, Work<T> work) {
     for (int attempt = 1; ; attempt++) {
       try {
         return onceAutocommit(work);
+      } catch (OutcomeUnknown e) {
+        throw Failures.unavailable(operation, sql.dialect(), sql.t, e.failure, true);
       } catch (SQLException e) {
         if (attempt < maxAttempts && Failures.isRetryable(e)) {
           pause(operation, attempt, e);
@@ -168,6 +197,8 @@ final class Db {
       }
       try {
         return work.run(new Tx(c, sql));
+      } catch (SQLException e) {
+        throw whileCommitting(e);
       } finally {
         if (!autoCommit) {
           try {
@@ -193,7 +224,11 @@ final class Db {
         if (tx.rolledBack) {
           // nothing to commit
         } else {
-          c.commit();
+          try {
+            c.commit();
+          } catch (SQLException e) {
+            throw whileCommitting(e);
+          }
         }
         return result;
       } catch (SQLException | RuntimeException | Error e) {

@@ -62,11 +62,37 @@ final class Failures {
         || e.getErrorCode() == 42104; // H2 table not found (with candidates)
   }
 
+  /** The statement was cancelled on the server: its statement timeout ran out, or a cancel. */
+  static boolean isCancelled(SQLException e) {
+    int code = e.getErrorCode();
+    return state(e).equals("57014") // PostgreSQL query_canceled
+        || state(e).equals("70100") // MariaDB max_statement_time (1969), KILL QUERY (1317)
+        || code == 1969
+        || code == 3024 // MySQL max_execution_time
+        || code == 57014; // H2 statement canceled
+  }
+
   static QuotaStoreUnavailableException unavailable(
       String operation, JdbcDialect dialect, Tables tables, SQLException e) {
+    return unavailable(operation, dialect, tables, e, false);
+  }
+
+  /**
+   * {@code outcomeUnknown}: the connection failed while the database may have been committing (see
+   * {@link Db.OutcomeUnknown}); the message then says what may have happened and what to do,
+   * instead of "nothing was changed".
+   */
+  static QuotaStoreUnavailableException unavailable(
+      String operation,
+      JdbcDialect dialect,
+      Tables tables,
+      SQLException e,
+      boolean outcomeUnknown) {
     String what;
     if (isConnectionFailure(e)) {
       what = "cannot reach the database";
+    } else if (isCancelled(e)) {
+      what = "the database cancelled the statement (its statement timeout ran out, or a cancel)";
     } else if (state(e).equals("42883")) {
       what =
           "a quota4j function is missing (prefix '"
@@ -91,8 +117,22 @@ final class Failures {
             + what
             + " ("
             + describe(e)
-            + "); nothing was changed",
+            + "); "
+            + (outcomeUnknown ? unknownOutcome(operation) : "nothing was changed"),
         e);
+  }
+
+  /** What may have happened to an operation whose connection failed while it was committing. */
+  private static String unknownOutcome(String operation) {
+    return switch (operation) {
+      case "commit" -> "it may have been applied; retry the commit — it is idempotent";
+      case "record" ->
+          "it may have been applied; retry the record with the same event id — it is idempotent";
+      case "reserve" ->
+          "the reservation may have been made: if so, it holds its capacity until its lease ends,"
+              + " then it is reclaimed; it is never counted as usage";
+      default -> "it may have been applied";
+    };
   }
 
   /** SQLState, vendor code and the driver's message, on one line. */

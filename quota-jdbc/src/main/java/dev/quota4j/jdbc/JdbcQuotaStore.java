@@ -119,10 +119,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A serialization failure, deadlock or lock timeout runs the transaction again, up to {@link
  * Builder#maxAttempts} times. Any other database failure throws {@link
- * QuotaStoreUnavailableException} saying what went wrong (cannot connect, table missing, ...); as
- * every step is one transaction, nothing was changed. When the connection breaks during the commit
- * itself the outcome is unknown to the caller: a reserve that did happen is reclaimed when its
- * lease ends, and a commit or record that is retried with the same event id is not counted twice.
+ * QuotaStoreUnavailableException} saying what went wrong (cannot connect, table missing, statement
+ * cancelled by the database, ...); as every step is one transaction, nothing was changed, and the
+ * message ends so. When the connection breaks (or the socket timeout runs out) while the database
+ * may be committing, during {@code COMMIT} or during a statement run in autocommit mode, the
+ * outcome is unknown to the caller and the message says so instead ("it may have been applied;
+ * retry the commit — it is idempotent"): a reserve that did happen is reclaimed when its lease
+ * ends, and a commit or record that is retried with the same event id is not counted twice. The
+ * pool built from a URL gives every statement a server-side {@linkplain Builder#statementTimeout
+ * timeout} shorter than the socket timeout, so that a statement the database is slow to finish is
+ * cancelled by the database, changing nothing, before the client gives up on it.
  *
  * <p><b>Time.</b> Window boundaries come from the {@code CounterKey}s the manager computes with its
  * own {@link Clock}: processes sharing a database should keep their clocks in step (NTP), or give
@@ -1725,6 +1731,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     private int maxPoolSize = 10;
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private Duration socketTimeout = Duration.ofSeconds(30);
+    private @Nullable Duration statementTimeout;
     private @Nullable JdbcDialect dialect;
     private String tablePrefix = Tables.DEFAULT_PREFIX;
     private SchemaMode schemaMode = SchemaMode.VALIDATE;
@@ -1782,19 +1789,19 @@ public final class JdbcQuotaStore implements QuotaStore {
      * name unless only the other one is on the class path); the Python driver after the {@code +}
      * does not matter. The user and password are percent-decoded, as SQLAlchemy does, and given as
      * credentials, never in the URL; so are {@code DB_USER} and {@code DB_PASSWORD}, which the seed
-     * puts into such a URL. Query parameters: {@code connect_timeout} is carried over, and on
-     * PostgreSQL {@code sslmode}, {@code sslrootcert} and {@code application_name}; MySQL's {@code
-     * charset} is dropped; any other is refused (use a {@code jdbc:} URL for the driver's own
-     * options).
+     * puts into such a URL. Query parameters: {@code connect_timeout} (whole seconds, 0 to 2147483,
+     * which the drivers can hold as milliseconds) is carried over, and on PostgreSQL {@code
+     * sslmode}, {@code sslrootcert} and {@code application_name}; MySQL's {@code charset} is
+     * dropped; any other is refused (use a {@code jdbc:} URL for the driver's own options).
      *
      * <p>Credentials the variables name replace any set before; when they name none, those set
      * before stay. Later calls to {@link #url} or {@link #credentials} override these.
      *
      * @throws IllegalArgumentException naming the variable and its value (any password replaced by
      *     {@code ***}, {@code DB_PASSWORD} never shown) when the URL is malformed or of another
-     *     database ({@code sqlite}, ...), has a query parameter not carried over or a port that is
-     *     not a number, or {@code DATABASE_URL} is unset and {@code DB_NAME} too, or {@code
-     *     DB_PORT} is not a port number
+     *     database ({@code sqlite}, ...), has a query parameter not carried over or a value of one
+     *     out of range, or a port that is not a number, or {@code DATABASE_URL} is unset and {@code
+     *     DB_NAME} too, or {@code DB_PORT} is not a port number
      */
     public Builder environment(Map<String, String> env) {
       DatabaseEnvironment.Target target =
@@ -1848,11 +1855,45 @@ public final class JdbcQuotaStore implements QuotaStore {
      * <p>Applied as the driver's {@code socketTimeout} for PostgreSQL, MariaDB and MySQL URLs, with
      * {@link #connectionTimeout} as the driver's connect (and, for PostgreSQL, login) timeout, each
      * unless the URL sets it. Not used with a caller's data source or Jdbi, whose own settings
-     * apply.
+     * apply. The {@link #statementTimeout} follows it unless set.
      */
     public Builder socketTimeout(Duration value) {
       Args.argument(!value.isNegative(), "socketTimeout", "must not be negative", value);
       socketTimeout = value;
+      return this;
+    }
+
+    /**
+     * How long the database lets one statement of the pool built for {@link #url} run before it
+     * cancels it itself; by default 80 % of the {@link #socketTimeout} (24 seconds of 30), none
+     * when that is zero; {@link Duration#ZERO} for none. It must be shorter than the socket
+     * timeout: then a statement the database is slow to finish (waiting for a lock, an overloaded
+     * server) is cancelled by the database before the client gives up on its answer, so that a call
+     * that failed did not change anything later. The rest of the socket timeout is the margin for
+     * the network and the commit that follows the statement; a call that still fails on its socket
+     * timeout (a network that stalls longer) says that its outcome is unknown.
+     *
+     * <p>Set once on each physical connection of the pool, when it opens, as the server's session
+     * setting: PostgreSQL {@code statement_timeout}; MariaDB {@code max_statement_time}; MySQL
+     * {@code max_execution_time}, which MySQL applies to {@code SELECT} statements only, so that on
+     * MySQL writes have no server-side timeout. Not set when the URL sets that setting itself, and
+     * not on H2, which has no socket timeout to stay under. Not available with a caller's data
+     * source or Jdbi, whose sessions the store does not change (they may serve the host's own long
+     * queries): configure the server-side timeout there, shorter than the socket timeout (for
+     * HikariCP {@code connectionInitSql}, or on PostgreSQL the {@code options} connection property
+     * {@code -c statement_timeout=...}).
+     *
+     * @throws IllegalArgumentException when negative or under 1 ms; {@link #build} throws it when
+     *     the value is not shorter than a non-zero {@link #socketTimeout}, or is set without a
+     *     {@link #url}
+     */
+    public Builder statementTimeout(Duration value) {
+      Args.argument(
+          value.isZero() || value.compareTo(Duration.ofMillis(1)) >= 0,
+          "statementTimeout",
+          "must be zero (none) or 1 ms or more",
+          value);
+      statementTimeout = value;
       return this;
     }
 
@@ -1907,6 +1948,22 @@ public final class JdbcQuotaStore implements QuotaStore {
         throw new IllegalArgumentException(
             "exactly one of dataSource, jdbi and url must be set, " + sources + " were");
       }
+      Duration statement = statementTimeout;
+      if (statement != null) {
+        Args.argument(
+            url != null,
+            "statementTimeout",
+            "applies only to the pool built from a url: configure the server-side timeout of the"
+                + " given data source or Jdbi on its connections",
+            statement);
+        Args.argument(
+            statement.isZero() || socketTimeout.isZero() || statement.compareTo(socketTimeout) < 0,
+            "statementTimeout",
+            "must be shorter than socketTimeout (" + socketTimeout + ")",
+            statement);
+      } else {
+        statement = Duration.ofMillis(socketTimeout.toMillis() / 5 * 4);
+      }
       Tables tables = new Tables(tablePrefix);
       AutoCloseable owned = null;
       Db.Source source;
@@ -1915,7 +1972,14 @@ public final class JdbcQuotaStore implements QuotaStore {
       if (url != null) {
         DataSource pool =
             OwnedPool.create(
-                url, username, password, maxPoolSize, connectionTimeout, socketTimeout, connects);
+                url,
+                username,
+                password,
+                maxPoolSize,
+                connectionTimeout,
+                socketTimeout,
+                statement,
+                connects);
         owned = (AutoCloseable) pool;
         source = Db.of(pool);
         where = redact(url);
