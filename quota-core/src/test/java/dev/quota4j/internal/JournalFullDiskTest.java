@@ -244,4 +244,84 @@ class JournalFullDiskTest {
       assertEquals(2, m.pendingCount());
     }
   }
+
+  /**
+   * On a real file system: a child process whose files may not grow past 16 KiB ({@code ulimit -f},
+   * so the kernel writes part of a line and then fails the write, as on a full disk) records usage
+   * in fail-open until the journal refuses; every record that returned is in the file, the file
+   * ends with a whole line, and it opens with nothing set aside.
+   */
+  @Test
+  void aRealWriteLimitLeavesTheJournalReadable() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/bin/bash")), "needs bash for ulimit");
+    Path file = dir.resolve("limited.log");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cmd =
+        "ulimit -f 16; exec '"
+            + javaBin
+            + "' -XX:-UsePerfData -XX:TieredStopAtLevel=1 -cp '"
+            + System.getProperty("java.class.path")
+            + "' '"
+            + Limited.class.getName()
+            + "' '"
+            + file
+            + "'";
+    Process child = new ProcessBuilder("/bin/bash", "-c", cmd).redirectErrorStream(true).start();
+    String out =
+        new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, child.exitValue(), out);
+    String last =
+        out.lines()
+            .filter(l -> l.startsWith("RECORDED "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(out));
+    int recorded = Integer.parseInt(last.substring("RECORDED ".length()));
+    assertTrue(recorded > 10, out);
+    assertTrue(out.contains("could not be written"), out);
+    assertTrue(out.contains(file.toString()), out);
+    byte[] bytes = Files.readAllBytes(file);
+    assertTrue(bytes.length <= 16 * 1024, "the limit held: " + bytes.length);
+    assertEquals('\n', bytes[bytes.length - 1], "the file ends with a whole line");
+    try (UsageJournal again = UsageJournal.file(file)) {
+      assertEquals(recorded, again.pending().size(), "every record that returned, and no other");
+      assertEquals(List.of(), again.setAside());
+      again.append(entry("after")); // room again
+      assertEquals(recorded + 1, again.pending().size());
+    }
+  }
+
+  /** Records with the store down until the journal cannot be written; says how many it kept. */
+  public static final class Limited {
+    public static void main(String[] args) {
+      Path file = Path.of(args[0]);
+      try (UsageJournal j = UsageJournal.file(file)) {
+        QuotaManager m =
+            QuotaManager.builder()
+                .store(new Down())
+                .policy(EnvironmentPolicy.from(Map.of()))
+                .clock(MutableClock.at("2026-11-25T10:15:00Z"))
+                .failMode(FailMode.FAIL_OPEN)
+                .journal(j)
+                .defaultLogging(false)
+                .build();
+        int kept = 0;
+        int refused = 0;
+        for (int i = 0; i < 1000 && refused < 3; i++) {
+          try {
+            m.record("e" + i, UsageRequest.forUser("u").build(), Usage.of(10, 0));
+            kept++;
+          } catch (QuotaJournalException e) {
+            refused++;
+            System.out.println(e.getMessage());
+          }
+        }
+        if (m.pendingCount() != kept) {
+          throw new IllegalStateException(m.pendingCount() + " pending, " + kept + " kept");
+        }
+        System.out.println("RECORDED " + kept);
+      }
+    }
+  }
 }
