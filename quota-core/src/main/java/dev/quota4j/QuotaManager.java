@@ -2,6 +2,7 @@ package dev.quota4j;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
+import dev.quota4j.internal.FileUsageJournal;
 import dev.quota4j.internal.Windows;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
@@ -474,7 +475,7 @@ public final class QuotaManager implements UsageRecorder {
    * entries; tells listeners. False if the journal could not keep it aside (it then stays pending).
    */
   private boolean setAside(UsageEvent event, RuntimeException refused) {
-    String reason = "refused by the store: " + refused;
+    String reason = "refused by the store: " + FileUsageJournal.oneLine(refused.toString());
     try {
       journal.putAside(event.eventId(), reason);
     } catch (QuotaJournalException e) {

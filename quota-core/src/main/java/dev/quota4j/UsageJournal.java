@@ -85,7 +85,13 @@ public interface UsageJournal extends AutoCloseable {
 
   /**
    * A journal in an append-only file, created if missing, flushed to disk on every append. Opening
-   * it again after a crash finds every entry that was not marked replayed.
+   * it again after a crash finds every entry that was not marked replayed. Opening rewrites the
+   * file crash-safely (a new file, forced to disk, renamed over it); a damaged line is reported
+   * with the file and line number and set aside in {@code <path>.set-aside}; one process at a time
+   * may have it open (a lock on {@code <path>.lock}).
+   *
+   * @throws QuotaJournalException if another process, or this one, has it open, or it cannot be
+   *     read
    */
   static UsageJournal file(Path path) {
     return FileUsageJournal.open(path);

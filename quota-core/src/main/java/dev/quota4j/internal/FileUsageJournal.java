@@ -228,7 +228,13 @@ public final class FileUsageJournal implements UsageJournal {
         damaged.add(
             new Damaged(
                 lineNumber,
-                "line " + lineNumber + " of " + path + " cannot be read (" + ex + ")",
+                "line "
+                    + lineNumber
+                    + " of "
+                    + path
+                    + " cannot be read ("
+                    + oneLine(ex.toString())
+                    + ")",
                 raw));
       }
     }
@@ -603,6 +609,11 @@ public final class FileUsageJournal implements UsageJournal {
     } catch (IOException e) {
       LOG.debug("closing a journal file failed", e);
     }
+  }
+
+  /** {@code text} with control and line-separator characters replaced: safe in one log line. */
+  public static String oneLine(String text) {
+    return text.replaceAll("[\\p{Cntrl}\\u0080-\\u009f\\u2028\\u2029]", " ");
   }
 
   private static int indexOf(byte[] bytes, byte b, int from) {
