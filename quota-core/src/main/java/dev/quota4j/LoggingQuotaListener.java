@@ -1,13 +1,14 @@
 package dev.quota4j;
 
 import dev.quota4j.internal.Checks;
+import dev.quota4j.spi.UsageEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs thresholds, denials, would-be denials, fail-open admissions and warnings through SLF4J
- * (logger {@code dev.quota4j}). Ids are escaped, so a hostile id cannot forge a log line; prompt
- * text is never logged. Added to every manager unless {@link
+ * Logs thresholds, denials, would-be denials, fail-open admissions, journal entries set aside and
+ * warnings through SLF4J (logger {@code dev.quota4j}). Ids are escaped, so a hostile id cannot
+ * forge a log line; prompt text is never logged. Added to every manager unless {@link
  * QuotaManager.Builder#defaultLogging(boolean)} turns it off.
  */
 public final class LoggingQuotaListener implements QuotaListener {
@@ -39,6 +40,16 @@ public final class LoggingQuotaListener implements QuotaListener {
   @Override
   public void onFailOpenAdmission(UsageRequest request, QuotaStoreUnavailableException cause) {
     LOG.warn("store unreachable; admitted {} because the manager fails open", request.subject());
+  }
+
+  @Override
+  public void onJournalSetAside(UsageEvent event, String reason) {
+    LOG.error(
+        "usage {} of {} kept in the journal was set aside and is not counted: {}; see"
+            + " UsageJournal.setAside()",
+        Checks.show(event.eventId()),
+        event.subject(),
+        reason);
   }
 
   @Override

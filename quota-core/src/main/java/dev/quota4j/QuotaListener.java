@@ -29,6 +29,14 @@ public interface QuotaListener {
   /** The store was unreachable and the call was admitted because the manager fails open. */
   default void onFailOpenAdmission(UsageRequest request, QuotaStoreUnavailableException cause) {}
 
+  /**
+   * The store refused a usage kept in the {@link UsageJournal} (a {@link
+   * QuotaStoreRefusedException}, or any failure other than {@link QuotaStoreUnavailableException}):
+   * it is set aside, kept in {@link UsageJournal#setAside()}, and not counted; the replay goes on
+   * with the next entry and enforcement stays on.
+   */
+  default void onJournalSetAside(UsageEvent event, String reason) {}
+
   /** Something worth a warning that is not a denial, such as a model with no price. */
   default void onWarning(String code, String message) {}
 }

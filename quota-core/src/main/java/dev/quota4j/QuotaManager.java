@@ -2,6 +2,7 @@ package dev.quota4j;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
+import dev.quota4j.internal.FileUsageJournal;
 import dev.quota4j.internal.Windows;
 import dev.quota4j.pricing.ModelPrice;
 import dev.quota4j.pricing.ModelPricing;
@@ -400,8 +401,11 @@ public final class QuotaManager implements UsageRecorder {
 
   /**
    * Hands usage kept while the store was unreachable (in {@link FailMode#FAIL_OPEN}) to the store,
-   * all of it, oldest first, stopping at the first failure. Idempotent: each usage is recorded once
-   * by its event id. Returns how many are still waiting.
+   * all of it, oldest first, stopping when the store is unreachable. Idempotent: each usage is
+   * recorded once by its event id. Returns how many are still waiting. A usage the store refuses
+   * (any failure other than {@link QuotaStoreUnavailableException}, such as {@link
+   * QuotaStoreRefusedException}) is set aside ({@link UsageJournal#setAside()}, {@link
+   * QuotaListener#onJournalSetAside}) and the replay goes on; it is not an outage.
    *
    * <p>The manager also does this by itself, a little at a time: after each store call that
    * succeeds, one caller hands over up to {@value #REPLAY_BATCH} waiting entries, so that a backlog
@@ -419,11 +423,12 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /**
-   * Hands each waiting entry to the store, oldest first, and stops at the first failure. An entry
-   * that closes a reservation is replayed as that reservation's commit, so that the capacity the
-   * reservation still holds in the store is freed now rather than when its lease ends; one that
-   * does not (a {@link #record} or a usage admitted without the store) is recorded. Both are
-   * idempotent by event id. One replay at a time.
+   * Hands each waiting entry to the store, oldest first, and stops when the store is unreachable;
+   * an entry the store refuses is set aside and the rest go on. An entry that closes a reservation
+   * is replayed as that reservation's commit, so that the capacity the reservation still holds in
+   * the store is freed now rather than when its lease ends; one that does not (a {@link #record} or
+   * a usage admitted without the store) is recorded. Both are idempotent by event id. One replay at
+   * a time.
    */
   private int replay(int max) {
     // cleared first: an entry kept while this runs sets it again, and is not forgotten
@@ -449,6 +454,15 @@ public final class QuotaManager implements UsageRecorder {
         storeDown(clock.instant());
         maybePending.set(true);
         return left;
+      } catch (RuntimeException refused) {
+        // the store answered and refused this entry: not an outage, and it would refuse it again
+        storeUp();
+        if (!setAside(event, refused)) {
+          maybePending.set(true);
+          return left;
+        }
+        left--;
+        continue;
       }
       journal.markReplayed(event.eventId());
       left--;
@@ -458,6 +472,28 @@ public final class QuotaManager implements UsageRecorder {
       }
     }
     return left;
+  }
+
+  /**
+   * Takes an entry the store refused out of the replay and keeps it in the journal's set-aside
+   * entries; tells listeners. False if the journal could not keep it aside (it then stays pending).
+   */
+  private boolean setAside(UsageEvent event, RuntimeException refused) {
+    String reason = "refused by the store: " + FileUsageJournal.oneLine(refused.toString());
+    try {
+      journal.putAside(event.eventId(), reason);
+    } catch (QuotaJournalException e) {
+      LOG.error(
+          "usage {} kept in the journal was refused by the store ({}) and could not be set aside;"
+              + " the replay stops here",
+          Checks.show(event.eventId()),
+          refused.toString(),
+          e);
+      return false;
+    }
+    pendingBounds.remove(event.eventId());
+    notify(l -> l.onJournalSetAside(event, reason));
+    return true;
   }
 
   /**

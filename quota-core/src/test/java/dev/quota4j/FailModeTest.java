@@ -350,11 +350,22 @@ class FailModeTest {
     private final QuotaStore delegate;
     volatile boolean down;
     volatile @org.jspecify.annotations.Nullable Runnable afterFind;
+
+    /** Event ids whose commit or record the store refuses, as a database refuses an overflow. */
+    final java.util.Set<String> refuse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     final java.util.concurrent.atomic.AtomicInteger calls =
         new java.util.concurrent.atomic.AtomicInteger();
 
     Switchable(QuotaStore delegate) {
       this.delegate = delegate;
+    }
+
+    private void refuse(UsageEvent event) {
+      if (refuse.contains(event.eventId())) {
+        throw new IllegalArgumentException(
+            "amount: counter would overflow (test refusal of " + event.eventId() + ")");
+      }
     }
 
     private void check() {
@@ -373,6 +384,7 @@ class FailModeTest {
     @Override
     public CommitResult commit(String id, List<Charge> actual, UsageEvent event) {
       check();
+      refuse(event);
       return delegate.commit(id, actual, event);
     }
 
@@ -385,6 +397,7 @@ class FailModeTest {
     @Override
     public CommitResult record(List<Charge> charges, UsageEvent event) {
       check();
+      refuse(event);
       return delegate.record(charges, event);
     }
 

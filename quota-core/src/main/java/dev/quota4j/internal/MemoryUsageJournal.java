@@ -6,9 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A journal in memory. Thread-safe. */
+/** A journal in memory; entries set aside are kept in memory too. Thread-safe. */
 public final class MemoryUsageJournal implements UsageJournal {
   private final Map<String, Entry> entries = new LinkedHashMap<>();
+  private final List<SetAside> aside = new ArrayList<>();
 
   @Override
   public synchronized void append(Entry entry) {
@@ -23,5 +24,18 @@ public final class MemoryUsageJournal implements UsageJournal {
   @Override
   public synchronized void markReplayed(String eventId) {
     entries.remove(eventId);
+  }
+
+  @Override
+  public synchronized void putAside(String eventId, String reason) {
+    Entry e = entries.remove(eventId);
+    if (e != null) {
+      aside.add(new SetAside(eventId, reason, e));
+    }
+  }
+
+  @Override
+  public synchronized List<SetAside> setAside() {
+    return List.copyOf(aside);
   }
 }

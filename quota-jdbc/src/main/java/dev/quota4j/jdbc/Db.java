@@ -105,7 +105,8 @@ final class Db {
    * Runs {@code work} in one transaction, committed when it returns (unless it rolled back itself)
    * and rolled back when it throws. A serialization failure, deadlock or lock timeout runs it
    * again, up to the configured number of attempts, after a short random pause. Any other failure
-   * becomes a {@link QuotaStoreUnavailableException}.
+   * becomes a {@link QuotaStoreUnavailableException}, or a {@code QuotaStoreRefusedException} when
+   * the database refused the data ({@link Failures#isRefusal}).
    */
   <T> T inTransaction(String operation, Work<T> work) {
     return inTransaction(operation, maxAttempts, work);
@@ -136,7 +137,7 @@ final class Db {
           pause(operation, attempt, e);
           continue;
         }
-        throw Failures.unavailable(operation, sql.dialect(), sql.t, e);
+        throw Failures.failure(operation, sql.dialect(), sql.t, e);
       }
     }
   }
@@ -183,7 +184,7 @@ final class Db {
           pause(operation, attempt, e);
           continue;
         }
-        throw Failures.unavailable(operation, sql.dialect(), sql.t, e);
+        throw Failures.failure(operation, sql.dialect(), sql.t, e);
       }
     }
   }

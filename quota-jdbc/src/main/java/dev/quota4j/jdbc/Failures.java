@@ -1,5 +1,7 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.QuotaException;
+import dev.quota4j.QuotaStoreRefusedException;
 import dev.quota4j.QuotaStoreUnavailableException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -8,7 +10,10 @@ import java.sql.SQLTransientConnectionException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** Sorts SQL failures into "try the transaction again" and "the store is unavailable". */
+/**
+ * Sorts SQL failures into "try the transaction again", "the database refused this data" and "the
+ * store is unavailable".
+ */
 final class Failures {
   private Failures() {}
 
@@ -70,6 +75,49 @@ final class Failures {
         || code == 1969
         || code == 3024 // MySQL max_execution_time
         || code == 57014; // H2 statement canceled
+  }
+
+  /**
+   * The database answered and refused the statement's data: SQLState class 22 (data exception, such
+   * as 22003 numeric value out of range: a counter that would overflow), class 23 (a constraint)
+   * other than a unique violation, MariaDB/MySQL 1264 or 1690 (value out of range). Not an outage:
+   * the same data would be refused again.
+   */
+  static boolean isRefusal(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException()) {
+      String state = state(s);
+      int code = s.getErrorCode();
+      if (state.startsWith("22")
+          || (state.startsWith("23") && !isUniqueViolation(s))
+          || code == 1264
+          || code == 1690) {
+        return true;
+      }
+      if (s.getNextException() == s) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@link #unavailable}, or a {@link QuotaStoreRefusedException} naming the operation when the
+   * database refused the statement's data ({@link #isRefusal}).
+   */
+  static QuotaException failure(
+      String operation, JdbcDialect dialect, Tables tables, SQLException e) {
+    if (isRefusal(e)) {
+      return new QuotaStoreRefusedException(
+          "quota store refused the data of "
+              + operation
+              + " on "
+              + dialect.displayName()
+              + " ("
+              + describe(e)
+              + "); nothing was changed, and the same data would be refused again",
+          e);
+    }
+    return unavailable(operation, dialect, tables, e);
   }
 
   static QuotaStoreUnavailableException unavailable(
