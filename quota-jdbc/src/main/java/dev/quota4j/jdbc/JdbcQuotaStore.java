@@ -286,11 +286,14 @@ public final class JdbcQuotaStore implements QuotaStore {
     return db.inAutocommit("reserve", tx -> reserveInOneCall(tx, call, params, given, ordered));
   }
 
+  /** The longest lease end by the database's clock: 100 years from its now (no timestamp overflows). */
+  private static final long MAX_LEASE_MICROS = Duration.ofDays(36_525).toSeconds() * 1_000_000;
+
   /** The lease's length in microseconds, for its end by the database's clock. */
   private static long leaseMicros(Instant now, Instant leaseUntil) {
     Duration d = Duration.between(now, leaseUntil);
-    return d.getSeconds() >= Long.MAX_VALUE / 1_000_000 - 1
-        ? Long.MAX_VALUE / 2
+    return d.getSeconds() >= MAX_LEASE_MICROS / 1_000_000
+        ? MAX_LEASE_MICROS
         : d.getSeconds() * 1_000_000 + d.getNano() / 1_000;
   }
 
