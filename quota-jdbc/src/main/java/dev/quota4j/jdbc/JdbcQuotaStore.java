@@ -286,7 +286,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     return db.inAutocommit("reserve", tx -> reserveInOneCall(tx, call, params, given, ordered));
   }
 
-  /** The longest lease end by the database's clock: 100 years from its now (no timestamp overflows). */
+  /** The longest lease by the database's clock: 100 years (no timestamp overflows). */
   private static final long MAX_LEASE_MICROS = Duration.ofDays(36_525).toSeconds() * 1_000_000;
 
   /** The lease's length in microseconds, for its end by the database's clock. */
