@@ -348,7 +348,8 @@ public final class QuotaManager implements UsageRecorder {
         keys.add(b.key());
       }
     }
-    Map<CounterKey, CounterValue> values = keys.isEmpty() ? Map.of() : store.counters(keys);
+    // holds whose lease ended count nowhere: the read reclaims them first
+    Map<CounterKey, CounterValue> values = keys.isEmpty() ? Map.of() : store.counters(keys, now);
     List<LimitStatus> out = new ArrayList<>();
     for (Bound b : bounds) {
       CounterValue v =
@@ -391,8 +392,12 @@ public final class QuotaManager implements UsageRecorder {
   }
 
   /**
-   * Releases reservations whose lease has ended, in the store. Stores also do this lazily when a
-   * reservation would not fit; call it from maintenance to keep counters tidy.
+   * Releases reservations whose lease has ended, in the store, and returns how many. A host need
+   * not call it: a hold whose lease ended counts nowhere, since every read that answers how much is
+   * left ({@link #status}, {@link #check}, the CLAMP budget) and every reservation that would not
+   * fit reclaims the ended holds it meets. Running it now and then ({@link
+   * Retention#scheduleReclaim}) keeps counters and the ledger's {@code EXPIRED} events current for
+   * reports between calls.
    */
   @CanIgnoreReturnValue
   public int reclaimExpired() {
@@ -718,7 +723,7 @@ public final class QuotaManager implements UsageRecorder {
         Map<CounterKey, CounterValue> values;
         try {
           List<CounterKey> keys = clampBounds.stream().map(Bound::key).toList();
-          values = storeCall(now, () -> store.counters(keys));
+          values = storeCall(now, () -> store.counters(keys, now)); // without ended holds
         } catch (QuotaStoreUnavailableException e) {
           if (failMode == FailMode.FAIL_CLOSED) {
             throw e;
@@ -831,7 +836,7 @@ public final class QuotaManager implements UsageRecorder {
     Map<CounterKey, CounterValue> values;
     try {
       List<CounterKey> keys = charges.stream().map(Charge::key).toList();
-      values = storeCall(now, () -> store.counters(keys));
+      values = storeCall(now, () -> store.counters(keys, now)); // without ended holds
     } catch (QuotaStoreUnavailableException e) {
       if (failMode == FailMode.FAIL_CLOSED) {
         throw e;
@@ -1651,14 +1656,16 @@ public final class QuotaManager implements UsageRecorder {
       return r.leaseUntil();
     }
     if (!extended) {
+      // the store never revives an ended lease: it reclaimed it before, or in this very call
       throw new ReservationExpiredException(
           "reservation "
               + r.id()
-              + " cannot be extended: its lease ended at "
+              + " cannot be extended: its lease ended (it was to end at "
               + r.leaseUntil()
-              + " and the store reclaimed it (now "
+              + "; now "
               + now
-              + ")");
+              + ") and its hold has been released, by this call or an earlier reclaim; a commit"
+              + " still records the usage, once, as COMMITTED_LATE");
     }
     return until;
   }

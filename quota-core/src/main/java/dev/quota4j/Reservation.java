@@ -205,7 +205,9 @@ public final class Reservation implements AutoCloseable {
    * {@link #leaseUntil()} as it was: should the store reclaim the lease meanwhile, the commit still
    * counts.
    *
-   * @throws ReservationExpiredException if the lease already ended and the store reclaimed it
+   * @throws ReservationExpiredException if the lease already ended: the store no longer holds its
+   *     capacity (it reclaimed it before, or in this call); a commit still counts, {@link
+   *     Outcome#COMMITTED_LATE}
    * @throws IllegalStateException if the reservation is no longer open
    */
   public void extend(Duration duration) {

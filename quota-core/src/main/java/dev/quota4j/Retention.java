@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Retention retention = Retention.of(quotas, RetentionPolicy.defaults());
  * ScheduledFuture<?> compact = retention.scheduleCompaction(executor, Duration.ofMinutes(1));
+ * ScheduledFuture<?> sweep = retention.scheduleReclaim(executor, Duration.ofMinutes(1));
  * ScheduledFuture<?> job = retention.schedule(executor, Duration.ofHours(1));  // the caller's executor
  * ...
  * job.cancel(false);                                                        // or shut the executor down
@@ -172,6 +173,39 @@ public final class Retention {
         period.compareTo(Duration.ofSeconds(1)) >= 0, "period", "must be a second or more", period);
     long ms = period.toMillis();
     return executor.scheduleWithFixedDelay(this::compactLogged, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Releases the reservations whose lease has ended ({@link QuotaStore#reclaimExpired}), on this
+   * retention's clock, and returns how many. Capacity does not wait for it: every read that answers
+   * how much is left, and every reservation that would not fit, reclaims the ended holds it meets.
+   * It keeps counters of quiet subjects and the ledger's {@code EXPIRED} events current.
+   */
+  @CanIgnoreReturnValue
+  public int reclaimOnce() {
+    return store.reclaimExpired(clock.instant());
+  }
+
+  /**
+   * Runs {@link #reclaimOnce()} on the caller's executor, first after {@code period} and then
+   * {@code period} after each run ends (every minute, say); a failed run is logged and the next one
+   * goes on. Stop it by cancelling the returned future.
+   */
+  public ScheduledFuture<?> scheduleReclaim(ScheduledExecutorService executor, Duration period) {
+    Checks.notNull("executor", executor);
+    Checks.argument(
+        period.compareTo(Duration.ofSeconds(1)) >= 0, "period", "must be a second or more", period);
+    long ms = period.toMillis();
+    return executor.scheduleWithFixedDelay(this::reclaimLogged, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void reclaimLogged() {
+    try {
+      int n = reclaimOnce();
+      LOG.debug("quota4j lease sweep: {} reservations whose lease ended released", n);
+    } catch (RuntimeException e) {
+      LOG.warn("quota4j lease sweep failed; the next run tries again", e);
+    }
   }
 
   private void compactLogged() {

@@ -426,6 +426,12 @@ class FailModeTest {
     }
 
     @Override
+    public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys, Instant now) {
+      check();
+      return delegate.counters(keys, now);
+    }
+
+    @Override
     public Optional<SubjectRecord> findSubject(dev.quota4j.SubjectRef subject) {
       check();
       Optional<SubjectRecord> found = delegate.findSubject(subject);

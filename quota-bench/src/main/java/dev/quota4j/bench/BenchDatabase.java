@@ -109,9 +109,15 @@ final class BenchDatabase implements AutoCloseable {
         }
       }
       if (c.getMetaData().getDatabaseProductName().contains("PostgreSQL")) {
-        for (String prefix : quotaPrefixes) { // schema V4's admission functions
-          st.execute("DROP FUNCTION IF EXISTS " + prefix + "reserve");
-          st.execute("DROP FUNCTION IF EXISTS " + prefix + "commit");
+        for (String prefix : quotaPrefixes) { // the admission functions, every signature (V4, V5)
+          st.execute(
+              "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc"
+                  + " p WHERE p.proname IN ('"
+                  + prefix
+                  + "reserve', '"
+                  + prefix
+                  + "commit') AND pg_function_is_visible(p.oid) LOOP EXECUTE 'DROP FUNCTION ' ||"
+                  + " f; END LOOP; END $$");
         }
       }
       for (String t : bucketTables) {

@@ -663,11 +663,22 @@ public final class InMemoryQuotaStore implements QuotaStore {
     }
     leaseLock.lock();
     try {
-      // out of the heap: committed, released or reclaimed meanwhile
-      return held.heapIndex >= 0 && held.leaseUntil.isAfter(now) && leases.update(held, leaseUntil);
+      if (held.heapIndex < 0) {
+        return false; // out of the heap: committed, released or reclaimed meanwhile
+      }
+      if (held.leaseUntil.isAfter(now)) {
+        return leases.update(held, leaseUntil);
+      }
+      // the lease ended: not revived (a read may have counted without it); taken out of the heap
+      // here, so that this call alone settles it, as reclaimExpired does
+      if (!leases.remove(held)) {
+        return false;
+      }
     } finally {
       leaseLock.unlock();
     }
+    boolean unused = unreserveAndAppend(held, expiredEvent(held, now));
+    return false;
   }
 
   @Override
@@ -684,15 +695,17 @@ public final class InMemoryQuotaStore implements QuotaStore {
     }
     int n = 0;
     for (Held held : ended) {
-      UsageEvent expired =
-          UsageEvent.builder(held.id + "#expired", now, EventStatus.EXPIRED, subjectOf(held))
-              .reservationId(held.id)
-              .build();
-      if (unreserveAndAppend(held, expired)) {
+      if (unreserveAndAppend(held, expiredEvent(held, now))) {
         n++;
       } // else committed or released meanwhile
     }
     return n;
+  }
+
+  private static UsageEvent expiredEvent(Held held, Instant now) {
+    return UsageEvent.builder(held.id + "#expired", now, EventStatus.EXPIRED, subjectOf(held))
+        .reservationId(held.id)
+        .build();
   }
 
   private static SubjectRef subjectOf(Held held) {
@@ -703,6 +716,22 @@ public final class InMemoryQuotaStore implements QuotaStore {
       }
     }
     return held.charges.isEmpty() ? SubjectRef.SYSTEM : held.charges.get(0).key().subject();
+  }
+
+  /** Reclaims the ended leases first when there is one (one look at the lease heap otherwise). */
+  @Override
+  public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys, Instant now) {
+    boolean ended;
+    leaseLock.lock();
+    try {
+      ended = leases.anyEnded(now);
+    } finally {
+      leaseLock.unlock();
+    }
+    if (ended) {
+      reclaimExpired(now);
+    }
+    return counters(keys);
   }
 
   @Override

@@ -41,7 +41,18 @@ import java.util.Optional;
  *       as subject the subject of its first charge that is neither SYSTEM nor WORKFLOW (else of its
  *       first charge).
  *   <li>Reads ({@link #counters}, {@link #findSubject}, {@link #findEvents}) see only committed
- *       state.
+ *       state. A hold whose lease has ended counts nowhere: {@link #counters(Collection, Instant)},
+ *       the read behind every answer to "how much is left" (status, check, the CLAMP budget),
+ *       reclaims the ended reservations it would otherwise count (as {@link #reclaimExpired} does)
+ *       before it answers.
+ *   <li>{@link #extend}: moves the lease end of a live reservation. One whose lease has ended is
+ *       not revived (something may have been admitted on top of it): the store reclaims it then, as
+ *       {@link #reclaimExpired} would, and answers false; a later commit still counts, late.
+ *   <li>Whose clock judges a lease: {@code now} is the caller's clock. A store shared by several
+ *       processes must not let one whose clock runs ahead reclaim another's live reservation: it
+ *       judges a reservation another instance made by a clock all instances share (the JDBC store:
+ *       the database's), and only its own by the caller's {@code now}, so that a fake clock in a
+ *       host's unit test still ends that host's leases.
  *   <li>Optional capabilities are {@code default} methods that throw {@link
  *       UnsupportedOperationException} naming the store class until a store implements them:
  *       <ol type="a">
@@ -104,15 +115,36 @@ public interface QuotaStore extends AutoCloseable {
   @CanIgnoreReturnValue
   boolean appendEvent(UsageEvent event);
 
-  /** Moves a live reservation's lease end; false when it is gone or its lease already ended. */
+  /**
+   * Moves a live reservation's lease end. False when it is gone, or when its lease already ended:
+   * then the store has reclaimed it in this call (an {@link EventStatus#EXPIRED} event, its amounts
+   * off {@code reserved}), so that the answer "no longer held" is true either way.
+   */
   boolean extend(String reservationId, Instant now, Instant leaseUntil);
 
   /** Releases reservations whose lease ended before {@code now}; returns how many. */
   @CanIgnoreReturnValue
   int reclaimExpired(Instant now);
 
-  /** Current values of the given counters; a missing counter is absent from the map. */
+  /**
+   * Values of the given counters as stored: {@code reserved} includes holds whose lease ended and
+   * that nobody reclaimed yet. A missing counter is absent from the map. To answer how much is
+   * left, use {@link #counters(Collection, Instant)}.
+   */
   Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys);
+
+  /**
+   * Values of the given counters with no hold whose lease ended by {@code now} in them: the store
+   * reclaims such holds before it reads (the read behind status, check and the CLAMP budget). A
+   * missing counter is absent from the map.
+   *
+   * <p>The default reclaims every ended lease ({@link #reclaimExpired}) and then reads; a store
+   * overrides it to do so only when an ended lease exists.
+   */
+  default Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys, Instant now) {
+    reclaimExpired(now);
+    return counters(keys);
+  }
 
   /** The directory entry of a subject. */
   Optional<SubjectRecord> findSubject(SubjectRef subject);

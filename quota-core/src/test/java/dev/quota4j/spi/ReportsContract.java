@@ -1548,7 +1548,17 @@ public abstract class ReportsContract {
     try (Reservation r = m.reserve(ask(u, 10))) {
       r.commit(Usage.of(10, 0));
     }
-    Reservation live = m.reserve(ask(SubjectRef.user("holder"), 10)); // never ends its lease here
+    // a hold whose lease ended counts nowhere (the first read reclaims it): this one's lease runs
+    // on
+    QuotaManager longLease =
+        QuotaManager.builder()
+            .store(s)
+            .policy(tiers())
+            .clock(clock)
+            .defaultLogging(false)
+            .leaseDuration(Duration.ofDays(60))
+            .build();
+    Reservation live = longLease.reserve(ask(SubjectRef.user("holder"), 10));
     clock.set(NOW);
     try (Reservation r = m.reserve(ask(u, 10))) {
       r.commit(Usage.of(10, 0));

@@ -60,7 +60,7 @@ final class H2Sql extends Sql {
     return "SELECT subject_kind, subject_id, charges FROM OLD TABLE (DELETE FROM "
         + t.reservations
         + " WHERE reservation_id = ?"
-        + (onlyExpired ? " AND lease_until < ?" : "")
+        + (onlyExpired ? " AND " + leaseEnded() : "")
         + ")";
   }
 
@@ -143,13 +143,23 @@ final class H2Sql extends Sql {
   }
 
   @Override
-  String insertUnlessPresent(String table, String columns, int params) {
-    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + params(params) + ")";
+  String insertUnlessPresent(String table, String columns, String values) {
+    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ")";
   }
 
   @Override
   boolean insertRaisesOnDuplicate() {
     return true;
+  }
+
+  @Override
+  String utcNow() {
+    return "CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP(6))";
+  }
+
+  @Override
+  String plusMicros(String timestamp) {
+    return "DATEADD(MICROSECOND, CAST(? AS BIGINT), " + timestamp + ")";
   }
 
   @Override

@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
@@ -85,9 +86,14 @@ import org.jspecify.annotations.Nullable;
  *       happens, and false is returned, when the reservation is gone.
  *   <li><b>record</b>: insert the ledger row unless its event id is there (then {@link
  *       CommitResult.Status#ALREADY_APPLIED}), add each amount to {@code used}.
- *   <li><b>reclaimExpired</b>: delete each reservation whose lease ended before {@code now}, take
- *       its amounts off {@code reserved} and append an {@link EventStatus#EXPIRED} row, 100
- *       reservations per transaction.
+ *   <li><b>reclaimExpired</b>: delete each reservation whose lease ended, take its amounts off
+ *       {@code reserved} and append an {@link EventStatus#EXPIRED} row, 100 reservations per
+ *       transaction. A lease has ended when this store instance made the reservation and its {@code
+ *       lease_until} is before the caller's {@code now}, or when its lease end by the database's
+ *       clock ({@code db_lease_until}) has passed (see <b>Time</b>). {@link #counters(Collection,
+ *       Instant)} reads, in the same statement, whether any lease has ended, and when one has and a
+ *       counter it read holds something, reclaims first and reads again; {@link #extend} of an
+ *       ended lease reclaims it.
  *   <li><b>compactEvents</b> (run by {@code Retention}): claim events with {@code rolled_up} false
  *       ({@code FOR UPDATE SKIP LOCKED}), add them to every rollup with upserts in key order, set
  *       {@code rolled_up}. {@link #aggregate} reads a rollup plus the events not rolled up in one
@@ -132,8 +138,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Time.</b> Window boundaries come from the {@code CounterKey}s the manager computes with its
  * own {@link Clock}: processes sharing a database should keep their clocks in step (NTP), or give
- * the manager {@link #databaseClock()}, which reads the database's clock. Instants are stored as
- * UTC {@code TIMESTAMP(6)} (MySQL: {@code DATETIME(6)}), to the microsecond.
+ * the manager {@link #databaseClock()}, which reads the database's clock. Lease expiry never
+ * depends on two processes' clocks agreeing: each reservation keeps the store instance that made it
+ * and its lease end by the database's clock (the database's time when it was made or extended, plus
+ * the lease's length). An instance releases its own reservations by the caller's clock (so a fake
+ * clock in a host's unit test ends them) and another instance's only once the database's clock says
+ * its lease ended, so an instance whose clock runs ahead cannot free another's live hold. Instants
+ * are stored as UTC {@code TIMESTAMP(6)} (MySQL: {@code DATETIME(6)}), to the microsecond.
  *
  * <p><b>Tables</b> (prefix {@code quota_} by default): {@code schema_version}, {@code subjects},
  * {@code counters}, {@code reservations}, {@code usage_events} (the ledger, with a {@code
@@ -144,7 +155,8 @@ import org.jspecify.annotations.Nullable;
  * scripts are at {@link JdbcDialect#schemaLocation()}, named for Flyway; V3 marks the events
  * written before it as rolled up (the hourly rollup already had them) and fills the two daily
  * rollups from them and from the summaries, once; V4 (PostgreSQL only) adds the admission functions
- * and the reservations' charge arrays.
+ * and the reservations' charge arrays; V5 adds {@code lease_owner} and {@code db_lease_until} to
+ * the reservations (and the owner argument of PostgreSQL's reserve function).
  *
  * <p>MySQL and MariaDB: the driver must report matched rows for updates (the default; do not set
  * {@code useAffectedRows=true}).
@@ -155,6 +167,12 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   /** Counters read per statement. */
   private static final int READ_CHUNK = 50;
+
+  /**
+   * This store instance, recorded on each reservation it makes: it releases its own reservations by
+   * the caller's clock, any other only by the database's (schema V5).
+   */
+  private final String leaseOwner = UUID.randomUUID().toString();
 
   private final Db db;
   private final Sql sql;
@@ -233,7 +251,20 @@ public final class JdbcQuotaStore implements QuotaStore {
       Times.clamped(leaseUntil)
     };
     String call = sql.reserveFunctionCall();
-    Object[] params = call == null ? row : reserveParams(row, ordered);
+    // the function computes the lease end by the database's clock from created_at and lease_until
+    Object[] params =
+        call == null
+            ? new Object[] {
+              row[0],
+              row[1],
+              row[2],
+              row[3],
+              row[4],
+              row[5],
+              leaseOwner,
+              leaseMicros(now, leaseUntil)
+            }
+            : reserveParams(row, ordered, leaseOwner);
     ReserveResult result = reserveOnce(call, params, given, ordered);
     // a lease that ended may hold what the missed counter needs; when the charge would not fit
     // even with nothing reserved on it, no reclaim can help (a reclaim lowers reserved, never
@@ -261,8 +292,23 @@ public final class JdbcQuotaStore implements QuotaStore {
     return db.inAutocommit("reserve", tx -> reserveInOneCall(tx, call, params, given, ordered));
   }
 
-  /** The reservation row, then the charges in lock order as arrays, for the reserve function. */
-  private static Object[] reserveParams(Object[] reservationRow, List<Charge> ordered) {
+  /** The longest lease by the database's clock: 100 years (no timestamp overflows). */
+  private static final long MAX_LEASE_MICROS = Duration.ofDays(36_525).toSeconds() * 1_000_000;
+
+  /** The lease's length in microseconds, for its end by the database's clock. */
+  private static long leaseMicros(Instant now, Instant leaseUntil) {
+    Duration d = Duration.between(now, leaseUntil);
+    return d.getSeconds() >= MAX_LEASE_MICROS / 1_000_000
+        ? MAX_LEASE_MICROS
+        : d.getSeconds() * 1_000_000 + d.getNano() / 1_000;
+  }
+
+  /**
+   * The reservation row, then the charges in lock order as arrays, then the store instance, for the
+   * reserve function.
+   */
+  private static Object[] reserveParams(
+      Object[] reservationRow, List<Charge> ordered, String leaseOwner) {
     int n = ordered.size();
     Object[] amounts = new Object[n];
     Object[] caps = new Object[n];
@@ -272,6 +318,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     }
     List<Object> params = counterArrays(reservationRow, ordered, amounts);
     params.add(new Db.SqlArray("bigint", caps));
+    params.add(leaseOwner);
     return params.toArray();
   }
 
@@ -781,12 +828,24 @@ public final class JdbcQuotaStore implements QuotaStore {
         "leaseUntil",
         "must not be before now (" + now + ")",
         leaseUntil);
-    return db.inTransaction(
-        "extend",
-        tx ->
-            tx.update(
-                    sql.extendLease(), Times.clamped(leaseUntil), reservationId, Times.clamped(now))
-                == 1);
+    boolean extended =
+        db.inTransaction(
+            "extend",
+            tx ->
+                tx.update(
+                        sql.extendLease(),
+                        Times.clamped(leaseUntil),
+                        leaseMicros(now, leaseUntil),
+                        reservationId,
+                        leaseOwner,
+                        Times.clamped(now))
+                    == 1);
+    if (!extended) {
+      // gone, or its lease ended: an ended lease is not revived (a read may have counted without
+      // it) but released now, so that "no longer held" is true either way
+      int unused = reclaim(List.of(reservationId), now);
+    }
+    return extended;
   }
 
   @Override
@@ -801,6 +860,7 @@ public final class JdbcQuotaStore implements QuotaStore {
                   tx.query(
                       sql.expiredReservations(),
                       rs -> text(rs, 1),
+                      leaseOwner,
                       Times.clamped(now),
                       RECLAIM_BATCH));
       if (ids.isEmpty()) {
@@ -831,6 +891,7 @@ public final class JdbcQuotaStore implements QuotaStore {
                       }
                       return "";
                     },
+                    leaseOwner,
                     Times.clamped(now),
                     10 * RECLAIM_BATCH));
     List<String> touching = ids.stream().filter(s -> !s.isEmpty()).toList();
@@ -889,7 +950,9 @@ public final class JdbcQuotaStore implements QuotaStore {
       throws SQLException {
     boolean onlyExpired = expiredBy != null;
     Object[] params =
-        expiredBy != null ? new Object[] {id, Times.clamped(expiredBy)} : new Object[] {id};
+        expiredBy != null
+            ? new Object[] {id, leaseOwner, Times.clamped(expiredBy)}
+            : new Object[] {id};
     Db.RowMapper<Reclaimed> mapper =
         rs ->
             new Reclaimed(
@@ -917,7 +980,43 @@ public final class JdbcQuotaStore implements QuotaStore {
     return db.inTransaction("read counters", tx -> readCounters(tx, list));
   }
 
+  /**
+   * Reads the counters and, in the same statement, whether any reservation's lease has ended (by
+   * the rule of {@link #reclaimExpired}); when one has and a counter read holds something, reclaims
+   * the ended leases and reads again. One statement when no lease has ended.
+   */
+  @Override
+  public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys, Instant now) {
+    List<CounterKey> list = List.copyOf(keys);
+    if (list.isEmpty()) {
+      return Map.of();
+    }
+    boolean[] ended = new boolean[1];
+    Map<CounterKey, CounterValue> read =
+        db.inTransaction(
+            "read counters",
+            tx -> {
+              ended[0] = false;
+              return readCounters(tx, list, Times.clamped(now), ended);
+            });
+    if (!ended[0]) {
+      return read;
+    }
+    reclaimExpired(now);
+    return counters(list);
+  }
+
   private Map<CounterKey, CounterValue> readCounters(Db.Tx tx, List<CounterKey> keys)
+      throws SQLException {
+    return readCounters(tx, keys, null, new boolean[1]);
+  }
+
+  /**
+   * Reads the counters; with {@code now}, also sets {@code ended[0]} when a counter read holds
+   * something reserved while some reservation's lease has ended.
+   */
+  private Map<CounterKey, CounterValue> readCounters(
+      Db.Tx tx, List<CounterKey> keys, @Nullable LocalDateTime now, boolean[] ended)
       throws SQLException {
     Map<List<Object>, List<CounterKey>> byStoredKey = new HashMap<>();
     for (CounterKey k : keys) {
@@ -928,19 +1027,31 @@ public final class JdbcQuotaStore implements QuotaStore {
     for (int from = 0; from < distinct.size(); from += READ_CHUNK) {
       List<List<Object>> chunk =
           distinct.subList(from, Math.min(distinct.size(), from + READ_CHUNK));
-      Object[] params = chunk.stream().flatMap(List::stream).toArray();
+      List<Object> bound = new ArrayList<>();
+      if (now != null) {
+        bound.add(leaseOwner);
+        bound.add(now);
+      }
+      chunk.forEach(bound::addAll);
       List<Map.Entry<List<Object>, CounterValue>> rows =
           tx.query(
-              sql.readCounters(chunk.size()),
-              rs ->
-                  Map.entry(
-                      List.<Object>of(
-                          text(rs, 1),
-                          text(rs, 2),
-                          text(rs, 3),
-                          rs.getObject(4, LocalDateTime.class)),
-                      new CounterValue(rs.getLong(5), rs.getLong(6))),
-              params);
+              now == null
+                  ? sql.readCounters(chunk.size())
+                  : sql.readCountersNoticingEndedLeases(chunk.size()),
+              rs -> {
+                CounterValue v = new CounterValue(rs.getLong(5), rs.getLong(6));
+                if (now != null && v.reserved() > 0 && rs.getInt(7) == 1) {
+                  ended[0] = true;
+                }
+                return Map.entry(
+                    List.<Object>of(
+                        text(rs, 1),
+                        text(rs, 2),
+                        text(rs, 3),
+                        rs.getObject(4, LocalDateTime.class)),
+                    v);
+              },
+              bound.toArray());
       for (Map.Entry<List<Object>, CounterValue> row : rows) {
         for (CounterKey k : byStoredKey.getOrDefault(row.getKey(), List.of())) {
           out.put(k, row.getValue());

@@ -48,7 +48,7 @@ final class MySqlSql extends Sql {
     return "DELETE FROM "
         + t.reservations
         + " WHERE reservation_id = ?"
-        + (onlyExpired ? " AND lease_until < ?" : "")
+        + (onlyExpired ? " AND " + leaseEnded() : "")
         + " RETURNING subject_kind, subject_id, charges";
   }
 
@@ -112,9 +112,19 @@ final class MySqlSql extends Sql {
   }
 
   @Override
-  String insertUnlessPresent(String table, String columns, int params) {
+  String insertUnlessPresent(String table, String columns, String values) {
     // IGNORE also turns other errors into warnings; every value is validated before it gets here
-    return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + params(params) + ")";
+    return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
+  }
+
+  @Override
+  String utcNow() {
+    return "UTC_TIMESTAMP(6)";
+  }
+
+  @Override
+  String plusMicros(String timestamp) {
+    return "TIMESTAMPADD(MICROSECOND, ?, " + timestamp + ")";
   }
 
   @Override

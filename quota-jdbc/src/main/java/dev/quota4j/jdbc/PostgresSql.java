@@ -3,7 +3,6 @@ package dev.quota4j.jdbc;
 import dev.quota4j.spi.Bucket;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -67,10 +66,8 @@ final class PostgresSql extends Sql {
   }
 
   @Override
-  List<String> schemaResources() {
-    List<String> out = new ArrayList<>(super.schemaResources());
-    out.add(dialect().schemaLocation() + "/V4__quota4j_admission_functions.sql");
-    return out;
+  List<String> dialectSchemaResources() {
+    return List.of(dialect().schemaLocation() + "/V4__quota4j_admission_functions.sql");
   }
 
   @Override
@@ -89,7 +86,7 @@ final class PostgresSql extends Sql {
     return "SELECT r_outcome, r_missed, r_used, r_reserved FROM "
         + t.reserveFunction
         + "("
-        + params(6 + 8)
+        + params(6 + 8 + 1)
         + ")";
   }
 
@@ -127,7 +124,7 @@ final class PostgresSql extends Sql {
     return "DELETE FROM "
         + t.reservations
         + " WHERE reservation_id = ?"
-        + (onlyExpired ? " AND lease_until < ?" : "")
+        + (onlyExpired ? " AND " + leaseEnded() : "")
         + " RETURNING subject_kind, subject_id, charges";
   }
 
@@ -198,13 +195,13 @@ final class PostgresSql extends Sql {
   }
 
   @Override
-  String insertUnlessPresent(String table, String columns, int params) {
+  String insertUnlessPresent(String table, String columns, String values) {
     return "INSERT INTO "
         + table
         + " ("
         + columns
         + ") VALUES ("
-        + params(params)
+        + values
         + ") ON CONFLICT DO NOTHING";
   }
 
@@ -217,6 +214,17 @@ final class PostgresSql extends Sql {
   @Override
   String reportSettings() {
     return "SET LOCAL work_mem = '64MB'";
+  }
+
+  /** Stable within a statement (unlike {@code clock_timestamp()}), so that indexes serve it. */
+  @Override
+  String utcNow() {
+    return "(statement_timestamp() AT TIME ZONE 'UTC')";
+  }
+
+  @Override
+  String plusMicros(String timestamp) {
+    return "(" + timestamp + " + CAST(? AS BIGINT) * INTERVAL '1 microsecond')";
   }
 
   @Override

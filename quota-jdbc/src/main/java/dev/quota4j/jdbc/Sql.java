@@ -37,6 +37,13 @@ abstract class Sql {
   static final String RESERVATION_COLUMNS =
       "reservation_id, subject_kind, subject_id, charges, created_at, lease_until";
 
+  /**
+   * What {@link #insertReservation} writes besides {@link #RESERVATION_COLUMNS}: the store instance
+   * that made it, bound, and its lease end by the database's clock, computed from the bound length
+   * of the lease in microseconds (schema V5).
+   */
+  static final String LEASE_COLUMNS = "lease_owner, db_lease_until";
+
   static final String COUNTER_ROW_COLUMNS =
       "limit_id, subject_kind, subject_id, window_start, window_end, limit_amount";
 
@@ -49,14 +56,22 @@ abstract class Sql {
   abstract JdbcDialect dialect();
 
   /**
-   * The versioned schema scripts, on the class path, in the order they run. A dialect that needs a
-   * script of its own overrides this and appends it.
+   * The versioned schema scripts, on the class path, in the order they run: V1 to V3, the dialect's
+   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock).
    */
-  List<String> schemaResources() {
-    return List.of(
-        dialect().schemaLocation() + "/V1__quota4j_schema.sql",
-        dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql",
-        dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
+  final List<String> schemaResources() {
+    List<String> out = new ArrayList<>();
+    out.add(dialect().schemaLocation() + "/V1__quota4j_schema.sql");
+    out.add(dialect().schemaLocation() + "/V2__quota4j_daily_summaries.sql");
+    out.add(dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
+    out.addAll(dialectSchemaResources());
+    out.add(dialect().schemaLocation() + "/V5__quota4j_lease_clock.sql");
+    return out;
+  }
+
+  /** Scripts only this dialect has, run after V3 (PostgreSQL's V4); none by default. */
+  List<String> dialectSchemaResources() {
+    return List.of();
   }
 
   /**
@@ -168,16 +183,64 @@ abstract class Sql {
 
   // ---- reservations -------------------------------------------------------------------------
 
-  /** Inserts a reservation unless one with its id exists; binds {@link #RESERVATION_COLUMNS}. */
+  /**
+   * Inserts a reservation unless one with its id exists; binds {@link #RESERVATION_COLUMNS}, the
+   * store instance, the lease's length in microseconds.
+   */
   String insertReservation() {
-    return insertUnlessPresent(t.reservations, RESERVATION_COLUMNS, 6);
+    return insertUnlessPresent(
+        t.reservations,
+        RESERVATION_COLUMNS + ", " + LEASE_COLUMNS,
+        params(7) + ", " + plusMicros(utcNow()));
+  }
+
+  /**
+   * The lease has ended: by the caller's clock when the calling store instance made the
+   * reservation, otherwise (and for rows of a quota4j before schema V5, which have no owner and no
+   * database lease end) by the database's clock. Binds the store instance, the caller's now.
+   */
+  String leaseEnded() {
+    return "((lease_owner = ? AND lease_until < ?) OR COALESCE(db_lease_until, lease_until) < "
+        + utcNow()
+        + ")";
+  }
+
+  /** The negation of {@link #leaseEnded}; binds the store instance, the caller's now. */
+  String leaseLive() {
+    return "((lease_owner IS NULL OR lease_owner <> ? OR lease_until >= ?)"
+        + " AND COALESCE(db_lease_until, lease_until) >= "
+        + utcNow()
+        + ")";
+  }
+
+  /**
+   * {@link #readCounters} with a seventh column, 1 when some reservation's lease has ended ({@link
+   * #leaseEnded}, each branch an index lookup), else 0. Binds the store instance, the caller's now,
+   * then the keys.
+   */
+  String readCountersNoticingEndedLeases(int keys) {
+    String now = utcNow();
+    return "SELECT q.limit_id, q.subject_kind, q.subject_id, q.window_start, q.used, q.reserved,"
+        + " CASE WHEN EXISTS (SELECT 1 FROM "
+        + t.reservations
+        + " WHERE lease_owner = ? AND lease_until < ?) OR EXISTS (SELECT 1 FROM "
+        + t.reservations
+        + " WHERE db_lease_until < "
+        + now
+        + ") OR EXISTS (SELECT 1 FROM "
+        + t.reservations
+        + " WHERE db_lease_until IS NULL AND lease_until < "
+        + now
+        + ") THEN 1 ELSE 0 END FROM ("
+        + readCounters(keys)
+        + ") q";
   }
 
   /**
    * Deletes a reservation and returns its {@code subject_kind, subject_id, charges}; binds the id
-   * and, when {@code onlyExpired}, the instant the lease must have ended before. Null when the
-   * dialect cannot return deleted rows: then {@link #lockReservation} and {@link
-   * #deleteReservation} are used.
+   * and, when {@code onlyExpired} (only if its lease ended: {@link #leaseEnded}), the store
+   * instance and now. Null when the dialect cannot return deleted rows: then {@link
+   * #lockReservation} and {@link #deleteReservation} are used.
    */
   @Nullable String deleteReservationReturning(boolean onlyExpired) {
     return null;
@@ -187,7 +250,7 @@ abstract class Sql {
     return "SELECT subject_kind, subject_id, charges FROM "
         + t.reservations
         + " WHERE reservation_id = ?"
-        + (onlyExpired ? " AND lease_until < ?" : "")
+        + (onlyExpired ? " AND " + leaseEnded() : "")
         + " FOR UPDATE";
   }
 
@@ -195,18 +258,29 @@ abstract class Sql {
     return "DELETE FROM " + t.reservations + " WHERE reservation_id = ?";
   }
 
-  /** Expired reservations, oldest lease first; binds now, then the most rows. */
+  /**
+   * Reservations whose lease ended ({@link #leaseEnded}), oldest lease first; binds the store
+   * instance, now, then the most rows.
+   */
   String expiredReservations() {
     return "SELECT reservation_id, charges FROM "
         + t.reservations
-        + " WHERE lease_until < ? ORDER BY lease_until LIMIT ?";
+        + " WHERE "
+        + leaseEnded()
+        + " ORDER BY lease_until LIMIT ?";
   }
 
-  /** Moves a live lease; binds the new end, the id, now. */
+  /**
+   * Moves a live lease ({@link #leaseLive}); binds the new end, the lease's new length in
+   * microseconds (for its end by the database's clock), the id, the store instance, now.
+   */
   String extendLease() {
     return "UPDATE "
         + t.reservations
-        + " SET lease_until = ? WHERE reservation_id = ? AND lease_until >= ?";
+        + " SET lease_until = ?, db_lease_until = "
+        + plusMicros(utcNow())
+        + " WHERE reservation_id = ? AND "
+        + leaseLive();
   }
 
   // ---- ledger -------------------------------------------------------------------------------
@@ -760,7 +834,12 @@ abstract class Sql {
    * plain insert ({@link #insertRaisesOnDuplicate()}), the caller catches the violation, which in
    * that dialect does not abort the transaction.
    */
-  abstract String insertUnlessPresent(String table, String columns, int params);
+  final String insertUnlessPresent(String table, String columns, int params) {
+    return insertUnlessPresent(table, columns, params(params));
+  }
+
+  /** {@link #insertUnlessPresent(String, String, int)} with the values given as SQL. */
+  abstract String insertUnlessPresent(String table, String columns, String values);
 
   /** Whether {@link #insertUnlessPresent} raises a unique violation on a duplicate. */
   boolean insertRaisesOnDuplicate() {
@@ -777,6 +856,12 @@ abstract class Sql {
   }
 
   abstract String currentUtcTime();
+
+  /** The database's current time in UTC as an SQL expression of type {@code TIMESTAMP}. */
+  abstract String utcNow();
+
+  /** {@code timestamp} plus a bound number of microseconds, as an SQL expression. */
+  abstract String plusMicros(String timestamp);
 
   /**
    * A statement that takes a lock held until the installing transaction ends, so two processes do

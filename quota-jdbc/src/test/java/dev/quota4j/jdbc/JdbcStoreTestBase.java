@@ -281,9 +281,13 @@ abstract class JdbcStoreTestBase {
         ReserveResult.Granted.class, store.reserve("r1", List.of(c), T0, T0.plusSeconds(10)));
     assertTrue(store.extend("r1", T0.plusSeconds(5), T0.plusSeconds(100)));
     assertEquals(0, store.reclaimExpired(T0.plusSeconds(50)));
+    // too late: the ended lease is not revived but released by the extend itself
     assertFalse(store.extend("r1", T0.plusSeconds(101), T0.plusSeconds(200)));
+    assertEquals(new CounterValue(0, 0), counter(c));
+    assertEquals(
+        List.of(EventStatus.EXPIRED),
+        store.findEvents(EventQuery.all(10)).stream().map(UsageEvent::status).toList());
     assertFalse(store.extend("nope", T0, T0.plusSeconds(200)));
-    assertEquals(1, store.reclaimExpired(T0.plusSeconds(101)));
     assertEquals(0, store.reclaimExpired(T0.plusSeconds(101)));
   }
 

@@ -195,6 +195,20 @@ abstract class MultiProcessTestBase {
 
         QuotaManager after =
             manager(store, NOW.plus(Duration.ofMinutes(2)), userLimit, systemLimit);
+        // this process's clock says the leases ended, the database's does not: another process's
+        // holds are judged by the database's clock, so a clock running ahead cannot free them
+        assertFalse(
+            after.tryReserve(UsageRequest.forUser(Worker.USER).estimatedTokens(rest, 0)).allowed(),
+            "a clock ahead of the database's does not end another process's leases");
+        assertEquals(
+            held * 100L,
+            status(after, SubjectRef.user(Worker.USER), "user-daily-tokens").reserved());
+        // the database's clock passes the lease ends (as two minutes of waiting would)
+        db.exec(
+            List.of(
+                "UPDATE "
+                    + db.prefix
+                    + "reservations SET db_lease_until = db_lease_until - INTERVAL '2' MINUTE"));
         // touching the counters reclaims the expired leases lazily; the whole rest fits again
         QuotaDecision d =
             after.tryReserve(UsageRequest.forUser(Worker.USER).estimatedTokens(rest, 0));

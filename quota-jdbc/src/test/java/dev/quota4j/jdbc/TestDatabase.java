@@ -190,8 +190,15 @@ final class TestDatabase implements AutoCloseable {
       drops.add("DROP TABLE IF EXISTS " + table);
     }
     if (kind == Kind.POSTGRES) {
-      drops.add("DROP FUNCTION IF EXISTS " + t.reserveFunction);
-      drops.add("DROP FUNCTION IF EXISTS " + t.commitFunction);
+      // every signature: schema V5 keeps V4's reserve next to its own
+      drops.add(
+          "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc p"
+              + " WHERE p.proname IN ('"
+              + t.reserveFunction
+              + "', '"
+              + t.commitFunction
+              + "') AND pg_function_is_visible(p.oid) LOOP EXECUTE 'DROP FUNCTION ' || f;"
+              + " END LOOP; END $$");
     }
     for (String drop : drops) {
       try (Connection c = dataSource.getConnection();

@@ -1,0 +1,30 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.spi.ExpiredHoldsContract;
+import dev.quota4j.spi.QuotaStore;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+
+/** Holds whose lease ended count nowhere, on H2: tables installed once, emptied per test. */
+class H2ExpiredHoldsTest extends ExpiredHoldsContract {
+  private static @Nullable TestDatabase db;
+
+  @Override
+  protected QuotaStore newStore() {
+    TestDatabase d = db;
+    if (d == null) {
+      d = TestDatabase.open(TestDatabase.Kind.H2, 4);
+      db = d;
+    }
+    return d.freshStore();
+  }
+
+  @AfterAll
+  static void dropTables() {
+    TestDatabase d = db;
+    if (d != null) {
+      d.close();
+      db = null;
+    }
+  }
+}
