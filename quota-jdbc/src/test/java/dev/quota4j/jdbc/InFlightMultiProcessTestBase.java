@@ -156,7 +156,8 @@ abstract class InFlightMultiProcessTestBase {
 
   /**
    * A process killed with SIGKILL while it has as many calls in flight as the limit allows: the
-   * others are denied until the leases end, then every place comes back.
+   * others are denied until the leases end by the database's clock (a clock running ahead does not
+   * end them), then every place comes back.
    */
   @Test
   void aKilledProcessesCallsInFlightComeBackWhenTheirLeasesEnd() throws Exception {
@@ -183,6 +184,20 @@ abstract class InFlightMultiProcessTestBase {
         assertEquals(DenialCodes.CONCURRENT_REQUESTS_EXCEEDED, denied.denial().code());
 
         QuotaManager after = InFlightWorker.manager(store, NOW.plus(Duration.ofMinutes(2)), LIMIT);
+        // this process's clock says the leases ended, the database's does not: another process's
+        // holds end by the database's clock, so a clock running ahead cannot free them
+        assertFalse(
+            after
+                .tryReserve(UsageRequest.forUser(InFlightWorker.USER).estimatedTokens(1, 1))
+                .allowed(),
+            "a clock ahead of the database's does not end another process's calls in flight");
+        assertEquals(LIMIT, status(after).reserved(), "still held by the database's clock");
+        // the database's clock passes the lease ends (as two minutes of waiting would)
+        db.exec(
+            List.of(
+                "UPDATE "
+                    + db.prefix
+                    + "reservations SET db_lease_until = db_lease_until - INTERVAL '2' MINUTE"));
         List<QuotaDecision> back = new ArrayList<>();
         for (int i = 0; i < LIMIT; i++) {
           QuotaDecision d =
