@@ -69,7 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class OutageTestBase {
   static final int OUTAGE_SECONDS = 30;
   static final int THREADS = 4;
-  static final long TIGHT_LIMIT = 500;
+  static final long TIGHT_LIMIT = 200;
   static final int LLM_CALL_MILLIS = 100;
   static final String LIMIT = "user-daily-tokens";
 
