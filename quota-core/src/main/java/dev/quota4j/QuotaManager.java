@@ -1458,7 +1458,7 @@ public final class QuotaManager implements UsageRecorder {
   /**
    * The denial of a call that names no model and has no price, when the pricing denies unpriced
    * models and a COST limit counts the call: its cost cannot be known, so an ENFORCE or SOFT cost
-   * limit could be passed unseen (issue 12: three 2M-token calls passed a $0.01 limit priced at
+   * limit could be passed unseen (three 2M-token calls would pass a $0.01 limit priced at
    * zero). A SHADOW cost limit never denies: the call is admitted, priced at zero, and listeners
    * hear the denial that would have happened. Without a cost limit the price only fills the ledger:
    * admitted at zero with a warning. (A call naming an unpriced model is denied before, whatever
