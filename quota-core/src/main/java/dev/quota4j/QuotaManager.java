@@ -1458,11 +1458,11 @@ public final class QuotaManager implements UsageRecorder {
   /**
    * The denial of a call that names no model and has no price, when the pricing denies unpriced
    * models and a COST limit counts the call: its cost cannot be known, so an ENFORCE or SOFT cost
-   * limit could be passed unseen (three 2M-token calls would pass a $0.01 limit priced at
-   * zero). A SHADOW cost limit never denies: the call is admitted, priced at zero, and listeners
-   * hear the denial that would have happened. Without a cost limit the price only fills the ledger:
-   * admitted at zero with a warning. (A call naming an unpriced model is denied before, whatever
-   * its limits, as a denying table always did.)
+   * limit could be passed unseen (three 2M-token calls would pass a $0.01 limit priced at zero). A
+   * SHADOW cost limit never denies: the call is admitted, priced at zero, and listeners hear the
+   * denial that would have happened. Without a cost limit the price only fills the ledger: admitted
+   * at zero with a warning. (A call naming an unpriced model is denied before, whatever its limits,
+   * as a denying table always did.)
    */
   private @Nullable QuotaDenial unpricedDenial(
       Estimate est, UsageRequest request, List<Bound> bounds, boolean reserve) {
