@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Db {
   /** Where connections come from. */
-  interface Source {
+  interface ConnectionSource {
     Lease open() throws SQLException;
   }
 
@@ -43,16 +43,16 @@ final class Db {
   }
 
   final Sql sql;
-  private final Source source;
+  private final ConnectionSource source;
   private final int maxAttempts;
 
-  Db(Source source, Sql sql, int maxAttempts) {
+  Db(ConnectionSource source, Sql sql, int maxAttempts) {
     this.source = source;
     this.sql = sql;
     this.maxAttempts = maxAttempts;
   }
 
-  static Source of(DataSource ds) {
+  static ConnectionSource of(DataSource ds) {
     return () -> {
       Connection c = ds.getConnection();
       return new Lease() {
@@ -69,7 +69,7 @@ final class Db {
     };
   }
 
-  static Source of(Jdbi jdbi) {
+  static ConnectionSource of(Jdbi jdbi) {
     return () -> {
       Handle h;
       try {

@@ -176,11 +176,11 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   private final Db db;
   private final Sql sql;
-  private final Db.Source source;
+  private final Db.ConnectionSource source;
   private final @Nullable AutoCloseable owned;
 
   private JdbcQuotaStore(
-      Db.Source source, Sql sql, int maxAttempts, @Nullable AutoCloseable owned) {
+      Db.ConnectionSource source, Sql sql, int maxAttempts, @Nullable AutoCloseable owned) {
     this.source = source;
     this.sql = sql;
     this.db = new Db(source, sql, maxAttempts);
@@ -1359,7 +1359,7 @@ public final class JdbcQuotaStore implements QuotaStore {
         rollup = null;
       }
     }
-    Sql.Statement st = sql.aggregate(q, rollup, wholeFrom, wholeTo);
+    AggregateSql.Statement st = new AggregateSql(sql).statement(q, rollup, wholeFrom, wholeTo);
     return db.inTransaction(
         "aggregate usage",
         tx -> {
@@ -1399,7 +1399,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       subject = new SubjectRef(SubjectKind.valueOf(kind), text(rs, i++));
     }
     Map<Dimension, String> dims = new EnumMap<>(Dimension.class);
-    for (Dimension d : Sql.GROUP_DIMENSIONS) {
+    for (Dimension d : AggregateSql.GROUP_DIMENSIONS) {
       if (q.groupBy().contains(d)) {
         String v = optText(rs, i++);
         if (v != null) {
@@ -2077,7 +2077,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       }
       Tables tables = new Tables(tablePrefix);
       AutoCloseable owned = null;
-      Db.Source source;
+      Db.ConnectionSource source;
       String where;
       boolean connects = dialect == null || schemaMode != SchemaMode.NONE;
       if (url != null) {

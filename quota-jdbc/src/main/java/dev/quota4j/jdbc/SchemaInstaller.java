@@ -125,7 +125,7 @@ final class SchemaInstaller {
   }
 
   /** Creates what is missing. Idempotent; concurrent installers wait for one another. */
-  static void install(Db.Source source, Sql sql) {
+  static void install(Db.ConnectionSource source, Sql sql) {
     List<String> statements = statements(sql);
     try (Db.Lease lease = source.open()) {
       Connection c = lease.connection();
@@ -247,7 +247,7 @@ final class SchemaInstaller {
    * @throws IllegalStateException naming the missing table, version or function, or the unknown
    *     version
    */
-  static void validate(Db.Source source, Sql sql) {
+  static void validate(Db.ConnectionSource source, Sql sql) {
     try (Db.Lease lease = source.open()) {
       Connection c = lease.connection();
       try (Statement st = c.createStatement()) {
