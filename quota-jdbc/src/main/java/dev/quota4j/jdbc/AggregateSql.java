@@ -85,7 +85,6 @@ final class AggregateSql {
     }
   }
 
-
   /**
    * An aggregate in one statement (one snapshot), {@code UNION ALL} of up to three sources, summed
    * by the query's keys:
@@ -104,7 +103,8 @@ final class AggregateSql {
    * denials, input, output and cached tokens, characters and cost. A query that groups or filters
    * by {@link Dimension#WORKFLOW} takes no rollup.
    */
-  Statement statement(AggregateQuery q, Sql.@Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
+  Statement statement(
+      AggregateQuery q, Sql.@Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
     if (r != null && byWorkflow(q)) {
       throw new IllegalArgumentException("no rollup keeps the workflow: " + q);
     }

@@ -2,12 +2,10 @@ package dev.quota4j.jdbc;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.QuotaStoreUnavailableException;
-import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.Admission;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
-import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
@@ -20,30 +18,18 @@ import dev.quota4j.spi.ReserveResult;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.spi.UsageMove;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
@@ -162,11 +148,11 @@ import org.jspecify.annotations.Nullable;
  * {@code useAffectedRows=true}).
  */
 public final class JdbcQuotaStore implements QuotaStore {
-  /** Reservations reclaimed per transaction. */
-  static final int RECLAIM_BATCH = 100;
-
-  /** Counters read per statement. */
-  private static final int READ_CHUNK = 50;
+  // This class checks arguments and hands each step to one package-private part:
+  // Admissions (StatementAdmissions, FunctionAdmissions) reserve and commit; StatementAdmissions
+  // also releases and records; Leases extends and reclaims; Counters holds the counter statements
+  // all of them share; Directory the subjects and event lookups; Aggregates (over AggregateSql)
+  // the reports; Maintenance resets, moves, compaction and purges; Rows maps rows to values.
 
   /**
    * This store instance, recorded on each reservation it makes: it releases its own reservations by
@@ -176,15 +162,28 @@ public final class JdbcQuotaStore implements QuotaStore {
 
   private final Db db;
   private final Sql sql;
-  private final Db.ConnectionSource source;
   private final @Nullable AutoCloseable owned;
+  private final Counters counters;
+  private final Leases leases;
+  private final StatementAdmissions byStatements;
+  private final Admissions admissions;
+  private final Directory directory;
+  private final Aggregates aggregates;
+  private final Maintenance maintenance;
 
   private JdbcQuotaStore(
       Db.ConnectionSource source, Sql sql, int maxAttempts, @Nullable AutoCloseable owned) {
-    this.source = source;
     this.sql = sql;
     this.db = new Db(source, sql, maxAttempts);
     this.owned = owned;
+    Rows rows = new Rows(sql);
+    this.counters = new Counters(sql, rows, leaseOwner);
+    this.leases = new Leases(db, sql, rows, counters, leaseOwner);
+    this.byStatements = new StatementAdmissions(db, sql, rows, counters, leases, leaseOwner);
+    this.admissions = Admissions.of(db, sql, byStatements, leaseOwner);
+    this.directory = new Directory(db, sql, rows);
+    this.aggregates = new Aggregates(db, sql, rows);
+    this.maintenance = new Maintenance(db, sql, rows, counters);
   }
 
   /** A builder; set exactly one of data source, Jdbi or URL. */
@@ -223,8 +222,15 @@ public final class JdbcQuotaStore implements QuotaStore {
     return Times.read(t.get(0));
   }
 
-  // ---- reserve ------------------------------------------------------------------------------
+  // ---- admission ----------------------------------------------------------------------------
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One attempt (one transaction, see {@link Admissions}); when the charge that missed would fit
+   * with nothing reserved on its counter, the ended leases holding the charged counters are
+   * reclaimed and, if any was, one attempt more.
+   */
   @Override
   public ReserveResult reserve(
       String reservationId, List<Charge> charges, Instant now, Instant leaseUntil) {
@@ -240,39 +246,25 @@ public final class JdbcQuotaStore implements QuotaStore {
     }
     List<Charge> ordered = new ArrayList<>(given);
     ordered.sort((a, b) -> CounterKey.LOCK_ORDER.compare(a.key(), b.key()));
-    String packed = packCharges(given);
-    SubjectRef subject = primarySubject(given);
-    Object[] row = {
-      reservationId,
-      subject.kind().name(),
-      subject.id(),
-      packed,
-      Times.clamped(now),
-      Times.clamped(leaseUntil)
-    };
-    String call = sql.reserveFunctionCall();
-    // the function computes the lease end by the database's clock from created_at and lease_until
-    Object[] params =
-        call == null
-            ? new Object[] {
-              row[0],
-              row[1],
-              row[2],
-              row[3],
-              row[4],
-              row[5],
-              leaseOwner,
-              leaseMicros(now, leaseUntil)
-            }
-            : reserveParams(row, ordered, leaseOwner);
-    ReserveResult result = reserveOnce(call, params, given, ordered);
+    SubjectRef subject = Rows.primarySubject(given);
+    List<Object> row =
+        List.of(
+            reservationId,
+            subject.kind().name(),
+            subject.id(),
+            Rows.packCharges(given),
+            Times.clamped(now),
+            Times.clamped(leaseUntil));
+    Admissions.Request request =
+        new Admissions.Request(row, given, ordered, Leases.leaseMicros(now, leaseUntil));
+    ReserveResult result = admissions.reserve(request);
     // a lease that ended may hold what the missed counter needs; when the charge would not fit
     // even with nothing reserved on it, no reclaim can help (a reclaim lowers reserved, never
     // used), and the rejection stands without a second transaction
     if (result instanceof ReserveResult.Rejected rejected && fitsWithNothingReserved(rejected)) {
       List<CounterKey> keys = given.stream().map(Charge::key).toList();
-      if (reclaimTouching(keys, now) > 0) {
-        result = reserveOnce(call, params, given, ordered);
+      if (leases.reclaimTouching(keys, now) > 0) {
+        result = admissions.reserve(request);
       }
     }
     return result;
@@ -284,538 +276,30 @@ public final class JdbcQuotaStore implements QuotaStore {
         && c.admission().admits(r.current().used(), 0, c.amount(), c.limit());
   }
 
-  private ReserveResult reserveOnce(
-      @Nullable String call, Object[] params, List<Charge> given, List<Charge> ordered) {
-    if (call == null) {
-      return db.inTransaction("reserve", tx -> tryReserve(tx, params, given, ordered));
-    }
-    return db.inAutocommit("reserve", tx -> reserveInOneCall(tx, call, params, given, ordered));
-  }
-
-  /** The longest lease by the database's clock: 100 years (no timestamp overflows). */
-  private static final long MAX_LEASE_MICROS = Duration.ofDays(36_525).toSeconds() * 1_000_000;
-
-  /** The lease's length in microseconds, for its end by the database's clock. */
-  private static long leaseMicros(Instant now, Instant leaseUntil) {
-    Duration d = Duration.between(now, leaseUntil);
-    return d.getSeconds() >= MAX_LEASE_MICROS / 1_000_000
-        ? MAX_LEASE_MICROS
-        : d.getSeconds() * 1_000_000 + d.getNano() / 1_000;
-  }
-
-  /**
-   * The reservation row, then the charges in lock order as arrays, then the store instance, for the
-   * reserve function.
-   */
-  private static Object[] reserveParams(
-      Object[] reservationRow, List<Charge> ordered, String leaseOwner) {
-    int n = ordered.size();
-    Object[] amounts = new Object[n];
-    Object[] caps = new Object[n];
-    for (int i = 0; i < n; i++) {
-      amounts[i] = ordered.get(i).amount();
-      caps[i] = cap(ordered.get(i));
-    }
-    List<Object> params = counterArrays(reservationRow, ordered, amounts);
-    params.add(new Db.SqlArray("bigint", caps));
-    params.add(leaseOwner);
-    return params.toArray();
-  }
-
-  /**
-   * {@code head}, then the counters of {@code charges} as the functions take them, one array per
-   * column: limit ids, subject kinds, subject ids, window starts, window ends, limits, {@code
-   * amounts}.
-   */
-  private static List<Object> counterArrays(Object[] head, List<Charge> charges, Object[] amounts) {
-    int n = charges.size();
-    Object[] limitIds = new Object[n];
-    Object[] kinds = new Object[n];
-    Object[] subjectIds = new Object[n];
-    Object[] starts = new Object[n];
-    Object[] ends = new Object[n];
-    Object[] limits = new Object[n];
-    for (int i = 0; i < n; i++) {
-      Charge c = charges.get(i);
-      CounterKey k = c.key();
-      limitIds[i] = k.limitId();
-      kinds[i] = k.subject().kind().name();
-      subjectIds[i] = k.subject().id();
-      starts[i] = Times.literal(Times.stored("windowStart", k.windowStart()));
-      ends[i] = Times.literal(Times.clamped(c.windowEnd()));
-      limits[i] = c.limit();
-    }
-    List<Object> params = new ArrayList<>(List.of(head));
-    params.add(new Db.SqlArray("varchar", limitIds));
-    params.add(new Db.SqlArray("varchar", kinds));
-    params.add(new Db.SqlArray("varchar", subjectIds));
-    params.add(new Db.SqlArray("timestamp", starts));
-    params.add(new Db.SqlArray("timestamp", ends));
-    params.add(new Db.SqlArray("bigint", limits));
-    params.add(new Db.SqlArray("bigint", amounts));
-    return params;
-  }
-
-  /** What the reserve or commit function returned. */
-  private record Called(int outcome, int missed, long[] used, long[] reserved) {}
-
-  private static long[] longs(ResultSet rs, int column) throws SQLException {
-    java.sql.Array a = rs.getArray(column);
-    if (a == null) {
-      return new long[0];
-    }
-    try {
-      Object[] values = (Object[]) a.getArray();
-      long[] out = new long[values.length];
-      for (int i = 0; i < values.length; i++) {
-        out[i] =
-            ((Number) Objects.requireNonNull(values[i], "NULL in a counter array")).longValue();
-      }
-      return out;
-    } finally {
-      a.free();
-    }
-  }
-
-  /**
-   * One call of the reserve function (PostgreSQL): the steps of {@link #tryReserve} in one
-   * statement, in autocommit mode. The function returns each charge's counter, after the
-   * reservation when granted, as it stands without it when rejected; the rejection is then reported
-   * here exactly as {@link #rejection} does.
-   */
-  private ReserveResult reserveInOneCall(
-      Db.Tx tx, String call, Object[] params, List<Charge> given, List<Charge> ordered)
-      throws SQLException {
-    Called r =
-        Objects.requireNonNull(
-            tx.first(
-                call,
-                rs -> new Called(rs.getInt(1), rs.getInt(2), longs(rs, 3), longs(rs, 4)),
-                params),
-            "the reserve function returned no row");
-    if (r.outcome() == 2) {
-      return new ReserveResult.Duplicate();
-    }
-    if (r.used().length != ordered.size() || r.reserved().length != ordered.size()) {
-      throw new IllegalStateException(
-          "the reserve function returned "
-              + r.used().length
-              + " counters for "
-              + ordered.size()
-              + " charges");
-    }
-    Map<CounterKey, CounterValue> values = new HashMap<>();
-    for (int i = 0; i < ordered.size(); i++) {
-      values.put(ordered.get(i).key(), new CounterValue(r.used()[i], r.reserved()[i]));
-    }
-    if (r.outcome() == 0) {
-      Map<CounterKey, CounterValue> unconditional = new HashMap<>();
-      for (Charge c : given) {
-        if (c.admission() == Admission.ALWAYS) {
-          unconditional.put(c.key(), Objects.requireNonNull(values.get(c.key())));
-        }
-      }
-      return new ReserveResult.Granted(unconditional);
-    }
-    if (r.outcome() != 1 || r.missed() < 1 || r.missed() > ordered.size()) {
-      throw new IllegalStateException(
-          "the reserve function returned outcome " + r.outcome() + ", missed " + r.missed());
-    }
-    for (Charge c : given) {
-      CounterValue v = values.getOrDefault(c.key(), CounterValue.ZERO);
-      if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
-        return new ReserveResult.Rejected(c, v);
-      }
-    }
-    // another transaction freed room after the miss: report the charge that missed
-    Charge missed = ordered.get(r.missed() - 1);
-    return new ReserveResult.Rejected(missed, values.getOrDefault(missed.key(), CounterValue.ZERO));
-  }
-
-  /** What {@code used + reserved} may be before the charge for it to fit. */
-  private static long cap(Charge c) {
-    long need =
-        switch (c.admission()) {
-          case FIT -> c.amount();
-          case ANY_REMAINING -> 1;
-          case ALWAYS -> 0;
-        };
-    return c.admission() == Admission.ALWAYS ? Long.MAX_VALUE : c.limit() - need;
-  }
-
-  private ReserveResult tryReserve(
-      Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
-      throws SQLException {
-    if (tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
-      return new ReserveResult.Duplicate();
-    }
-    Map<CounterKey, Long> applied = new HashMap<>();
-    Map<CounterKey, CounterValue> after = new HashMap<>();
-    for (Charge c : ordered) {
-      CounterValue post = reserveOne(tx, c);
-      if (post == null) {
-        ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
-        post = reserveOne(tx, c);
-      }
-      if (post == null) {
-        ReserveResult.Rejected r = rejection(tx, given, c, applied);
-        tx.rollback();
-        return r;
-      }
-      applied.merge(c.key(), c.amount(), Long::sum);
-      after.put(c.key(), post);
-    }
-    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
-    List<CounterKey> unread = new ArrayList<>();
-    for (Charge c : given) {
-      if (c.admission() == Admission.ALWAYS) {
-        CounterValue v = after.get(c.key());
-        if (v != null && v != UNKNOWN) {
-          unconditional.put(c.key(), v);
-        } else {
-          unread.add(c.key());
-        }
-      }
-    }
-    if (!unread.isEmpty()) {
-      unconditional.putAll(readCounters(tx, unread));
-    }
-    return new ReserveResult.Granted(unconditional);
-  }
-
-  /** A granted charge whose counter value the statement did not return. */
-  private static final CounterValue UNKNOWN = new CounterValue(-1, -1);
-
-  /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */
-  private @Nullable CounterValue reserveOne(Db.Tx tx, Charge c) throws SQLException {
-    long cap = cap(c);
-    if (cap < 0) {
-      return null; // can never fit; the rejection reads the counter
-    }
-    CounterKey k = c.key();
-    LocalDateTime ws = Times.stored("windowStart", k.windowStart());
-    String kind = k.subject().kind().name();
-    if (c.amount() == 0 && sql.rowCountMayBeAffectedRows()) {
-      return tx.first(
-          sql.checkCounterForUpdate(),
-          JdbcQuotaStore::value,
-          k.limitId(),
-          kind,
-          k.subject().id(),
-          ws,
-          cap);
-    }
-    if (sql.updateReturns()) {
-      return tx.first(
-          sql.reserveCounter(),
-          JdbcQuotaStore::value,
-          c.amount(),
-          c.limit(),
-          k.limitId(),
-          kind,
-          k.subject().id(),
-          ws,
-          cap);
-    }
-    int n =
-        tx.update(
-            sql.reserveCounter(),
-            c.amount(),
-            c.limit(),
-            k.limitId(),
-            kind,
-            k.subject().id(),
-            ws,
-            cap);
-    return n == 0 ? null : UNKNOWN;
-  }
-
-  /**
-   * Creates the counter unless it exists. Whatever the row count says, the caller runs its update
-   * again: a row inserted meanwhile by another transaction (which this insert waited for) may have
-   * room.
-   */
-  private void ensureCounter(Db.Tx tx, CounterKey k, Instant windowEnd, long limit)
-      throws SQLException {
-    tx.insertUnlessPresent(
-        sql.ensureCounters(1),
-        k.limitId(),
-        k.subject().kind().name(),
-        k.subject().id(),
-        Times.stored("windowStart", k.windowStart()),
-        Times.clamped(windowEnd),
-        limit);
-  }
-
-  private ReserveResult.Rejected rejection(
-      Db.Tx tx, List<Charge> given, Charge missed, Map<CounterKey, Long> applied)
-      throws SQLException {
-    Map<CounterKey, CounterValue> now =
-        readCounters(tx, given.stream().map(Charge::key).distinct().toList());
-    Map<CounterKey, CounterValue> before = new HashMap<>();
-    now.forEach(
-        (k, v) -> {
-          long mine = applied.getOrDefault(k, 0L);
-          before.put(k, new CounterValue(v.used(), Math.max(0, v.reserved() - mine)));
-        });
-    for (Charge c : given) {
-      CounterValue v = before.getOrDefault(c.key(), CounterValue.ZERO);
-      if (!c.admission().admits(v.used(), v.reserved(), c.amount(), c.limit())) {
-        return new ReserveResult.Rejected(c, v);
-      }
-    }
-    // another transaction freed room after the miss: report the charge that missed
-    return new ReserveResult.Rejected(missed, before.getOrDefault(missed.key(), CounterValue.ZERO));
-  }
-
-  // ---- commit, release, record --------------------------------------------------------------
-
   @Override
   public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
     Args.id("reservationId", reservationId);
     List<Charge> charges = List.copyOf(actual);
-    Object[] eventRow = eventRow(event, reservationId);
-    String call = sql.commitFunctionCall();
-    if (call != null) {
-      Optional<CommitResult> done = commitInOneCall(call, eventRow, charges);
-      if (done.isPresent()) {
-        return done.get();
-      }
-    }
-    return db.inTransaction(
-        "commit",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return CommitResult.alreadyApplied();
-          }
-          List<Held> held = deleteReservation(tx, reservationId, null);
-          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
-          Map<CounterKey, Held> rows = new HashMap<>();
-          if (held != null) {
-            for (Held h : held) {
-              deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
-              rows.putIfAbsent(h.key(), h);
-            }
-          }
-          for (Charge c : charges) {
-            long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
-            d[1] = Args.add("actual amount", d[1], c.amount());
-            rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
-          }
-          Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
-          return new CommitResult(
-              held == null ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
-              usedAfter);
-        });
-  }
-
-  /**
-   * One call of the commit function (PostgreSQL): the ledger row, the reservation's deletion and
-   * every counter's settlement in one statement, in autocommit mode. Empty, with nothing changed,
-   * when the function says the reservation must be committed statement by statement: it holds a
-   * counter {@code actual} does not name, or it was made by a library without the function.
-   */
-  private Optional<CommitResult> commitInOneCall(
-      String call, Object[] eventRow, List<Charge> charges) {
-    TreeMap<CounterKey, long[]> totals = new TreeMap<>(CounterKey.LOCK_ORDER);
-    Map<CounterKey, Charge> last = new HashMap<>();
-    for (Charge c : charges) {
-      long[] t = totals.computeIfAbsent(c.key(), k -> new long[1]);
-      t[0] = Args.add("actual amount", t[0], c.amount());
-      last.put(c.key(), c);
-    }
-    int n = totals.size();
-    List<Charge> counters = new ArrayList<>(n);
-    Object[] amounts = new Object[n];
-    for (Map.Entry<CounterKey, long[]> e : totals.entrySet()) {
-      amounts[counters.size()] = e.getValue()[0];
-      counters.add(Objects.requireNonNull(last.get(e.getKey())));
-    }
-    List<Object> params = counterArrays(eventRow, counters, amounts);
-    Object[] bound = params.toArray();
-    Optional<Called> called =
-        db.inAutocommit(
-            "commit",
-            tx -> {
-              try {
-                return Optional.ofNullable(
-                    tx.first(
-                        call, rs -> new Called(rs.getInt(1), 0, longs(rs, 2), new long[0]), bound));
-              } catch (SQLException e) {
-                if (Sql.COMMIT_BY_STATEMENTS.equals(e.getSQLState())) {
-                  return Optional.empty();
-                }
-                throw e;
-              }
-            });
-    if (called.isEmpty()) {
-      return Optional.empty();
-    }
-    Called r = called.get();
-    if (r.outcome() == 1) {
-      return Optional.of(CommitResult.alreadyApplied());
-    }
-    if ((r.outcome() != 0 && r.outcome() != 2) || r.used().length != n) {
-      throw new IllegalStateException(
-          "the commit function returned outcome "
-              + r.outcome()
-              + " with "
-              + r.used().length
-              + " counters for "
-              + n);
-    }
-    Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) {
-      usedAfter.put(counters.get(i).key(), r.used()[i]);
-    }
-    return Optional.of(
-        new CommitResult(
-            r.outcome() == 2 ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
-            usedAfter));
+    return admissions.commit(reservationId, Rows.eventRow(event, reservationId), charges);
   }
 
   @Override
   @CanIgnoreReturnValue
   public boolean release(String reservationId, UsageEvent event) {
     Args.id("reservationId", reservationId);
-    Object[] eventRow = eventRow(event, reservationId);
-    return db.inTransaction(
-        "release",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return false;
-          }
-          List<Held> held = deleteReservation(tx, reservationId, null);
-          if (held == null) {
-            tx.rollback();
-            return false;
-          }
-          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
-          Map<CounterKey, Held> rows = new HashMap<>();
-          for (Held h : held) {
-            deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
-            rows.putIfAbsent(h.key(), h);
-          }
-          settle(tx, deltas, rows);
-          return true;
-        });
+    return byStatements.release(reservationId, Rows.eventRow(event, reservationId));
   }
 
   @Override
   public CommitResult record(List<Charge> charges, UsageEvent event) {
     List<Charge> given = List.copyOf(charges);
-    Object[] eventRow = eventRow(event, null);
-    TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
-    Map<CounterKey, Held> rows = new HashMap<>();
-    for (Charge c : given) {
-      Times.stored("windowStart of " + c.key().limitId(), c.key().windowStart());
-      long[] d = deltas.computeIfAbsent(c.key(), k -> new long[2]);
-      d[1] = Args.add("amount", d[1], c.amount());
-      rows.put(c.key(), new Held(c.key(), c.amount(), c.limit(), c.windowEnd()));
-    }
-    return db.inTransaction(
-        "record",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return CommitResult.alreadyApplied();
-          }
-          Map<CounterKey, Long> usedAfter = settle(tx, deltas, rows);
-          return new CommitResult(CommitResult.Status.APPLIED, usedAfter);
-        });
+    return byStatements.record(given, Rows.eventRow(event, null));
   }
 
   @Override
   @CanIgnoreReturnValue
   public boolean appendEvent(UsageEvent event) {
-    Object[] eventRow = eventRow(event, null);
-    return db.inTransaction(
-        "append event",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return false;
-          }
-          return true;
-        });
-  }
-
-  /**
-   * Applies {@code deltas} (per counter: reserved to take off, actual to add), in lock order, and
-   * returns each counter's {@code used} afterwards. A counter that does not exist is created when
-   * something is to be added to it.
-   */
-  private Map<CounterKey, Long> settle(
-      Db.Tx tx, TreeMap<CounterKey, long[]> deltas, Map<CounterKey, Held> rows)
-      throws SQLException {
-    Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
-    List<CounterKey> unread = new ArrayList<>();
-    for (Map.Entry<CounterKey, long[]> e : deltas.entrySet()) {
-      CounterKey k = e.getKey();
-      long reserved = e.getValue()[0];
-      long actual = e.getValue()[1];
-      if (reserved == 0 && actual == 0) {
-        unread.add(k);
-        continue;
-      }
-      Object[] params = {
-        reserved,
-        actual,
-        k.limitId(),
-        k.subject().kind().name(),
-        k.subject().id(),
-        Times.stored("windowStart", k.windowStart())
-      };
-      if (sql.updateReturns()) {
-        CounterValue v = tx.first(sql.settleCounter(), JdbcQuotaStore::value, params);
-        if (v == null && actual > 0) {
-          Held h = Objects.requireNonNull(rows.get(k));
-          ensureCounter(tx, k, h.windowEnd(), h.limit());
-          v = tx.first(sql.settleCounter(), JdbcQuotaStore::value, params);
-        }
-        usedAfter.put(k, v == null ? 0L : v.used());
-      } else {
-        tx.update(sql.settleCounter(), params);
-        unread.add(k);
-      }
-    }
-    if (!unread.isEmpty()) {
-      Map<CounterKey, CounterValue> read = readCounters(tx, unread);
-      List<CounterKey> missing = new ArrayList<>();
-      for (CounterKey k : unread) {
-        long[] d = Objects.requireNonNull(deltas.get(k));
-        if (!read.containsKey(k) && d[1] > 0) {
-          missing.add(k);
-        }
-      }
-      for (CounterKey k : missing) { // in lock order: deltas is sorted and unread follows it
-        Held h = Objects.requireNonNull(rows.get(k));
-        ensureCounter(tx, k, h.windowEnd(), h.limit());
-        long[] d = Objects.requireNonNull(deltas.get(k));
-        tx.update(
-            sql.settleCounter(),
-            d[0],
-            d[1],
-            k.limitId(),
-            k.subject().kind().name(),
-            k.subject().id(),
-            Times.stored("windowStart", k.windowStart()));
-      }
-      if (!missing.isEmpty()) {
-        read = readCounters(tx, unread);
-      }
-      for (CounterKey k : unread) {
-        CounterValue v = read.get(k);
-        usedAfter.put(k, v == null ? 0L : v.used());
-      }
-    }
-    Map<CounterKey, Long> ordered = new LinkedHashMap<>();
-    for (CounterKey k : deltas.keySet()) {
-      ordered.put(k, Objects.requireNonNull(usedAfter.get(k)));
-    }
-    return ordered;
+    return byStatements.appendEvent(Rows.eventRow(event, null));
   }
 
   // ---- leases -------------------------------------------------------------------------------
@@ -828,145 +312,13 @@ public final class JdbcQuotaStore implements QuotaStore {
         "leaseUntil",
         "must not be before now (" + now + ")",
         leaseUntil);
-    boolean extended =
-        db.inTransaction(
-            "extend",
-            tx ->
-                tx.update(
-                        sql.extendLease(),
-                        Times.clamped(leaseUntil),
-                        leaseMicros(now, leaseUntil),
-                        reservationId,
-                        leaseOwner,
-                        Times.clamped(now))
-                    == 1);
-    if (!extended) {
-      // gone, or its lease ended: an ended lease is not revived (a read may have counted without
-      // it) but released now, so that "no longer held" is true either way
-      int unused = reclaim(List.of(reservationId), now);
-    }
-    return extended;
+    return leases.extend(reservationId, now, leaseUntil);
   }
 
   @Override
   @CanIgnoreReturnValue
   public int reclaimExpired(Instant now) {
-    int total = 0;
-    while (true) {
-      List<String> ids =
-          db.inTransaction(
-              "reclaim expired reservations",
-              tx ->
-                  tx.query(
-                      sql.expiredReservations(),
-                      rs -> text(rs, 1),
-                      leaseOwner,
-                      Times.clamped(now),
-                      RECLAIM_BATCH));
-      if (ids.isEmpty()) {
-        return total;
-      }
-      int n = reclaim(ids, now);
-      total += n;
-      if (ids.size() < RECLAIM_BATCH || n == 0) {
-        return total;
-      }
-    }
-  }
-
-  /** Reclaims the expired reservations that hold any of {@code keys}. */
-  private int reclaimTouching(List<CounterKey> keys, Instant now) {
-    List<String> ids =
-        db.inTransaction(
-            "reclaim expired reservations",
-            tx ->
-                tx.query(
-                    sql.expiredReservations(),
-                    rs -> {
-                      String id = text(rs, 1);
-                      for (Held h : unpackCharges(text(rs, 2))) {
-                        if (keys.contains(h.key())) {
-                          return id;
-                        }
-                      }
-                      return "";
-                    },
-                    leaseOwner,
-                    Times.clamped(now),
-                    10 * RECLAIM_BATCH));
-    List<String> touching = ids.stream().filter(s -> !s.isEmpty()).toList();
-    return touching.isEmpty() ? 0 : reclaim(touching, now);
-  }
-
-  private int reclaim(List<String> ids, Instant now) {
-    List<String> sorted = ids.stream().sorted().toList();
-    return db.inTransaction(
-        "reclaim expired reservations",
-        tx -> {
-          TreeMap<CounterKey, long[]> deltas = new TreeMap<>(CounterKey.LOCK_ORDER);
-          Map<CounterKey, Held> rows = new HashMap<>();
-          List<UsageEvent> events = new ArrayList<>();
-          for (String id : sorted) {
-            Reclaimed r = deleteReservationWithSubject(tx, id, now);
-            if (r == null) {
-              continue; // extended, committed or reclaimed meanwhile
-            }
-            for (Held h : r.held()) {
-              deltas.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
-              rows.putIfAbsent(h.key(), h);
-            }
-            events.add(
-                UsageEvent.builder(expiredEventId(id), now, EventStatus.EXPIRED, r.subject())
-                    .reservationId(id)
-                    .build());
-          }
-          settle(tx, deltas, rows);
-          for (UsageEvent e : events) {
-            tx.insertUnlessPresent(sql.insertEvent(), eventRow(e, null));
-          }
-          return events.size();
-        });
-  }
-
-  static String expiredEventId(String reservationId) {
-    String id = "expired:" + reservationId;
-    return id.length() <= Args.MAX_ID_LENGTH ? id : "expired:" + sha256(reservationId);
-  }
-
-  private record Reclaimed(SubjectRef subject, List<Held> held) {}
-
-  private @Nullable List<Held> deleteReservation(Db.Tx tx, String id, @Nullable Instant expiredBy)
-      throws SQLException {
-    Reclaimed r = deleteReturning(tx, id, expiredBy);
-    return r == null ? null : r.held();
-  }
-
-  private @Nullable Reclaimed deleteReservationWithSubject(Db.Tx tx, String id, Instant now)
-      throws SQLException {
-    return deleteReturning(tx, id, now);
-  }
-
-  private @Nullable Reclaimed deleteReturning(Db.Tx tx, String id, @Nullable Instant expiredBy)
-      throws SQLException {
-    boolean onlyExpired = expiredBy != null;
-    Object[] params =
-        expiredBy != null
-            ? new Object[] {id, leaseOwner, Times.clamped(expiredBy)}
-            : new Object[] {id};
-    Db.RowMapper<Reclaimed> mapper =
-        rs ->
-            new Reclaimed(
-                new SubjectRef(SubjectKind.valueOf(text(rs, 1)), text(rs, 2)),
-                unpackCharges(text(rs, 3)));
-    String returning = sql.deleteReservationReturning(onlyExpired);
-    if (returning != null) {
-      return tx.first(returning, mapper, params);
-    }
-    Reclaimed r = tx.first(sql.lockReservation(onlyExpired), mapper, params);
-    if (r != null) {
-      tx.update(sql.deleteReservation(), id);
-    }
-    return r;
+    return leases.reclaimExpired(now);
   }
 
   // ---- reads --------------------------------------------------------------------------------
@@ -977,7 +329,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     if (list.isEmpty()) {
       return Map.of();
     }
-    return db.inTransaction("read counters", tx -> readCounters(tx, list));
+    return db.inTransaction("read counters", tx -> counters.readCounters(tx, list));
   }
 
   /**
@@ -988,343 +340,30 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   public Map<CounterKey, CounterValue> counters(Collection<CounterKey> keys, Instant now) {
     List<CounterKey> list = List.copyOf(keys);
-    if (list.isEmpty()) {
-      return Map.of();
-    }
-    boolean[] ended = new boolean[1];
-    Map<CounterKey, CounterValue> read =
-        db.inTransaction(
-            "read counters",
-            tx -> {
-              ended[0] = false;
-              return readCounters(tx, list, Times.clamped(now), ended);
-            });
-    if (!ended[0]) {
-      return read;
-    }
-    reclaimExpired(now);
-    return counters(list);
-  }
-
-  private Map<CounterKey, CounterValue> readCounters(Db.Tx tx, List<CounterKey> keys)
-      throws SQLException {
-    return readCounters(tx, keys, null, new boolean[1]);
-  }
-
-  /**
-   * Reads the counters; with {@code now}, also sets {@code ended[0]} when a counter read holds
-   * something reserved while some reservation's lease has ended.
-   */
-  private Map<CounterKey, CounterValue> readCounters(
-      Db.Tx tx, List<CounterKey> keys, @Nullable LocalDateTime now, boolean[] ended)
-      throws SQLException {
-    Map<List<Object>, List<CounterKey>> byStoredKey = new HashMap<>();
-    for (CounterKey k : keys) {
-      byStoredKey.computeIfAbsent(storedKey(k), x -> new ArrayList<>()).add(k);
-    }
-    List<List<Object>> distinct = new ArrayList<>(byStoredKey.keySet());
-    Map<CounterKey, CounterValue> out = new HashMap<>();
-    for (int from = 0; from < distinct.size(); from += READ_CHUNK) {
-      List<List<Object>> chunk =
-          distinct.subList(from, Math.min(distinct.size(), from + READ_CHUNK));
-      List<Object> bound = new ArrayList<>();
-      if (now != null) {
-        bound.add(leaseOwner);
-        bound.add(now);
-      }
-      chunk.forEach(bound::addAll);
-      List<Map.Entry<List<Object>, CounterValue>> rows =
-          tx.query(
-              now == null
-                  ? sql.readCounters(chunk.size())
-                  : sql.readCountersNoticingEndedLeases(chunk.size()),
-              rs -> {
-                CounterValue v = new CounterValue(rs.getLong(5), rs.getLong(6));
-                if (now != null && v.reserved() > 0 && rs.getInt(7) == 1) {
-                  ended[0] = true;
-                }
-                return Map.entry(
-                    List.<Object>of(
-                        text(rs, 1),
-                        text(rs, 2),
-                        text(rs, 3),
-                        rs.getObject(4, LocalDateTime.class)),
-                    v);
-              },
-              bound.toArray());
-      for (Map.Entry<List<Object>, CounterValue> row : rows) {
-        for (CounterKey k : byStoredKey.getOrDefault(row.getKey(), List.of())) {
-          out.put(k, row.getValue());
-        }
-      }
-    }
-    return out;
-  }
-
-  private static List<Object> storedKey(CounterKey k) {
-    return List.of(
-        k.limitId(),
-        k.subject().kind().name(),
-        k.subject().id(),
-        Times.stored("windowStart", k.windowStart()));
-  }
-
-  private String text(ResultSet rs, int column) throws SQLException {
-    return Objects.requireNonNull(sql.read(rs, column), "NULL in a NOT NULL column");
-  }
-
-  private @Nullable String optText(ResultSet rs, int column) throws SQLException {
-    return sql.read(rs, column);
-  }
-
-  private static CounterValue value(ResultSet rs) throws SQLException {
-    return new CounterValue(rs.getLong(1), rs.getLong(2));
+    return list.isEmpty() ? Map.of() : leases.countersReclaimingEnded(list, now);
   }
 
   @Override
   public Optional<SubjectRecord> findSubject(SubjectRef subject) {
-    return db
-        .inTransaction(
-            "find subject",
-            tx ->
-                tx.query(
-                    sql.selectSubject(), this::subjectRecord, subject.kind().name(), subject.id()))
-        .stream()
-        .findFirst();
+    return directory.findSubject(subject);
   }
 
   @Override
   public SubjectRecord createSubjectIfAbsent(SubjectRecord record) {
-    Object[] row = subjectRow(record);
-    return db.inTransaction(
-        "create subject",
-        tx -> {
-          tx.insertUnlessPresent(sql.insertSubjectUnlessPresent(), row);
-          SubjectRecord stored =
-              tx.first(
-                  sql.selectSubject(),
-                  this::subjectRecord,
-                  record.subject().kind().name(),
-                  record.subject().id());
-          return Objects.requireNonNull(stored, "subject vanished after insert");
-        });
+    return directory.createSubjectIfAbsent(record);
   }
 
   @Override
   public void saveSubject(SubjectRecord record) {
-    Object[] row = subjectRow(record);
-    db.inTransaction("save subject", tx -> tx.update(sql.upsertSubject(), row));
-  }
-
-  private static Object[] subjectRow(SubjectRecord r) {
-    List<String> overrides = new ArrayList<>();
-    new TreeMap<>(r.overrides())
-        .forEach(
-            (k, v) -> {
-              overrides.add(k);
-              overrides.add(Long.toString(v));
-            });
-    return new Object[] {
-      r.subject().kind().name(),
-      r.subject().id(),
-      r.plan(),
-      Codec.encode(overrides),
-      r.active(),
-      Times.stored("createdAt", r.createdAt()),
-      Times.stored("updatedAt", r.updatedAt())
-    };
-  }
-
-  private SubjectRecord subjectRecord(ResultSet rs) throws SQLException {
-    List<String> packed = Codec.decode(text(rs, 4));
-    Map<String, Long> overrides = new HashMap<>();
-    for (int i = 0; i + 1 < packed.size(); i += 2) {
-      overrides.put(packed.get(i), Long.parseLong(packed.get(i + 1)));
-    }
-    return new SubjectRecord(
-        new SubjectRef(SubjectKind.valueOf(text(rs, 1)), text(rs, 2)),
-        text(rs, 3),
-        overrides,
-        rs.getBoolean(5),
-        Times.read(rs.getObject(6, LocalDateTime.class)),
-        Times.read(rs.getObject(7, LocalDateTime.class)));
+    directory.saveSubject(record);
   }
 
   @Override
   public List<UsageEvent> findEvents(EventQuery query) {
-    List<Object> params = new ArrayList<>();
-    params.add(Times.clamped(query.from()));
-    params.add(Times.clamped(query.to()));
-    SubjectRef subject = query.subject();
-    if (subject != null) {
-      params.add(subject.kind().name());
-      params.add(subject.id());
-    }
-    String workflow = query.workflowId();
-    if (workflow != null) {
-      params.add(workflow);
-    }
-    params.add(query.limit());
-    if (query.from().equals(query.to())) {
-      return List.of();
-    }
-    return db.inTransaction(
-        "find events",
-        tx ->
-            tx.query(
-                sql.selectEvents(subject != null, workflow != null),
-                this::event,
-                params.toArray()));
-  }
-
-  // ---- ledger rows --------------------------------------------------------------------------
-
-  private static Object[] eventRow(UsageEvent e, @Nullable String closes) {
-    List<String> tags = new ArrayList<>();
-    new TreeMap<>(e.tags())
-        .forEach(
-            (k, v) -> {
-              tags.add(k);
-              tags.add(v);
-            });
-    return new Object[] {
-      e.eventId(),
-      Db.str(e.reservationId()),
-      Db.str(closes),
-      Times.stored("event time", e.time()),
-      e.status().name(),
-      e.subject().kind().name(),
-      e.subject().id(),
-      Db.str(e.apiKey()),
-      Db.str(e.providerKey()),
-      Db.str(e.tenant()),
-      Db.str(e.workflowId()),
-      Db.str(e.sessionId()),
-      Db.str(e.operation()),
-      Db.str(e.provider()),
-      Db.str(e.model()),
-      Db.str(e.agent()),
-      Db.str(e.tool()),
-      e.inputTokens(),
-      e.outputTokens(),
-      e.cachedInputTokens(),
-      e.characters(),
-      e.costMicros(),
-      e.estimatedTokens(),
-      Db.str(e.errorCode()),
-      Db.str(e.errorMessage()),
-      Codec.encode(tags)
-    };
-  }
-
-  private UsageEvent event(ResultSet rs) throws SQLException {
-    Map<String, String> tags = new HashMap<>();
-    List<String> packed = Codec.decode(text(rs, 26));
-    for (int i = 0; i + 1 < packed.size(); i += 2) {
-      tags.put(packed.get(i), packed.get(i + 1));
-    }
-    return new UsageEvent(
-        text(rs, 1),
-        optText(rs, 2),
-        Times.read(rs.getObject(4, LocalDateTime.class)),
-        EventStatus.valueOf(text(rs, 5)),
-        new SubjectRef(SubjectKind.valueOf(text(rs, 6)), text(rs, 7)),
-        optText(rs, 8),
-        optText(rs, 9),
-        optText(rs, 10),
-        optText(rs, 11),
-        optText(rs, 12),
-        optText(rs, 13),
-        optText(rs, 14),
-        optText(rs, 15),
-        optText(rs, 16),
-        optText(rs, 17),
-        rs.getLong(18),
-        rs.getLong(19),
-        rs.getLong(20),
-        rs.getLong(21),
-        rs.getLong(22),
-        rs.getLong(23),
-        optText(rs, 24),
-        optText(rs, 25),
-        tags);
-  }
-
-  // ---- packed charges -----------------------------------------------------------------------
-
-  /** A charge held by a reservation, as stored in its row. */
-  record Held(CounterKey key, long amount, long limit, Instant windowEnd) {}
-
-  static String packCharges(List<Charge> charges) {
-    List<String> fields = new ArrayList<>(charges.size() * 7);
-    for (Charge c : charges) {
-      fields.add(c.key().limitId());
-      fields.add(c.key().subject().kind().name());
-      fields.add(c.key().subject().id());
-      fields.add(c.key().windowStart().toString());
-      fields.add(Long.toString(c.amount()));
-      fields.add(Long.toString(c.limit()));
-      fields.add(c.windowEnd().toString());
-    }
-    return Codec.encode(fields);
-  }
-
-  static List<Held> unpackCharges(String packed) {
-    List<String> f = Codec.decode(packed);
-    List<Held> out = new ArrayList<>(f.size() / 7);
-    for (int i = 0; i + 6 < f.size(); i += 7) {
-      out.add(
-          new Held(
-              new CounterKey(
-                  f.get(i),
-                  new SubjectRef(SubjectKind.valueOf(f.get(i + 1)), f.get(i + 2)),
-                  Instant.parse(f.get(i + 3))),
-              Long.parseLong(f.get(i + 4)),
-              Long.parseLong(f.get(i + 5)),
-              Instant.parse(f.get(i + 6))));
-    }
-    return out;
-  }
-
-  /**
-   * The subject a reservation's expired event is filed under: the most specific subject among its
-   * charges (a user or anonymous session before keys, tenants and the system).
-   */
-  static SubjectRef primarySubject(List<Charge> charges) {
-    SubjectRef best = SubjectRef.SYSTEM;
-    int bestRank = Integer.MAX_VALUE;
-    for (Charge c : charges) {
-      int rank =
-          switch (c.key().subject().kind()) {
-            case USER, ANONYMOUS -> 0;
-            case API_KEY -> 1;
-            case TENANT -> 2;
-            case PROVIDER_KEY -> 3;
-            case WORKFLOW -> 4;
-            case SYSTEM -> 5;
-          };
-      if (rank < bestRank) {
-        best = c.key().subject();
-        bestRank = rank;
-      }
-    }
-    return best;
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return directory.findEvents(query);
   }
 
   // ---- reports, administration and retention ------------------------------------------------
-
-  /** Events or seqs bound per IN list. */
-  private static final int IN_CHUNK = 1000;
 
   /**
    * {@inheritDoc}
@@ -1342,110 +381,13 @@ public final class JdbcQuotaStore implements QuotaStore {
    */
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
-    if (!q.from().isBefore(q.to())) {
-      return List.of();
-    }
-    Sql.Rollup rollup = rollupFor(q);
-    Instant wholeFrom = q.from();
-    Instant wholeTo = q.to();
-    if (rollup != null) {
-      ChronoUnit unit = rollup.grain() == Bucket.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
-      Instant from = Times.read(Times.clamped(q.from()));
-      Instant to = Times.read(Times.clamped(q.to()));
-      Instant floor = from.truncatedTo(unit);
-      wholeFrom = floor.equals(from) ? from : floor.plus(1, unit);
-      wholeTo = to.truncatedTo(unit);
-      if (!wholeFrom.isBefore(wholeTo)) {
-        rollup = null;
-      }
-    }
-    AggregateSql.Statement st = new AggregateSql(sql).statement(q, rollup, wholeFrom, wholeTo);
-    return db.inTransaction(
-        "aggregate usage",
-        tx -> {
-          String settings = sql.reportSettings();
-          if (settings != null) {
-            tx.update(settings);
-          }
-          return tx.query(st.sql(), rs -> aggregateRow(rs, q), st.params().toArray());
-        });
-  }
-
-  private Sql.@Nullable Rollup rollupFor(AggregateQuery q) {
-    EnumSet<Dimension> needs = EnumSet.noneOf(Dimension.class);
-    needs.addAll(q.groupBy());
-    needs.addAll(q.filters().keySet());
-    if (q.subject() != null) {
-      needs.add(Dimension.SUBJECT);
-    }
-    for (Sql.Rollup r : sql.rollups()) {
-      if (r.dimensions().containsAll(needs)
-          && (q.bucket() != Bucket.HOUR || r.grain() == Bucket.HOUR)) {
-        return r;
-      }
-    }
-    return null;
-  }
-
-  private AggregateRow aggregateRow(ResultSet rs, AggregateQuery q) throws SQLException {
-    int i = 1;
-    Instant bucket = null;
-    if (q.bucket() != Bucket.NONE) {
-      bucket = Times.read(rs.getObject(i++, LocalDateTime.class));
-    }
-    SubjectRef subject = null;
-    if (q.groupBy().contains(Dimension.SUBJECT)) {
-      String kind = text(rs, i++);
-      subject = new SubjectRef(SubjectKind.valueOf(kind), text(rs, i++));
-    }
-    Map<Dimension, String> dims = new EnumMap<>(Dimension.class);
-    for (Dimension d : AggregateSql.GROUP_DIMENSIONS) {
-      if (q.groupBy().contains(d)) {
-        String v = optText(rs, i++);
-        if (v != null) {
-          dims.put(d, v);
-        }
-      }
-    }
-    String status = dims.get(Dimension.STATUS);
-    return new AggregateRow(
-        bucket,
-        subject,
-        dims.get(Dimension.OPERATION),
-        dims.get(Dimension.PROVIDER),
-        dims.get(Dimension.MODEL),
-        dims.get(Dimension.AGENT),
-        dims.get(Dimension.TOOL),
-        dims.get(Dimension.PROVIDER_KEY),
-        status == null ? null : EventStatus.valueOf(status),
-        dims.get(Dimension.WORKFLOW),
-        rs.getLong(i),
-        rs.getLong(i + 1),
-        rs.getLong(i + 2),
-        rs.getLong(i + 3),
-        rs.getLong(i + 4),
-        rs.getLong(i + 5),
-        rs.getLong(i + 6),
-        rs.getLong(i + 7));
+    return aggregates.aggregate(q);
   }
 
   @Override
   @CanIgnoreReturnValue
   public boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
-    List<CounterKey> ordered = new ArrayList<>(new java.util.TreeSet<>(keys));
-    Object[] eventRow = eventRow(audit, null);
-    return db.inTransaction(
-        "reset counters",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return false;
-          }
-          for (CounterKey k : ordered) {
-            tx.update(sql.setUsed(), withKey(0L, k));
-          }
-          return true;
-        });
+    return maintenance.resetCounters(keys, audit);
   }
 
   @Override
@@ -1456,94 +398,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       List<CounterKey> emptied,
       List<UsageMove> charged,
       UsageEvent audit) {
-    List<CounterKey> sources = List.copyOf(emptied);
-    List<UsageMove> targets = List.copyOf(charged);
-    Object[] eventRow = eventRow(audit, null);
-    return db.inTransaction(
-        "move a subject",
-        tx -> {
-          if (tx.insertUnlessPresent(sql.insertEvent(), eventRow) == 0) {
-            tx.rollback();
-            return false;
-          }
-          // lock every counter involved in lock order, creating the targets first: a commit or
-          // record of `from` under way on an emptied counter finishes (its event inserted) before
-          // the events are read below, and one that starts later waits for this transaction
-          TreeMap<CounterKey, Optional<UsageMove>> locked = new TreeMap<>(CounterKey.LOCK_ORDER);
-          for (CounterKey k : sources) {
-            locked.put(k, Optional.empty());
-          }
-          for (UsageMove m : targets) {
-            locked.put(m.to(), Optional.of(m));
-          }
-          for (Map.Entry<CounterKey, Optional<UsageMove>> e : locked.entrySet()) {
-            CounterKey k = e.getKey();
-            if (e.getValue().isPresent()) {
-              UsageMove m = e.getValue().get();
-              ensureCounter(tx, k, m.toWindowEnd(), m.toLimit());
-            }
-            Long unused = tx.first(sql.lockCounter(), rs -> rs.getLong(1), withKey(null, k));
-          }
-          // lock the events (waiting for a compaction or purge that holds some), take those
-          // already rolled up out of the rollups, and move them all as not rolled up
-          List<Source> events =
-              tx.query(sql.lockSubjectEvents(), this::source, from.kind().name(), from.id());
-          // each target is charged what the events it moves would have charged it
-          for (UsageMove m : targets) {
-            long amount = 0;
-            for (Source e : events) {
-              long a =
-                  m.amountOf(
-                      e.status(),
-                      Times.read(e.time()),
-                      dim(e, 1),
-                      dim(e, 2),
-                      dim(e, 0),
-                      e.amounts()[0],
-                      e.amounts()[1],
-                      e.amounts()[3],
-                      e.amounts()[4]);
-              amount = amount + a < 0 ? Long.MAX_VALUE : amount + a;
-            }
-            if (amount > 0) {
-              tx.update(sql.addUsed(), withKey(amount, m.to()));
-            }
-          }
-          for (CounterKey k : sources) {
-            tx.update(sql.setUsed(), withKey(0L, k));
-          }
-          addToRollups(tx, events.stream().filter(Source::rolledUp).toList(), -1);
-          for (int i = 0; i < events.size(); i += IN_CHUNK) {
-            List<Source> chunk = events.subList(i, Math.min(events.size(), i + IN_CHUNK));
-            List<Object> p = new ArrayList<>(chunk.size() + 2);
-            p.add(to.kind().name());
-            p.add(to.id());
-            for (Source e : chunk) {
-              p.add(e.seq());
-            }
-            tx.update(sql.moveEvents(chunk.size()), p.toArray());
-          }
-          return true;
-        });
-  }
-
-  /** Operation (0), provider (1) or model (2) of a moved event; null for none. */
-  private static @Nullable String dim(Source e, int i) {
-    String v = e.dims().get(i);
-    return v.isEmpty() ? null : v;
-  }
-
-  /** The key's parameters, after {@code first} unless it is null. */
-  private static Object[] withKey(@Nullable Object first, CounterKey k) {
-    List<Object> p = new ArrayList<>(5);
-    if (first != null) {
-      p.add(first);
-    }
-    p.add(k.limitId());
-    p.add(k.subject().kind().name());
-    p.add(k.subject().id());
-    p.add(Times.stored("windowStart", k.windowStart()));
-    return p.toArray();
+    return maintenance.moveSubject(from, to, emptied, charged, audit);
   }
 
   /**
@@ -1558,34 +413,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   @CanIgnoreReturnValue
   public int purgeEvents(Instant before, int maxEvents) {
-    Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
-    LocalDateTime cutoff = Times.clamped(before);
-    return db.inMaintenanceTransaction(
-        "purge ledger events",
-        tx -> {
-          List<Source> claimed = tx.query(sql.claimOldEvents(), this::source, cutoff, maxEvents);
-          if (claimed.isEmpty()) {
-            return 0;
-          }
-          addToRollups(tx, claimed.stream().filter(e -> !e.rolledUp()).toList(), 1);
-          List<Long> seqs = claimed.stream().map(Source::seq).toList();
-          TreeMap<List<String>, Object[]> rows = new TreeMap<>(JdbcQuotaStore::compareKeys);
-          for (int from = 0; from < seqs.size(); from += IN_CHUNK) {
-            List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + IN_CHUNK));
-            for (Object[] r :
-                tx.query(sql.summarizeEvents(chunk.size()), this::summaryRow, chunk.toArray())) {
-              List<String> key =
-                  List.of(r[0].toString(), (String) r[1], (String) r[2], (String) r[3]);
-              rows.merge(key, r, JdbcQuotaStore::addSums);
-            }
-          }
-          tx.upsertAll(sql.upsertDaily(), new ArrayList<>(rows.values()));
-          for (int from = 0; from < seqs.size(); from += IN_CHUNK) {
-            List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + IN_CHUNK));
-            tx.update(sql.deleteEvents(chunk.size()), chunk.toArray());
-          }
-          return seqs.size();
-        });
+    return maintenance.purgeEvents(before, maxEvents);
   }
 
   /**
@@ -1601,183 +429,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   @CanIgnoreReturnValue
   public int compactEvents(int maxEvents) {
-    Args.argument(maxEvents >= 1, "maxEvents", "must be greater than zero", maxEvents);
-    return db.inMaintenanceTransaction(
-        "compact ledger events",
-        tx -> {
-          List<Source> claimed = tx.query(sql.claimUnrolledEvents(), this::source, maxEvents);
-          if (claimed.isEmpty()) {
-            return 0;
-          }
-          addToRollups(tx, claimed, 1);
-          for (int from = 0; from < claimed.size(); from += IN_CHUNK) {
-            List<Source> chunk = claimed.subList(from, Math.min(claimed.size(), from + IN_CHUNK));
-            List<Object> p = new ArrayList<>(chunk.size() + 1);
-            p.add(true);
-            for (Source e : chunk) {
-              p.add(e.seq());
-            }
-            tx.update(sql.setRolledUp(chunk.size()), p.toArray());
-          }
-          return claimed.size();
-        });
-  }
-
-  /**
-   * An event as compaction reads it ({@link Sql#ROLLUP_SOURCE_COLUMNS}).
-   *
-   * @param dims operation, provider, model, agent, tool; the empty string for none
-   * @param amounts input, output and cached tokens, characters, cost
-   */
-  private record Source(
-      long seq,
-      boolean rolledUp,
-      LocalDateTime time,
-      EventStatus status,
-      String kind,
-      String subjectId,
-      List<String> dims,
-      long[] amounts) {
-
-    String key(String column) {
-      return switch (column) {
-        case "subject_id" -> subjectId;
-        case "operation" -> dims.get(0);
-        case "provider" -> dims.get(1);
-        case "model" -> dims.get(2);
-        case "agent" -> dims.get(3);
-        case "tool" -> dims.get(4);
-        default -> throw new IllegalArgumentException("not a rollup key: " + column);
-      };
-    }
-  }
-
-  private Source source(ResultSet rs) throws SQLException {
-    List<String> dims = new ArrayList<>(5);
-    for (int i = 7; i <= 11; i++) {
-      String v = optText(rs, i);
-      dims.add(v == null ? "" : v);
-    }
-    long[] amounts = new long[5];
-    for (int i = 0; i < 5; i++) {
-      amounts[i] = rs.getLong(12 + i);
-    }
-    return new Source(
-        rs.getLong(1),
-        rs.getBoolean(2),
-        rs.getObject(3, LocalDateTime.class),
-        EventStatus.valueOf(text(rs, 4)),
-        text(rs, 5),
-        text(rs, 6),
-        dims,
-        amounts);
-  }
-
-  /**
-   * Adds ({@code sign} 1) or takes out (-1) the outcome events of {@code events} to every rollup:
-   * per rollup, multi-row upserts with the rows in key order.
-   */
-  private void addToRollups(Db.Tx tx, List<Source> events, int sign) throws SQLException {
-    if (events.isEmpty()) {
-      return;
-    }
-    for (Sql.Rollup r : sql.rollups()) {
-      ChronoUnit unit = r.grain() == Bucket.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
-      TreeMap<List<String>, Object[]> rows = new TreeMap<>(JdbcQuotaStore::compareKeys);
-      for (Source e : events) {
-        EventStatus status = e.status();
-        if (!AggregateQuery.isOutcome(status)) {
-          continue;
-        }
-        LocalDateTime bucket = e.time().truncatedTo(unit);
-        List<String> key = new ArrayList<>();
-        key.add(bucket.toString());
-        key.add(e.kind());
-        for (String column : r.keys()) {
-          key.add(e.key(column));
-        }
-        Object[] row = rows.get(key);
-        if (row == null) {
-          List<Object> fresh = new ArrayList<>();
-          fresh.add(bucket);
-          fresh.add(e.kind());
-          if (r.hashed()) {
-            fresh.add(sha256(Codec.encode(key.subList(2, key.size()))));
-          }
-          fresh.addAll(key.subList(2, key.size())); // the keys, or the hashed columns
-          for (int i = 0; i < Sql.ROLLUP_SUMS.size(); i++) {
-            fresh.add(0L);
-          }
-          row = fresh.toArray();
-          rows.put(key, row);
-        }
-        boolean usage = status == EventStatus.SUCCESS || status == EventStatus.ERROR;
-        long[] add = new long[Sql.ROLLUP_SUMS.size()];
-        add[0] = usage ? 1 : 0;
-        add[1] = status == EventStatus.ERROR ? 1 : 0;
-        add[2] = status == EventStatus.QUOTA_EXCEEDED ? 1 : 0;
-        for (int i = 0; i < 5; i++) {
-          add[3 + i] = usage ? e.amounts()[i] : 0;
-        }
-        int base = row.length - add.length;
-        for (int i = 0; i < add.length; i++) {
-          row[base + i] = Args.add("rollup sum", (Long) row[base + i], sign * add[i]);
-        }
-      }
-      List<Object[]> all = new ArrayList<>(rows.values());
-      for (int from = 0; from < all.size(); from += Sql.ROLLUP_ROWS_PER_STATEMENT) {
-        List<Object[]> chunk =
-            all.subList(from, Math.min(all.size(), from + Sql.ROLLUP_ROWS_PER_STATEMENT));
-        List<Object> params = new ArrayList<>(chunk.size() * chunk.get(0).length);
-        for (Object[] row : chunk) {
-          params.addAll(Arrays.asList(row));
-        }
-        tx.upsert(sql.upsertRollup(r, chunk.size()), params.toArray());
-      }
-    }
-  }
-
-  private static int compareKeys(List<String> a, List<String> b) {
-    for (int i = 0; i < a.size(); i++) {
-      int c = a.get(i).compareTo(b.get(i));
-      if (c != 0) {
-        return c;
-      }
-    }
-    return 0;
-  }
-
-  /** A summary row as bound to {@link Sql#upsertDaily()}. */
-  private Object[] summaryRow(ResultSet rs) throws SQLException {
-    LocalDateTime day = rs.getObject(1, LocalDateTime.class);
-    String kind = text(rs, 2);
-    String id = text(rs, 3);
-    String status = text(rs, 4);
-    List<String> dims = new ArrayList<>();
-    dims.add(status);
-    Object[] row = new Object[Sql.DAILY_PARAMS];
-    row[0] = day;
-    row[1] = kind;
-    row[2] = id;
-    row[4] = status;
-    for (int i = 0; i < 6; i++) {
-      String v = optText(rs, 5 + i);
-      dims.add(v == null ? "" : v);
-      row[5 + i] = Db.str(v);
-    }
-    row[3] = sha256(Codec.encode(dims));
-    for (int i = 0; i < 6; i++) {
-      row[11 + i] = rs.getLong(11 + i);
-    }
-    return row;
-  }
-
-  private static Object[] addSums(Object[] a, Object[] b) {
-    Object[] out = a.clone();
-    for (int i = 11; i < Sql.DAILY_PARAMS; i++) {
-      out[i] = Args.add("summary sum", (Long) a[i], (Long) b[i]);
-    }
-    return out;
+    return maintenance.compactEvents(maxEvents);
   }
 
   /**
@@ -1789,26 +441,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   @CanIgnoreReturnValue
   public int purgeCounters(Instant endedBefore, int maxCounters) {
-    Args.argument(maxCounters >= 1, "maxCounters", "must be greater than zero", maxCounters);
-    LocalDateTime cutoff = Times.clamped(endedBefore);
-    return db.inMaintenanceTransaction(
-        "purge ended counters",
-        tx -> {
-          List<Object[]> keys =
-              tx.query(
-                  sql.claimEndedCounters(),
-                  rs ->
-                      new Object[] {
-                        text(rs, 1), text(rs, 2), text(rs, 3), rs.getObject(4, LocalDateTime.class)
-                      },
-                  cutoff,
-                  maxCounters);
-          int n = 0;
-          for (int c : tx.batch(sql.deleteIdleCounter(), keys)) {
-            n += c == java.sql.Statement.SUCCESS_NO_INFO ? 1 : c;
-          }
-          return n;
-        });
+    return maintenance.purgeCounters(endedBefore, maxCounters);
   }
 
   /** Closes the pool this store built from a URL; never a caller's data source or Jdbi. */

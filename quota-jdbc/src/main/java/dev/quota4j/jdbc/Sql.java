@@ -481,7 +481,6 @@ abstract class Sql {
     return "UPDATE " + t.events + " SET rolled_up = ? WHERE seq IN (" + params(n) + ")";
   }
 
-
   /** Sets {@code used} of a counter; binds the amount, the key. */
   String setUsed() {
     return "UPDATE " + t.counters + " SET used = ? WHERE " + COUNTER_KEY;

@@ -63,7 +63,7 @@ class LeaseClockSchemaUpgradeTest {
               1_000,
               Admission.FIT,
               DAY.plusSeconds(86_400));
-      String packed = JdbcQuotaStore.packCharges(List.of(c));
+      String packed = Rows.packCharges(List.of(c));
       String columns =
           "(reservation_id, subject_kind, subject_id, charges, created_at, lease_until)";
       db.exec(

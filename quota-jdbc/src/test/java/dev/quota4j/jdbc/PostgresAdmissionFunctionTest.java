@@ -302,7 +302,7 @@ class PostgresAdmissionFunctionTest {
               "INSERT INTO "
                   + db.prefix
                   + "reservations VALUES ('old', 'USER', 'u1', '"
-                  + JdbcQuotaStore.packCharges(List.of(c))
+                  + Rows.packCharges(List.of(c))
                   + "', TIMESTAMP '2025-03-01 10:15:30', TIMESTAMP '2025-03-01 10:20:00')"));
 
       for (int i = 0; i < 2; i++) {

@@ -78,16 +78,15 @@ class UnitsTest {
             Long.MAX_VALUE,
             Admission.ALWAYS,
             Instant.parse("2026-01-02T00:00:00Z"));
-    List<JdbcQuotaStore.Held> held =
-        JdbcQuotaStore.unpackCharges(JdbcQuotaStore.packCharges(List.of(c, c.withAmount(0))));
+    List<HeldCharge> held = Rows.unpackCharges(Rows.packCharges(List.of(c, c.withAmount(0))));
     assertEquals(
         List.of(
-            new JdbcQuotaStore.Held(c.key(), 5, Long.MAX_VALUE, c.windowEnd()),
-            new JdbcQuotaStore.Held(c.key(), 0, Long.MAX_VALUE, c.windowEnd())),
+            new HeldCharge(c.key(), 5, Long.MAX_VALUE, c.windowEnd()),
+            new HeldCharge(c.key(), 0, Long.MAX_VALUE, c.windowEnd())),
         held);
     assertEquals(
         SubjectRef.user("u"),
-        JdbcQuotaStore.primarySubject(
+        Rows.primarySubject(
             List.of(
                 c,
                 c.withAmount(1).key().equals(c.key())
@@ -98,8 +97,8 @@ class UnitsTest {
                         Admission.FIT,
                         c.windowEnd())
                     : c)));
-    assertEquals(SubjectRef.SYSTEM, JdbcQuotaStore.primarySubject(List.of()));
-    assertTrue(JdbcQuotaStore.expiredEventId("x".repeat(255)).length() <= 255);
+    assertEquals(SubjectRef.SYSTEM, Rows.primarySubject(List.of()));
+    assertTrue(Leases.expiredEventId("x".repeat(255)).length() <= 255);
   }
 
   /** A local clock that moves only when told. */

@@ -1,0 +1,212 @@
+package dev.quota4j.jdbc;
+
+import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.ReserveResult;
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reserve, commit, release and record statement by statement, each in one transaction (steps 1 to 4
+ * of {@link JdbcQuotaStore}'s protocol). Every database runs release and record this way; all but
+ * PostgreSQL run reserve and commit this way too.
+ */
+final class StatementAdmissions implements Admissions {
+  /** A granted charge whose counter value the statement did not return. */
+  private static final CounterValue UNKNOWN = new CounterValue(-1, -1);
+
+  private final Db db;
+  private final Sql sql;
+  private final Rows rows;
+  private final Counters counters;
+  private final Leases leases;
+  private final String leaseOwner;
+
+  StatementAdmissions(
+      Db db, Sql sql, Rows rows, Counters counters, Leases leases, String leaseOwner) {
+    this.db = db;
+    this.sql = sql;
+    this.rows = rows;
+    this.counters = counters;
+    this.leases = leases;
+    this.leaseOwner = leaseOwner;
+  }
+
+  // ---- reserve ------------------------------------------------------------------------------
+
+  @Override
+  public ReserveResult reserve(Request request) {
+    List<Object> row = new ArrayList<>(request.row());
+    row.add(leaseOwner);
+    row.add(request.leaseMicros());
+    Object[] params = row.toArray();
+    return db.inTransaction(
+        "reserve", tx -> tryReserve(tx, params, request.given(), request.ordered()));
+  }
+
+  private ReserveResult tryReserve(
+      Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
+      throws SQLException {
+    if (tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
+      return new ReserveResult.Duplicate();
+    }
+    Map<CounterKey, Long> applied = new HashMap<>();
+    Map<CounterKey, CounterValue> after = new HashMap<>();
+    for (Charge c : ordered) {
+      CounterValue post = reserveOne(tx, c);
+      if (post == null) {
+        counters.ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+        post = reserveOne(tx, c);
+      }
+      if (post == null) {
+        ReserveResult.Rejected r = rejection(tx, given, c, applied);
+        tx.rollback();
+        return r;
+      }
+      applied.merge(c.key(), c.amount(), Long::sum);
+      after.put(c.key(), post);
+    }
+    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    List<CounterKey> unread = new ArrayList<>();
+    for (Charge c : given) {
+      if (c.admission() == Admission.ALWAYS) {
+        CounterValue v = after.get(c.key());
+        if (v != null && v != UNKNOWN) {
+          unconditional.put(c.key(), v);
+        } else {
+          unread.add(c.key());
+        }
+      }
+    }
+    if (!unread.isEmpty()) {
+      unconditional.putAll(counters.readCounters(tx, unread));
+    }
+    return new ReserveResult.Granted(unconditional);
+  }
+
+  /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */
+  private @Nullable CounterValue reserveOne(Db.Tx tx, Charge c) throws SQLException {
+    long cap = Admissions.cap(c);
+    if (cap < 0) {
+      return null; // can never fit; the rejection reads the counter
+    }
+    CounterKey k = c.key();
+    LocalDateTime ws = Times.stored("windowStart", k.windowStart());
+    String kind = k.subject().kind().name();
+    if (c.amount() == 0 && sql.rowCountMayBeAffectedRows()) {
+      return tx.first(
+          sql.checkCounterForUpdate(), Rows::value, k.limitId(), kind, k.subject().id(), ws, cap);
+    }
+    if (sql.updateReturns()) {
+      return tx.first(
+          sql.reserveCounter(),
+          Rows::value,
+          c.amount(),
+          c.limit(),
+          k.limitId(),
+          kind,
+          k.subject().id(),
+          ws,
+          cap);
+    }
+    int n =
+        tx.update(
+            sql.reserveCounter(),
+            c.amount(),
+            c.limit(),
+            k.limitId(),
+            kind,
+            k.subject().id(),
+            ws,
+            cap);
+    return n == 0 ? null : UNKNOWN;
+  }
+
+  /** Reads the counters and takes off what this transaction reserved, for the rejection rule. */
+  private ReserveResult.Rejected rejection(
+      Db.Tx tx, List<Charge> given, Charge missed, Map<CounterKey, Long> applied)
+      throws SQLException {
+    Map<CounterKey, CounterValue> now =
+        counters.readCounters(tx, given.stream().map(Charge::key).distinct().toList());
+    Map<CounterKey, CounterValue> before = new HashMap<>();
+    now.forEach(
+        (k, v) -> {
+          long mine = applied.getOrDefault(k, 0L);
+          before.put(k, new CounterValue(v.used(), Math.max(0, v.reserved() - mine)));
+        });
+    return Admissions.firstMiss(given, before, missed);
+  }
+
+  // ---- commit, release, record --------------------------------------------------------------
+
+  @Override
+  public CommitResult commit(String reservationId, Object[] eventRow, List<Charge> actual) {
+    return db.inTransaction(
+        "commit",
+        tx -> {
+          if (!rows.insertNewEvent(tx, eventRow)) {
+            return CommitResult.alreadyApplied();
+          }
+          List<HeldCharge> held = leases.deleteReservation(tx, reservationId);
+          Counters.Deltas deltas = new Counters.Deltas();
+          if (held != null) {
+            held.forEach(deltas::release);
+          }
+          for (Charge c : actual) {
+            deltas.use("actual amount", c);
+          }
+          Map<CounterKey, Long> usedAfter = counters.settle(tx, deltas);
+          return new CommitResult(
+              held == null ? CommitResult.Status.APPLIED_LATE : CommitResult.Status.APPLIED,
+              usedAfter);
+        });
+  }
+
+  boolean release(String reservationId, Object[] eventRow) {
+    return db.inTransaction(
+        "release",
+        tx -> {
+          if (!rows.insertNewEvent(tx, eventRow)) {
+            return false;
+          }
+          List<HeldCharge> held = leases.deleteReservation(tx, reservationId);
+          if (held == null) {
+            tx.rollback();
+            return false;
+          }
+          Counters.Deltas deltas = new Counters.Deltas();
+          held.forEach(deltas::release);
+          counters.settle(tx, deltas);
+          return true;
+        });
+  }
+
+  CommitResult record(List<Charge> charges, Object[] eventRow) {
+    Counters.Deltas deltas = new Counters.Deltas();
+    for (Charge c : charges) {
+      Times.stored("windowStart of " + c.key().limitId(), c.key().windowStart());
+      deltas.use("amount", c);
+    }
+    return db.inTransaction(
+        "record",
+        tx -> {
+          if (!rows.insertNewEvent(tx, eventRow)) {
+            return CommitResult.alreadyApplied();
+          }
+          Map<CounterKey, Long> usedAfter = counters.settle(tx, deltas);
+          return new CommitResult(CommitResult.Status.APPLIED, usedAfter);
+        });
+  }
+
+  boolean appendEvent(Object[] eventRow) {
+    return db.inTransaction("append event", tx -> rows.insertNewEvent(tx, eventRow));
+  }
+}
