@@ -42,7 +42,7 @@ final class Counters {
     private final Map<CounterKey, HeldCharge> rows = new HashMap<>();
 
     /** Takes a held charge off {@code reserved}. */
-    void release(HeldCharge h) {
+    void unreserve(HeldCharge h) {
       amounts.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
       rows.putIfAbsent(h.key(), h);
     }

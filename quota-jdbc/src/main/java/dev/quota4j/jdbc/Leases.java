@@ -146,7 +146,7 @@ final class Leases {
             if (r == null) {
               continue; // extended, committed or reclaimed meanwhile
             }
-            r.held().forEach(deltas::release);
+            r.held().forEach(deltas::unreserve);
             events.add(
                 UsageEvent.builder(expiredEventId(id), now, EventStatus.EXPIRED, r.subject())
                     .reservationId(id)

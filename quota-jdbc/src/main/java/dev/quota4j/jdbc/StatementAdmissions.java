@@ -158,7 +158,7 @@ final class StatementAdmissions implements Admissions {
           List<HeldCharge> held = leases.deleteReservation(tx, reservationId);
           Counters.Deltas deltas = new Counters.Deltas();
           if (held != null) {
-            held.forEach(deltas::release);
+            held.forEach(deltas::unreserve);
           }
           for (Charge c : actual) {
             deltas.use("actual amount", c);
@@ -183,7 +183,7 @@ final class StatementAdmissions implements Admissions {
             return false;
           }
           Counters.Deltas deltas = new Counters.Deltas();
-          held.forEach(deltas::release);
+          held.forEach(deltas::unreserve);
           counters.settle(tx, deltas);
           return true;
         });
