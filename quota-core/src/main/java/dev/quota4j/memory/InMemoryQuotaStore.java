@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link QuotaStore} in this JVM's memory: exact for one application instance, and the fake to
@@ -82,7 +81,9 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is the protocol; the state is in package-private parts: {@link CounterTable} (the
  * counters, {@link Cell}s, and the lock order), {@link OpenReservations} (open reservations and the
  * {@link LeaseHeap}) and {@link MemoryLedger} (the {@link EventRing}, the {@link EventIds} and the
- * {@link DailySummaries}). The subject directory is a concurrent map here.
+ * {@link DailySummaries}). {@link Settlement} commits, releases and reclaims over them in the order
+ * above, {@link Maintenance} resets counters and moves subjects. The subject directory is a
+ * concurrent map here.
  *
  * <p>Thread-safe.
  */
@@ -98,6 +99,8 @@ public final class InMemoryQuotaStore implements QuotaStore {
   private final CounterTable counters = new CounterTable();
   private final OpenReservations open = new OpenReservations();
   private final MemoryLedger ledger;
+  private final Settlement settlement;
+  private final Maintenance maintenance;
   private final ConcurrentHashMap<SubjectRef, SubjectRecord> subjects = new ConcurrentHashMap<>();
 
   /** A store keeping {@link #DEFAULT_LEDGER_CAPACITY} ledger events. */
@@ -122,6 +125,8 @@ public final class InMemoryQuotaStore implements QuotaStore {
             : (int)
                 Math.min(Integer.MAX_VALUE - 8, Math.max(MIN_IDS_REMEMBERED, 2L * b.eventsKept));
     this.ledger = new MemoryLedger(b.eventsKept, remembered, b.dailySummaries);
+    this.settlement = new Settlement(counters, open, ledger);
+    this.maintenance = new Maintenance(counters, ledger);
   }
 
   /** A builder; its defaults make the same store as {@code new InMemoryQuotaStore()}. */
@@ -229,80 +234,14 @@ public final class InMemoryQuotaStore implements QuotaStore {
   public CommitResult commit(String reservationId, List<Charge> actual, UsageEvent event) {
     while (true) {
       OpenReservation r = open.get(reservationId);
-      if (r == null) {
-        CommitResult late = addAndAppend(reservationId, actual, event, Status.APPLIED_LATE);
-        if (late != null) {
-          return late;
-        }
-        continue; // reserved meanwhile (a caller's race with itself): commit it
-      }
-      Cell[] cells;
-      @Nullable Cell[] prior;
-      Cell[] locked;
-      if (r.sameCounters(actual) && CounterTable.lockSorted(r.locking)) {
-        // the usual case: the counters reserved, none removed since; nothing to look up or sort
-        cells = r.cells;
-        prior = r.cells;
-        locked = r.locking;
-      } else {
-        cells = counters.cellsFor(actual, r);
-        prior = counters.existingCells(r);
-        locked = CounterTable.lockAll(cells, prior);
-        if (locked == null) {
-          continue;
-        }
-      }
-      try {
-        ledger.lock();
-        try {
-          // taken out under the locks, so that a concurrent commit, release or reclaim of the same
-          // id that finds it gone also finds its event
-          if (!open.settle(r)) {
-            continue;
-          }
-          CounterTable.takeReserved(r.charges, prior);
-          Map<CounterKey, Long> after = CounterTable.addUsed(actual, cells);
-          ledger.append(event);
-          open.dropLease(r);
-          return new CommitResult(Status.APPLIED, after);
-        } finally {
-          ledger.unlock();
-        }
-      } finally {
-        CounterTable.unlockAll(locked);
-      }
-    }
-  }
-
-  /**
-   * Adds {@code charges} to {@code used} and appends {@code event}, unless its id is known; for
-   * late commits and records. Null when {@code reservationId} names an open reservation.
-   */
-  private @Nullable CommitResult addAndAppend(
-      @Nullable String reservationId, List<Charge> charges, UsageEvent event, Status status) {
-    while (true) {
-      Cell[] cells = counters.cellsFor(charges);
-      Cell[] locked = CounterTable.lockAll(cells, null);
-      if (locked == null) {
-        continue;
-      }
-      try {
-        ledger.lock();
-        try {
-          if (reservationId != null && open.isOpen(reservationId)) {
-            return null;
-          }
-          if (ledger.isKnown(event.eventId())) {
-            return CommitResult.alreadyApplied();
-          }
-          Map<CounterKey, Long> after = CounterTable.addUsed(charges, cells);
-          ledger.append(event);
-          return new CommitResult(status, after);
-        } finally {
-          ledger.unlock();
-        }
-      } finally {
-        CounterTable.unlockAll(locked);
+      // null when another call settled it or a counter was removed meanwhile (then it is late),
+      // or when a late one was reserved meanwhile (a caller's race with itself): look again
+      CommitResult result =
+          r != null
+              ? settlement.commit(r, actual, event)
+              : settlement.apply(reservationId, actual, event, Status.APPLIED_LATE);
+      if (result != null) {
+        return result;
       }
     }
   }
@@ -311,56 +250,16 @@ public final class InMemoryQuotaStore implements QuotaStore {
   public boolean release(String reservationId, UsageEvent event) {
     OpenReservation r;
     while ((r = open.get(reservationId)) != null) {
-      if (unreserveAndAppend(r, event)) {
+      if (settlement.unreserve(r, event)) {
         return true;
       }
     }
     return false;
   }
 
-  /**
-   * Settles a reservation without usage: takes it out of the open ones, its amounts off {@code
-   * reserved}, and appends {@code event} if its id is new. False when another call settled it
-   * first.
-   */
-  private boolean unreserveAndAppend(OpenReservation r, UsageEvent event) {
-    boolean fast = true;
-    while (true) {
-      @Nullable Cell[] cells;
-      Cell[] locked;
-      if (fast && CounterTable.lockSorted(r.locking)) {
-        cells = r.cells;
-        locked = r.locking;
-      } else {
-        fast = false;
-        cells = counters.existingCells(r);
-        locked = CounterTable.lockAll(cells, null);
-        if (locked == null) {
-          continue;
-        }
-      }
-      try {
-        ledger.lock();
-        try {
-          if (!open.settle(r)) {
-            return false;
-          }
-          CounterTable.takeReserved(r.charges, cells);
-          boolean unused = ledger.appendIfNew(event);
-          open.dropLease(r);
-          return true;
-        } finally {
-          ledger.unlock();
-        }
-      } finally {
-        CounterTable.unlockAll(locked);
-      }
-    }
-  }
-
   @Override
   public CommitResult record(List<Charge> charges, UsageEvent event) {
-    return Objects.requireNonNull(addAndAppend(null, charges, event, Status.APPLIED));
+    return Objects.requireNonNull(settlement.apply(null, charges, event, Status.APPLIED));
   }
 
   @Override
@@ -377,7 +276,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
     OpenReservations.Extension extension = open.extend(r, now, leaseUntil);
     if (extension == OpenReservations.Extension.ENDED) {
       // not revived, and out of the heap: this call alone settles it, as reclaimExpired does
-      boolean unused = unreserveAndAppend(r, r.expiredEvent(now));
+      boolean unused = settlement.unreserve(r, r.expiredEvent(now));
     }
     return extension == OpenReservations.Extension.EXTENDED;
   }
@@ -388,7 +287,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
     int n = 0;
     for (int i = 0; i < ended.size(); i++) {
       OpenReservation r = ended.get(i);
-      if (unreserveAndAppend(r, r.expiredEvent(now))) {
+      if (settlement.unreserve(r, r.expiredEvent(now))) {
         n++;
       } // else committed or released meanwhile
     }
@@ -443,22 +342,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
 
   @Override
   public boolean resetCounters(Collection<CounterKey> keys, UsageEvent audit) {
-    CounterTable.Existing existing = counters.lockExisting(List.copyOf(keys));
-    try {
-      ledger.lock();
-      try {
-        if (ledger.isKnown(audit.eventId())) {
-          return false;
-        }
-        CounterTable.zeroUsed(existing.cells);
-        ledger.append(audit);
-        return true;
-      } finally {
-        ledger.unlock();
-      }
-    } finally {
-      CounterTable.unlockAll(existing.locked);
-    }
+    return maintenance.resetCounters(List.copyOf(keys), audit);
   }
 
   @Override
@@ -468,41 +352,7 @@ public final class InMemoryQuotaStore implements QuotaStore {
       List<CounterKey> emptied,
       List<UsageMove> charged,
       UsageEvent audit) {
-    while (true) {
-      // the emptied counters are locked first, so a commit of {@code from} under way on one of
-      // them finishes (event appended) before the events are read, and one starting later waits
-      @Nullable Cell[] sources = new Cell[emptied.size()];
-      Cell[] targets = new Cell[charged.size()];
-      for (int i = 0; i < sources.length; i++) {
-        sources[i] = counters.find(emptied.get(i));
-      }
-      for (int i = 0; i < targets.length; i++) {
-        targets[i] = counters.cellFor(charged.get(i).to(), charged.get(i).toWindowEnd());
-      }
-      Cell[] locked = CounterTable.lockAll(sources, targets);
-      if (locked == null) {
-        continue;
-      }
-      try {
-        ledger.lock();
-        try {
-          if (ledger.isKnown(audit.eventId())) {
-            return false;
-          }
-          long[] amounts = ledger.moveEvents(from, to, charged);
-          for (int j = 0; j < amounts.length; j++) {
-            targets[j].used = Saturating.add(targets[j].used, amounts[j]);
-          }
-          CounterTable.zeroUsed(sources);
-          ledger.append(audit);
-          return true;
-        } finally {
-          ledger.unlock();
-        }
-      } finally {
-        CounterTable.unlockAll(locked);
-      }
-    }
+    return maintenance.moveSubject(from, to, emptied, charged, audit);
   }
 
   @Override
