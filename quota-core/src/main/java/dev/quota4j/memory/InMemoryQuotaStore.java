@@ -76,14 +76,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       counters' locks first and then tries once more.
  * </ol>
  *
- * <h2>Parts</h2>
- *
- * <p>This class is the protocol; the state is in package-private parts: {@link CounterTable} (the
- * counters, {@link Cell}s, and the lock order), {@link OpenReservations} (open reservations and the
- * {@link LeaseHeap}) and {@link MemoryLedger} (the {@link EventRing}, the {@link EventIds} and the
- * {@link DailySummaries}). {@link Settlement} commits, releases and reclaims over them in the order
- * above, {@link Maintenance} resets counters and moves subjects. The subject directory is a
- * concurrent map here.
+ * <p>This class is the protocol over package-private parts: {@code CounterTable} holds the counters
+ * and their lock order, {@code OpenReservations} the open reservations and their lease heap, {@code
+ * MemoryLedger} the events, the remembered ids and the daily summaries; {@code Settlement} commits,
+ * releases and reclaims over them, {@code Maintenance} resets counters and moves subjects.
  *
  * <p>Thread-safe.
  */
