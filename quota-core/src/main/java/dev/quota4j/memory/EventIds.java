@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * Nothing is allocated per append once the ring has reached its capacity; until then it grows by
  * doubling, so that a store that never sees many events stays small.
  *
- * <p>Not thread-safe: {@link InMemoryQuotaStore} guards it with its ledger lock.
+ * <p>Not thread-safe: {@link MemoryLedger} guards it with its lock.
  */
 final class EventIds {
   private static final int INITIAL = 1024;

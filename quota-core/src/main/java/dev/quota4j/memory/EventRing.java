@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Positions are ring positions; an empty slot (never written, evicted or purged) has a null
  * event id. It grows by doubling until {@code capacity}, while it has not wrapped. Not thread-safe:
- * {@link InMemoryQuotaStore} guards it with its ledger lock.
+ * {@link MemoryLedger} guards it with its lock.
  */
 final class EventRing {
   private static final int INITIAL = 1024;

@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
  * (a heap that kept finished ones until their lease ended would hold every call of the last lease
  * period). Ties are broken by the order of insertion.
  *
- * <p>Not thread-safe: {@link InMemoryQuotaStore} guards it with its own lock, which it never holds
+ * <p>Not thread-safe: {@link OpenReservations} guards it with its own lock, which it never holds
  * while taking another.
  */
 final class LeaseHeap {
-  private InMemoryQuotaStore.@Nullable Held[] heap = new InMemoryQuotaStore.Held[16];
+  private @Nullable OpenReservation[] heap = new OpenReservation[16];
   private int size;
   private long inserted;
 
@@ -24,7 +24,7 @@ final class LeaseHeap {
     return size;
   }
 
-  void add(InMemoryQuotaStore.Held h) {
+  void add(OpenReservation h) {
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
     }
@@ -35,12 +35,12 @@ final class LeaseHeap {
   }
 
   /** Takes {@code h} out; false when it was not in the heap (reclaimed, or never added). */
-  boolean remove(InMemoryQuotaStore.Held h) {
+  boolean remove(OpenReservation h) {
     int i = h.heapIndex;
     if (i < 0 || i >= size || heap[i] != h) {
       return false;
     }
-    InMemoryQuotaStore.Held last = heap[--size];
+    OpenReservation last = heap[--size];
     heap[size] = null;
     h.heapIndex = -1;
     if (last != h && last != null) {
@@ -53,7 +53,7 @@ final class LeaseHeap {
   }
 
   /** Moves {@code h}'s lease end; false when it is not in the heap. */
-  boolean update(InMemoryQuotaStore.Held h, Instant leaseUntil) {
+  boolean update(OpenReservation h, Instant leaseUntil) {
     if (!remove(h)) {
       return false;
     }
@@ -64,15 +64,15 @@ final class LeaseHeap {
 
   /** Whether some lease ended at or before {@code now}. */
   boolean anyEnded(Instant now) {
-    InMemoryQuotaStore.Held top = heap[0];
+    OpenReservation top = heap[0];
     return size > 0 && top != null && !top.leaseUntil.isAfter(now);
   }
 
   /** Takes out every entry whose lease ended at or before {@code now}, earliest first. */
-  List<InMemoryQuotaStore.Held> pollEnded(Instant now) {
-    List<InMemoryQuotaStore.Held> out = new ArrayList<>();
+  List<OpenReservation> pollEnded(Instant now) {
+    List<OpenReservation> out = new ArrayList<>();
     while (anyEnded(now)) {
-      InMemoryQuotaStore.Held top = java.util.Objects.requireNonNull(heap[0]);
+      OpenReservation top = java.util.Objects.requireNonNull(heap[0]);
       boolean unused = remove(top);
       out.add(top);
     }
@@ -87,16 +87,16 @@ final class LeaseHeap {
     size = 0;
   }
 
-  private static boolean less(InMemoryQuotaStore.Held a, InMemoryQuotaStore.Held b) {
+  private static boolean less(OpenReservation a, OpenReservation b) {
     int c = a.leaseUntil.compareTo(b.leaseUntil);
     return c < 0 || (c == 0 && a.seq < b.seq);
   }
 
   private void up(int i) {
-    InMemoryQuotaStore.Held h = java.util.Objects.requireNonNull(heap[i]);
+    OpenReservation h = java.util.Objects.requireNonNull(heap[i]);
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      InMemoryQuotaStore.Held p = java.util.Objects.requireNonNull(heap[parent]);
+      OpenReservation p = java.util.Objects.requireNonNull(heap[parent]);
       if (!less(h, p)) {
         break;
       }
@@ -109,15 +109,15 @@ final class LeaseHeap {
   }
 
   private void down(int i) {
-    InMemoryQuotaStore.Held h = java.util.Objects.requireNonNull(heap[i]);
+    OpenReservation h = java.util.Objects.requireNonNull(heap[i]);
     while (true) {
       int child = 2 * i + 1;
       if (child >= size) {
         break;
       }
-      InMemoryQuotaStore.Held c = java.util.Objects.requireNonNull(heap[child]);
+      OpenReservation c = java.util.Objects.requireNonNull(heap[child]);
       if (child + 1 < size) {
-        InMemoryQuotaStore.Held r = java.util.Objects.requireNonNull(heap[child + 1]);
+        OpenReservation r = java.util.Objects.requireNonNull(heap[child + 1]);
         if (less(r, c)) {
           child++;
           c = r;
