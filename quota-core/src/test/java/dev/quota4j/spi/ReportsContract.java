@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.Csv;
 import dev.quota4j.DenialCodes;
 import dev.quota4j.Limit;
 import dev.quota4j.Metric;
@@ -23,23 +22,24 @@ import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageLevel;
-import dev.quota4j.UsageReports;
-import dev.quota4j.UsageReports.AgentStats;
-import dev.quota4j.UsageReports.DayUsage;
-import dev.quota4j.UsageReports.HourLoad;
-import dev.quota4j.UsageReports.KeyState;
-import dev.quota4j.UsageReports.MonthUsage;
-import dev.quota4j.UsageReports.OperationActivity;
-import dev.quota4j.UsageReports.PeriodStats;
-import dev.quota4j.UsageReports.StatsRow;
-import dev.quota4j.UsageReports.SubjectDay;
-import dev.quota4j.UsageReports.SubjectStats;
-import dev.quota4j.UsageReports.TopEntry;
-import dev.quota4j.UsageReports.TraceStep;
-import dev.quota4j.UsageReports.Trend;
-import dev.quota4j.UsageReports.TrendDirection;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.UsageReports;
+import dev.quota4j.reports.UsageReports.AgentStats;
+import dev.quota4j.reports.UsageReports.DayUsage;
+import dev.quota4j.reports.UsageReports.HourLoad;
+import dev.quota4j.reports.UsageReports.KeyState;
+import dev.quota4j.reports.UsageReports.MonthUsage;
+import dev.quota4j.reports.UsageReports.OperationActivity;
+import dev.quota4j.reports.UsageReports.PeriodStats;
+import dev.quota4j.reports.UsageReports.StatsRow;
+import dev.quota4j.reports.UsageReports.SubjectDay;
+import dev.quota4j.reports.UsageReports.SubjectStats;
+import dev.quota4j.reports.UsageReports.TopEntry;
+import dev.quota4j.reports.UsageReports.TraceStep;
+import dev.quota4j.reports.UsageReports.Trend;
+import dev.quota4j.reports.UsageReports.TrendDirection;
 import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -902,7 +902,7 @@ public abstract class ReportsContract {
   }
 
   private static void assertCsvRoundTrip(
-      List<String> header, List<? extends dev.quota4j.ReportRow> rows) {
+      List<String> header, List<? extends dev.quota4j.reports.ReportRow> rows) {
     List<List<String>> parsed = Csv.parse(Csv.toString(header, rows));
     assertEquals(rows.size() + 1, parsed.size());
     assertEquals(header, parsed.get(0));

@@ -1,6 +1,5 @@
 package dev.quota4j.examples;
 
-import dev.quota4j.Csv;
 import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
@@ -14,13 +13,14 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;

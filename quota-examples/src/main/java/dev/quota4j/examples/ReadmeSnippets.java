@@ -1,6 +1,5 @@
 package dev.quota4j.examples;
 
-import dev.quota4j.Csv;
 import dev.quota4j.EnvironmentPolicy;
 import dev.quota4j.Limit;
 import dev.quota4j.Metric;
@@ -17,13 +16,14 @@ import dev.quota4j.RetentionPolicy;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.Workflow;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.FixedTokenCounter;
 import dev.quota4j.testing.MutableClock;

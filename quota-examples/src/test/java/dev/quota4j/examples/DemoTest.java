@@ -3,10 +3,10 @@ package dev.quota4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.Csv;
 import dev.quota4j.QuotaDenial;
-import dev.quota4j.UsageReports;
 import dev.quota4j.jdbc.JdbcQuotaStore;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;

@@ -8,7 +8,7 @@ import dev.quota4j.QuotaDenial;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.UsageLevel;
-import dev.quota4j.UsageReports;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;

@@ -1,4 +1,4 @@
-package dev.quota4j;
+package dev.quota4j.reports;
 
 import java.util.List;
 

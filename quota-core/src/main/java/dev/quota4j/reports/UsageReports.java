@@ -1,5 +1,17 @@
-package dev.quota4j;
+package dev.quota4j.reports;
 
+import dev.quota4j.Limit;
+import dev.quota4j.LimitMode;
+import dev.quota4j.LimitStatus;
+import dev.quota4j.Metric;
+import dev.quota4j.Money;
+import dev.quota4j.QuotaManager;
+import dev.quota4j.QuotaStatus;
+import dev.quota4j.Retention;
+import dev.quota4j.SubjectKind;
+import dev.quota4j.SubjectRef;
+import dev.quota4j.UsageLevel;
+import dev.quota4j.Window;
 import dev.quota4j.internal.Checks;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;

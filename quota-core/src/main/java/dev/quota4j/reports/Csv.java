@@ -1,4 +1,4 @@
-package dev.quota4j;
+package dev.quota4j.reports;
 
 import dev.quota4j.internal.Checks;
 import java.io.IOException;
