@@ -707,24 +707,6 @@ public final class UsageReports {
         .divide(BigDecimal.valueOf(whole), scale, RoundingMode.HALF_UP);
   }
 
-  private static String s(@Nullable Object o) {
-    if (o == null) {
-      return "";
-    }
-    if (o instanceof BigDecimal b) {
-      return b.toPlainString();
-    }
-    return o.toString();
-  }
-
-  private static List<String> values(@Nullable Object... v) {
-    List<String> out = new ArrayList<>(v.length);
-    for (Object o : v) {
-      out.add(s(o));
-    }
-    return out;
-  }
-
   // ---------------------------------------------------------------- report rows
 
   /**
@@ -749,36 +731,25 @@ public final class UsageReports {
       long totalTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "subject_kind",
-            "subject_id",
-            "day",
-            "calls",
-            "denials",
-            "input_tokens",
-            "output_tokens",
-            "total_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<SubjectDay> COLUMNS =
+        Columns.of(SubjectDay.class)
+            .add("subject_kind", r -> r.subject().kind())
+            .add("subject_id", r -> r.subject().id())
+            .add("day", SubjectDay::day)
+            .add("calls", SubjectDay::calls)
+            .add("denials", SubjectDay::denials)
+            .add("input_tokens", SubjectDay::inputTokens)
+            .add("output_tokens", SubjectDay::outputTokens)
+            .add("total_tokens", SubjectDay::totalTokens)
+            .add("cost", SubjectDay::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          subject.kind(),
-          subject.id(),
-          day,
-          calls,
-          denials,
-          inputTokens,
-          outputTokens,
-          totalTokens,
-          cost);
+    public Columns<SubjectDay> columns() {
+      return COLUMNS;
     }
   }
 
@@ -800,18 +771,22 @@ public final class UsageReports {
       BigDecimal averageTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of("agent", "tool", "calls", "total_tokens", "average_tokens", "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<TopEntry> COLUMNS =
+        Columns.of(TopEntry.class)
+            .add("agent", TopEntry::agent)
+            .add("tool", TopEntry::tool)
+            .add("calls", TopEntry::calls)
+            .add("total_tokens", TopEntry::totalTokens)
+            .add("average_tokens", TopEntry::averageTokens)
+            .add("cost", TopEntry::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(agent, tool, calls, totalTokens, averageTokens, cost);
+    public Columns<TopEntry> columns() {
+      return COLUMNS;
     }
   }
 
@@ -837,36 +812,25 @@ public final class UsageReports {
       BigDecimal averageTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "subject_kind",
-            "subject_id",
-            "operation",
-            "calls",
-            "errors",
-            "denials",
-            "total_tokens",
-            "average_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<OperationActivity> COLUMNS =
+        Columns.of(OperationActivity.class)
+            .add("subject_kind", r -> r.subject().kind())
+            .add("subject_id", r -> r.subject().id())
+            .add("operation", OperationActivity::operation)
+            .add("calls", OperationActivity::calls)
+            .add("errors", OperationActivity::errors)
+            .add("denials", OperationActivity::denials)
+            .add("total_tokens", OperationActivity::totalTokens)
+            .add("average_tokens", OperationActivity::averageTokens)
+            .add("cost", OperationActivity::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          subject.kind(),
-          subject.id(),
-          operation,
-          calls,
-          errors,
-          denials,
-          totalTokens,
-          averageTokens,
-          cost);
+    public Columns<OperationActivity> columns() {
+      return COLUMNS;
     }
   }
 
@@ -893,36 +857,25 @@ public final class UsageReports {
       BigDecimal averageTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "subject_kind",
-            "subject_id",
-            "workflows",
-            "calls",
-            "errors",
-            "denials",
-            "total_tokens",
-            "average_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<SubjectStats> COLUMNS =
+        Columns.of(SubjectStats.class)
+            .add("subject_kind", r -> r.subject().kind())
+            .add("subject_id", r -> r.subject().id())
+            .add("workflows", SubjectStats::workflows)
+            .add("calls", SubjectStats::calls)
+            .add("errors", SubjectStats::errors)
+            .add("denials", SubjectStats::denials)
+            .add("total_tokens", SubjectStats::totalTokens)
+            .add("average_tokens", SubjectStats::averageTokens)
+            .add("cost", SubjectStats::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          subject.kind(),
-          subject.id(),
-          workflows,
-          calls,
-          errors,
-          denials,
-          totalTokens,
-          averageTokens,
-          cost);
+    public Columns<SubjectStats> columns() {
+      return COLUMNS;
     }
   }
 
@@ -950,28 +903,25 @@ public final class UsageReports {
       long limit,
       @Nullable BigDecimal capacityPercent)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "hour",
-            "calls",
-            "denials",
-            "total_tokens",
-            "cost",
-            "limit_name",
-            "metric",
-            "limit",
-            "capacity_percent");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<HourLoad> COLUMNS =
+        Columns.of(HourLoad.class)
+            .add("hour", HourLoad::hour)
+            .add("calls", HourLoad::calls)
+            .add("denials", HourLoad::denials)
+            .add("total_tokens", HourLoad::totalTokens)
+            .add("cost", HourLoad::cost)
+            .add("limit_name", HourLoad::limitName)
+            .add("metric", HourLoad::metric)
+            .add("limit", HourLoad::limit)
+            .add("capacity_percent", HourLoad::capacityPercent);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          hour, calls, denials, totalTokens, cost, limitName, metric, limit, capacityPercent);
+    public Columns<HourLoad> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1009,48 +959,31 @@ public final class UsageReports {
       BigDecimal cost,
       @Nullable String errorCode)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "step",
-            "time",
-            "event_id",
-            "status",
-            "subject_kind",
-            "subject_id",
-            "operation",
-            "agent",
-            "tool",
-            "provider",
-            "model",
-            "input_tokens",
-            "output_tokens",
-            "cost",
-            "error_code");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<TraceStep> COLUMNS =
+        Columns.of(TraceStep.class)
+            .add("step", TraceStep::step)
+            .add("time", TraceStep::time)
+            .add("event_id", TraceStep::eventId)
+            .add("status", TraceStep::status)
+            .add("subject_kind", r -> r.subject().kind())
+            .add("subject_id", r -> r.subject().id())
+            .add("operation", TraceStep::operation)
+            .add("agent", TraceStep::agent)
+            .add("tool", TraceStep::tool)
+            .add("provider", TraceStep::provider)
+            .add("model", TraceStep::model)
+            .add("input_tokens", TraceStep::inputTokens)
+            .add("output_tokens", TraceStep::outputTokens)
+            .add("cost", TraceStep::cost)
+            .add("error_code", TraceStep::errorCode);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          step,
-          time,
-          eventId,
-          status,
-          subject.kind(),
-          subject.id(),
-          operation,
-          agent,
-          tool,
-          provider,
-          model,
-          inputTokens,
-          outputTokens,
-          cost,
-          errorCode);
+    public Columns<TraceStep> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1076,27 +1009,24 @@ public final class UsageReports {
       BigDecimal averageTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "agent",
-            "calls",
-            "errors",
-            "error_rate_percent",
-            "denials",
-            "total_tokens",
-            "average_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<AgentStats> COLUMNS =
+        Columns.of(AgentStats.class)
+            .add("agent", AgentStats::agent)
+            .add("calls", AgentStats::calls)
+            .add("errors", AgentStats::errors)
+            .add("error_rate_percent", AgentStats::errorRatePercent)
+            .add("denials", AgentStats::denials)
+            .add("total_tokens", AgentStats::totalTokens)
+            .add("average_tokens", AgentStats::averageTokens)
+            .add("cost", AgentStats::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          agent, calls, errors, errorRatePercent, denials, totalTokens, averageTokens, cost);
+    public Columns<AgentStats> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1130,21 +1060,24 @@ public final class UsageReports {
       BigDecimal averageTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "group",
-            "operation",
-            "provider",
-            "model",
-            "calls",
-            "errors",
-            "denials",
-            "input_tokens",
-            "output_tokens",
-            "total_tokens",
-            "average_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<StatsRow> COLUMNS =
+        Columns.of(StatsRow.class)
+            .add("group", StatsRow::group)
+            .add("operation", StatsRow::operation)
+            .add("provider", StatsRow::provider)
+            .add("model", StatsRow::model)
+            .add("calls", StatsRow::calls)
+            .add("errors", StatsRow::errors)
+            .add("denials", StatsRow::denials)
+            .add("input_tokens", StatsRow::inputTokens)
+            .add("output_tokens", StatsRow::outputTokens)
+            .add("total_tokens", StatsRow::totalTokens)
+            .add("average_tokens", StatsRow::averageTokens)
+            .add("cost", StatsRow::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     static StatsRow of(String group, AggregateRow r) {
       return new StatsRow(
@@ -1163,25 +1096,8 @@ public final class UsageReports {
     }
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          group,
-          operation,
-          provider,
-          model,
-          calls,
-          errors,
-          denials,
-          inputTokens,
-          outputTokens,
-          totalTokens,
-          averageTokens,
-          cost);
+    public Columns<StatsRow> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1231,18 +1147,22 @@ public final class UsageReports {
   public record DayUsage(
       LocalDate day, long calls, long errors, long denials, long totalTokens, BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of("day", "calls", "errors", "denials", "total_tokens", "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<DayUsage> COLUMNS =
+        Columns.of(DayUsage.class)
+            .add("day", DayUsage::day)
+            .add("calls", DayUsage::calls)
+            .add("errors", DayUsage::errors)
+            .add("denials", DayUsage::denials)
+            .add("total_tokens", DayUsage::totalTokens)
+            .add("cost", DayUsage::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(day, calls, errors, denials, totalTokens, cost);
+    public Columns<DayUsage> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1266,17 +1186,20 @@ public final class UsageReports {
       long outputTokens,
       BigDecimal cost)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "month",
-            "calls",
-            "errors",
-            "denials",
-            "input_tokens",
-            "output_tokens",
-            "total_tokens",
-            "cost");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<MonthUsage> COLUMNS =
+        Columns.of(MonthUsage.class)
+            .add("month", MonthUsage::month)
+            .add("calls", MonthUsage::calls)
+            .add("errors", MonthUsage::errors)
+            .add("denials", MonthUsage::denials)
+            .add("input_tokens", MonthUsage::inputTokens)
+            .add("output_tokens", MonthUsage::outputTokens)
+            .add("total_tokens", MonthUsage::totalTokens)
+            .add("cost", MonthUsage::cost);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     /** Input plus output tokens. */
     public long totalTokens() {
@@ -1284,13 +1207,8 @@ public final class UsageReports {
     }
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(month, calls, errors, denials, inputTokens, outputTokens, totalTokens(), cost);
+    public Columns<MonthUsage> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1326,17 +1244,20 @@ public final class UsageReports {
       TrendDirection direction,
       List<DayUsage> history)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "subject_kind",
-            "subject_id",
-            "days",
-            "total_tokens",
-            "daily_average_tokens",
-            "earlier_half_tokens",
-            "later_half_tokens",
-            "direction");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<Trend> COLUMNS =
+        Columns.of(Trend.class)
+            .add("subject_kind", r -> r.subject() == null ? null : r.subject().kind())
+            .add("subject_id", r -> r.subject() == null ? null : r.subject().id())
+            .add("days", Trend::days)
+            .add("total_tokens", Trend::totalTokens)
+            .add("daily_average_tokens", Trend::dailyAverageTokens)
+            .add("earlier_half_tokens", Trend::earlierHalfTokens)
+            .add("later_half_tokens", Trend::laterHalfTokens)
+            .add("direction", Trend::direction);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     /** Copies the history. */
     public Trend {
@@ -1344,21 +1265,8 @@ public final class UsageReports {
     }
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          subject == null ? null : subject.kind(),
-          subject == null ? null : subject.id(),
-          days,
-          totalTokens,
-          dailyAverageTokens,
-          earlierHalfTokens,
-          laterHalfTokens,
-          direction);
+    public Columns<Trend> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1396,10 +1304,19 @@ public final class UsageReports {
       @Nullable Instant resetsAt,
       List<LimitStatus> limits)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "key", "state", "remaining_percent", "tightest_limit", "used", "limit", "resets_at");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<ProviderKeyStatus> COLUMNS =
+        Columns.of(ProviderKeyStatus.class)
+            .add("key", ProviderKeyStatus::key)
+            .add("state", ProviderKeyStatus::state)
+            .add("remaining_percent", ProviderKeyStatus::remainingPercent)
+            .add("tightest_limit", ProviderKeyStatus::tightestLimit)
+            .add("used", ProviderKeyStatus::used)
+            .add("limit", ProviderKeyStatus::limit)
+            .add("resets_at", ProviderKeyStatus::resetsAt);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     /** Copies the limits. */
     public ProviderKeyStatus {
@@ -1407,13 +1324,8 @@ public final class UsageReports {
     }
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(key, state, remainingPercent, tightestLimit, used, limit, resetsAt);
+    public Columns<ProviderKeyStatus> columns() {
+      return COLUMNS;
     }
   }
 
@@ -1445,42 +1357,28 @@ public final class UsageReports {
       UsageLevel level,
       @Nullable Instant resetsAt)
       implements ReportRow {
-    /** The CSV columns. */
-    public static final List<String> HEADER =
-        List.of(
-            "subject_kind",
-            "subject_id",
-            "limit_name",
-            "metric",
-            "window",
-            "used",
-            "reserved",
-            "limit",
-            "remaining",
-            "percent",
-            "level",
-            "resets_at");
+    /** The columns, declared once: the CSV header and each row's values. */
+    public static final Columns<HealthLimit> COLUMNS =
+        Columns.of(HealthLimit.class)
+            .add("subject_kind", r -> r.subject().kind())
+            .add("subject_id", r -> r.subject().id())
+            .add("limit_name", HealthLimit::limitName)
+            .add("metric", HealthLimit::metric)
+            .add("window", HealthLimit::window)
+            .add("used", HealthLimit::used)
+            .add("reserved", HealthLimit::reserved)
+            .add("limit", HealthLimit::limit)
+            .add("remaining", HealthLimit::remaining)
+            .add("percent", HealthLimit::percent)
+            .add("level", HealthLimit::level)
+            .add("resets_at", HealthLimit::resetsAt);
+
+    /** The CSV header: the names of {@link #COLUMNS}. */
+    public static final List<String> HEADER = COLUMNS.names();
 
     @Override
-    public List<String> csvHeader() {
-      return HEADER;
-    }
-
-    @Override
-    public List<String> csvValues() {
-      return values(
-          subject.kind(),
-          subject.id(),
-          limitName,
-          metric,
-          window,
-          used,
-          reserved,
-          limit,
-          remaining,
-          percent,
-          level,
-          resetsAt);
+    public Columns<HealthLimit> columns() {
+      return COLUMNS;
     }
   }
 
