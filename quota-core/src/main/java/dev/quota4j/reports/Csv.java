@@ -13,7 +13,7 @@ import java.util.List;
  * characters survive the round trip.
  *
  * <pre>{@code
- * String csv = Csv.toString(UsageReports.SubjectDay.HEADER, reports.dailyBySubject(from, to));
+ * String csv = Csv.toString(SubjectDay.HEADER, reports.dailyBySubject(from, to));
  * }</pre>
  */
 public final class Csv {

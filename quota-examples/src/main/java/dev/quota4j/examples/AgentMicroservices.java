@@ -15,6 +15,8 @@ import dev.quota4j.Workflow;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.TopEntry;
+import dev.quota4j.reports.TraceStep;
 import dev.quota4j.reports.UsageReports;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
@@ -309,7 +311,7 @@ public final class AgentMicroservices implements AutoCloseable {
     if (what.startsWith("workflow/")) {
       String id = what.substring("workflow/".length());
       List<Object> trace = new ArrayList<>();
-      for (UsageReports.TraceStep t : reports.workflowTrace(id)) {
+      for (TraceStep t : reports.workflowTrace(id)) {
         trace.add(
             Json.object()
                 .put("step", t.step())
@@ -407,7 +409,7 @@ public final class AgentMicroservices implements AutoCloseable {
     send(ex, 200, Json.object().put("day", day).put("rows", rows).toString());
   }
 
-  private static Json.Obj top(UsageReports.TopEntry r) {
+  private static Json.Obj top(TopEntry r) {
     return Json.object()
         .put("calls", r.calls())
         .put("tokens", r.totalTokens())
