@@ -7,6 +7,7 @@ module dev.quota4j.core {
 
   exports dev.quota4j;
   exports dev.quota4j.spi;
+  exports dev.quota4j.reports;
   exports dev.quota4j.tokens;
   exports dev.quota4j.pricing;
   exports dev.quota4j.memory;

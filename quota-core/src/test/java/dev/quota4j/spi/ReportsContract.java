@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.Csv;
 import dev.quota4j.DenialCodes;
 import dev.quota4j.Limit;
 import dev.quota4j.Metric;
@@ -23,23 +22,27 @@ import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageLevel;
-import dev.quota4j.UsageReports;
-import dev.quota4j.UsageReports.AgentStats;
-import dev.quota4j.UsageReports.DayUsage;
-import dev.quota4j.UsageReports.HourLoad;
-import dev.quota4j.UsageReports.KeyState;
-import dev.quota4j.UsageReports.MonthUsage;
-import dev.quota4j.UsageReports.OperationActivity;
-import dev.quota4j.UsageReports.PeriodStats;
-import dev.quota4j.UsageReports.StatsRow;
-import dev.quota4j.UsageReports.SubjectDay;
-import dev.quota4j.UsageReports.SubjectStats;
-import dev.quota4j.UsageReports.TopEntry;
-import dev.quota4j.UsageReports.TraceStep;
-import dev.quota4j.UsageReports.Trend;
-import dev.quota4j.UsageReports.TrendDirection;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.reports.AgentStats;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.DayUsage;
+import dev.quota4j.reports.HealthLimit;
+import dev.quota4j.reports.HealthSummary;
+import dev.quota4j.reports.HourLoad;
+import dev.quota4j.reports.KeyState;
+import dev.quota4j.reports.MonthUsage;
+import dev.quota4j.reports.OperationActivity;
+import dev.quota4j.reports.PeriodStats;
+import dev.quota4j.reports.ProviderKeyStatus;
+import dev.quota4j.reports.StatsRow;
+import dev.quota4j.reports.SubjectDay;
+import dev.quota4j.reports.SubjectStats;
+import dev.quota4j.reports.TopEntry;
+import dev.quota4j.reports.TraceStep;
+import dev.quota4j.reports.Trend;
+import dev.quota4j.reports.TrendDirection;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -902,7 +905,7 @@ public abstract class ReportsContract {
   }
 
   private static void assertCsvRoundTrip(
-      List<String> header, List<? extends dev.quota4j.ReportRow> rows) {
+      List<String> header, List<? extends dev.quota4j.reports.ReportRow> rows) {
     List<List<String>> parsed = Csv.parse(Csv.toString(header, rows));
     assertEquals(rows.size() + 1, parsed.size());
     assertEquals(header, parsed.get(0));
@@ -956,8 +959,8 @@ public abstract class ReportsContract {
     }
     UsageReports r = UsageReports.of(m);
     List<String> keys = List.of("groq_4", "groq_1", "groq_2", "groq_3", "groq \"5\",");
-    List<UsageReports.ProviderKeyStatus> st = r.providerKeys(keys);
-    assertEquals(keys, st.stream().map(UsageReports.ProviderKeyStatus::key).toList());
+    List<ProviderKeyStatus> st = r.providerKeys(keys);
+    assertEquals(keys, st.stream().map(ProviderKeyStatus::key).toList());
     assertEquals(
         List.of(
             KeyState.DISABLED,
@@ -965,14 +968,14 @@ public abstract class ReportsContract {
             KeyState.WARNING,
             KeyState.CRITICAL,
             KeyState.AVAILABLE),
-        st.stream().map(UsageReports.ProviderKeyStatus::state).toList());
+        st.stream().map(ProviderKeyStatus::state).toList());
     assertEquals(new BigDecimal("90.0"), st.get(1).remainingPercent());
     assertEquals("key-daily-chars", st.get(1).tightestLimit());
     assertEquals(new BigDecimal("100.0"), st.get(4).remainingPercent());
     assertEquals(Optional.of("groq \"5\","), r.chooseProviderKey(keys));
     assertEquals(Optional.of("groq_1"), r.chooseProviderKey(List.of("groq_4", "groq_2", "groq_1")));
     assertEquals(Optional.empty(), r.chooseProviderKey(List.of("groq_4")));
-    assertCsvRoundTrip(UsageReports.ProviderKeyStatus.HEADER, st);
+    assertCsvRoundTrip(ProviderKeyStatus.HEADER, st);
 
     // stricter thresholds move groq_2 (80 % used) to CRITICAL
     assertEquals(
@@ -1015,17 +1018,17 @@ public abstract class ReportsContract {
     QuotaManager m = manager(s, policy, clock);
     SubjectRef u = SubjectRef.user("h");
     UsageReports r = UsageReports.of(m);
-    UsageReports.HealthSummary empty = r.health(u);
+    HealthSummary empty = r.health(u);
     assertTrue(empty.healthy());
     assertEquals(UsageLevel.OK, empty.level());
     for (int i = 0; i < 8; i++) {
       m.record("h" + i, UsageRequest.forUser("h").build(), Usage.of(50, 50));
     }
-    UsageReports.HealthSummary h = r.health(u);
+    HealthSummary h = r.health(u);
     assertFalse(h.healthy());
     assertEquals(UsageLevel.WARNING, h.level()); // 80 % of both: past 75, below 90
     assertEquals(2, h.limits().size());
-    UsageReports.HealthLimit tokens =
+    HealthLimit tokens =
         h.limits().stream()
             .filter(l -> l.limitName().equals("monthly-tokens"))
             .findFirst()
@@ -1033,7 +1036,7 @@ public abstract class ReportsContract {
     assertEquals(800, tokens.used());
     assertEquals(new BigDecimal("80.0"), tokens.percent());
     assertEquals(2, h.alerts().size());
-    assertCsvRoundTrip(UsageReports.HealthLimit.HEADER, h.limits());
+    assertCsvRoundTrip(HealthLimit.HEADER, h.limits());
     QuotaAdmin.of(m).deactivate(u);
     assertFalse(r.health(u).healthy());
     assertFalse(r.health(u).active());

@@ -10,12 +10,14 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Workflow;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.TopEntry;
+import dev.quota4j.reports.TraceStep;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  * on loopback with the JDK's server and client. Only the supervisor holds the quota manager: it
  * admits each agent call before sending it, records the usage the agent reports with the model it
  * used, falls back to its own estimate when an agent reports none, and records failed calls. Its
- * analytics endpoints answer JSON from {@link dev.quota4j.UsageReports}.
+ * analytics endpoints answer JSON from {@link dev.quota4j.reports.UsageReports}.
  */
 public final class AgentMicroservices implements AutoCloseable {
   /** Output budget the supervisor reserves for one agent call. */
@@ -309,7 +311,7 @@ public final class AgentMicroservices implements AutoCloseable {
     if (what.startsWith("workflow/")) {
       String id = what.substring("workflow/".length());
       List<Object> trace = new ArrayList<>();
-      for (UsageReports.TraceStep t : reports.workflowTrace(id)) {
+      for (TraceStep t : reports.workflowTrace(id)) {
         trace.add(
             Json.object()
                 .put("step", t.step())
@@ -407,7 +409,7 @@ public final class AgentMicroservices implements AutoCloseable {
     send(ex, 200, Json.object().put("day", day).put("rows", rows).toString());
   }
 
-  private static Json.Obj top(UsageReports.TopEntry r) {
+  private static Json.Obj top(TopEntry r) {
     return Json.object()
         .put("calls", r.calls())
         .put("tokens", r.totalTokens())

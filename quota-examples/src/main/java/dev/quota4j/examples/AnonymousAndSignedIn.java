@@ -12,12 +12,14 @@ import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRecorder;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.HealthLimit;
+import dev.quota4j.reports.HealthSummary;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
@@ -155,7 +157,7 @@ public final class AnonymousAndSignedIn {
       long dailyTokensAfterReconciliation,
       int[] syncOutcome,
       long dailyTokensAfterSync,
-      UsageReports.HealthSummary health,
+      HealthSummary health,
       QuotaManager quotas) {}
 
   /** Runs the scenario, printing what happens to {@code out}. */
@@ -303,8 +305,8 @@ public final class AnonymousAndSignedIn {
         afterSync - after);
 
     out.println("-- u-1001's usage status (seed 004's /api/usage/status)");
-    UsageReports.HealthSummary health = UsageReports.of(quotas).health(SubjectRef.user("u-1001"));
-    for (UsageReports.HealthLimit l : health.limits()) {
+    HealthSummary health = UsageReports.of(quotas).health(SubjectRef.user("u-1001"));
+    for (HealthLimit l : health.limits()) {
       out.printf(
           Locale.ROOT,
           "  %-28s %-8s %10d / %-10d %5s %%  %s%n",
@@ -320,7 +322,7 @@ public final class AnonymousAndSignedIn {
         "  healthy: %s, level %s, alerts: %s%n",
         health.healthy(),
         health.level(),
-        health.alerts().stream().map(UsageReports.HealthLimit::limitName).toList());
+        health.alerts().stream().map(HealthLimit::limitName).toList());
     return new Result(
         codes,
         admitted,

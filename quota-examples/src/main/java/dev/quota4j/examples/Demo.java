@@ -1,6 +1,5 @@
 package dev.quota4j.examples;
 
-import dev.quota4j.Csv;
 import dev.quota4j.Limit;
 import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
@@ -14,13 +13,19 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.AgentStats;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.HourLoad;
+import dev.quota4j.reports.StatsRow;
+import dev.quota4j.reports.SubjectDay;
+import dev.quota4j.reports.TopEntry;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
@@ -287,11 +292,10 @@ public final class Demo {
 
     out.println("-- per user: both UTC days of the run; 'now' is the new day's status");
     out.println("user  plan  calls denied   tokens   cost $   now: daily tokens  level");
-    List<UsageReports.SubjectDay> days = reports.dailyBySubject(from, to);
+    List<SubjectDay> days = reports.dailyBySubject(from, to);
     for (String u : users) {
       SubjectRef user = SubjectRef.user(u);
-      List<UsageReports.SubjectDay> mine =
-          days.stream().filter(d -> d.subject().equals(user)).toList();
+      List<SubjectDay> mine = days.stream().filter(d -> d.subject().equals(user)).toList();
       QuotaStatus st = quotas.status(user);
       LimitStatus tokens = st.limit("daily-tokens").orElseThrow();
       out.printf(
@@ -299,13 +303,10 @@ public final class Demo {
           "%-5s %-5s %5d %6d %8d %8s   %7d / %-7d  %s%n",
           u,
           st.plan(),
-          mine.stream().mapToLong(UsageReports.SubjectDay::calls).sum(),
-          mine.stream().mapToLong(UsageReports.SubjectDay::denials).sum(),
-          mine.stream().mapToLong(UsageReports.SubjectDay::totalTokens).sum(),
-          cents(
-              mine.stream()
-                  .map(UsageReports.SubjectDay::cost)
-                  .reduce(BigDecimal.ZERO, BigDecimal::add)),
+          mine.stream().mapToLong(SubjectDay::calls).sum(),
+          mine.stream().mapToLong(SubjectDay::denials).sum(),
+          mine.stream().mapToLong(SubjectDay::totalTokens).sum(),
+          cents(mine.stream().map(SubjectDay::cost).reduce(BigDecimal.ZERO, BigDecimal::add)),
           tokens.used(),
           tokens.limit(),
           st.level());
@@ -313,7 +314,7 @@ public final class Demo {
 
     out.println();
     out.println("-- top agents");
-    for (UsageReports.AgentStats a : top(reports.agentStats(from, to), 5)) {
+    for (AgentStats a : top(reports.agentStats(from, to), 5)) {
       out.printf(
           Locale.ROOT,
           "  %-26s %5d calls %8d tokens  $%s  errors %s %%  denied %d%n",
@@ -325,7 +326,7 @@ public final class Demo {
           a.denials());
     }
     out.println("-- top tools");
-    for (UsageReports.TopEntry t : reports.topTools(from, to, 5)) {
+    for (TopEntry t : reports.topTools(from, to, 5)) {
       out.printf(
           Locale.ROOT,
           "  %-26s %5d calls %8d tokens  $%s  %s a call%n",
@@ -336,7 +337,7 @@ public final class Demo {
           t.averageTokens().toPlainString());
     }
     out.println("-- by model");
-    for (UsageReports.StatsRow m : reports.periodStats(null, from, to).byProviderModel()) {
+    for (StatsRow m : reports.periodStats(null, from, to).byProviderModel()) {
       out.printf(
           Locale.ROOT,
           "  %-36s %5d calls %8d tokens  $%s  errors %d%n",
@@ -352,7 +353,7 @@ public final class Demo {
         .forEach((code, n) -> out.printf(Locale.ROOT, "  %-36s %5d%n", code, n));
 
     out.printf(Locale.ROOT, "-- system hourly load (cap %,d tokens)%n", SYSTEM_HOURLY_TOKENS);
-    for (UsageReports.HourLoad h : reports.systemHourlyLoad(from, to)) {
+    for (HourLoad h : reports.systemHourlyLoad(from, to)) {
       BigDecimal percent = h.capacityPercent() == null ? BigDecimal.ZERO : h.capacityPercent();
       out.printf(
           Locale.ROOT,
@@ -367,7 +368,7 @@ public final class Demo {
 
     Path csv = directory.resolve(CSV);
     try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-      Csv.write(w, UsageReports.SubjectDay.HEADER, days);
+      Csv.write(w, SubjectDay.HEADER, days);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + csv, e);
     }

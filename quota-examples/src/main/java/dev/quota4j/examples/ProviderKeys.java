@@ -16,11 +16,12 @@ import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.reports.ProviderKeyStatus;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.tokens.TokenCounter;
 import java.io.PrintStream;
@@ -149,7 +150,7 @@ public final class ProviderKeys {
    */
   public List<KeyStatus> stats() {
     List<KeyStatus> out = new ArrayList<>();
-    for (UsageReports.ProviderKeyStatus k :
+    for (ProviderKeyStatus k :
         UsageReports.of(quotas).providerKeys(KEYS.stream().map(Key::name).toList())) {
       // every provider-key limit is listed for every key; the key's provider says which counts
       String charsLimit = k.key().startsWith("groq") ? GROQ_LIMIT : HF_LIMIT;
@@ -166,7 +167,7 @@ public final class ProviderKeys {
     return out;
   }
 
-  private static LimitStatus limit(UsageReports.ProviderKeyStatus k, String name) {
+  private static LimitStatus limit(ProviderKeyStatus k, String name) {
     return k.limits().stream().filter(l -> l.limitName().equals(name)).findFirst().orElseThrow();
   }
 

@@ -1,6 +1,5 @@
 package dev.quota4j.examples;
 
-import dev.quota4j.Csv;
 import dev.quota4j.EnvironmentPolicy;
 import dev.quota4j.Limit;
 import dev.quota4j.Metric;
@@ -17,13 +16,19 @@ import dev.quota4j.RetentionPolicy;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.Workflow;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.HourLoad;
+import dev.quota4j.reports.ProviderKeyStatus;
+import dev.quota4j.reports.SubjectDay;
+import dev.quota4j.reports.TopEntry;
+import dev.quota4j.reports.Trend;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.FixedTokenCounter;
 import dev.quota4j.testing.MutableClock;
@@ -176,11 +181,11 @@ public final class ReadmeSnippets {
 
   /** What {@link #reports} read. */
   public record Reports(
-      List<UsageReports.SubjectDay> perUserPerDay,
-      List<UsageReports.TopEntry> topAgents,
-      List<UsageReports.HourLoad> load,
-      UsageReports.Trend trend,
-      List<UsageReports.ProviderKeyStatus> keys) {}
+      List<SubjectDay> perUserPerDay,
+      List<TopEntry> topAgents,
+      List<HourLoad> load,
+      Trend trend,
+      List<ProviderKeyStatus> keys) {}
 
   /** Reports over the last seven days. */
   public static Reports reports(QuotaManager quotas) {
@@ -188,11 +193,11 @@ public final class ReadmeSnippets {
     UsageReports reports = UsageReports.of(quotas);
     Instant to = quotas.clock().instant();
     Instant from = to.minus(Duration.ofDays(7)); // from <= time < to
-    List<UsageReports.SubjectDay> perUserPerDay = reports.dailyBySubject(from, to);
-    List<UsageReports.TopEntry> topAgents = reports.topAgents(from, to, 10);
-    List<UsageReports.HourLoad> load = reports.systemHourlyLoad(to.minus(Duration.ofDays(1)), to);
-    UsageReports.Trend trend = reports.trend(SubjectRef.user("u-42"), 14); // the last 14 full days
-    List<UsageReports.ProviderKeyStatus> keys = reports.providerKeys(List.of("groq_1", "groq_2"));
+    List<SubjectDay> perUserPerDay = reports.dailyBySubject(from, to);
+    List<TopEntry> topAgents = reports.topAgents(from, to, 10);
+    List<HourLoad> load = reports.systemHourlyLoad(to.minus(Duration.ofDays(1)), to);
+    Trend trend = reports.trend(SubjectRef.user("u-42"), 14); // the last 14 full days
+    List<ProviderKeyStatus> keys = reports.providerKeys(List.of("groq_1", "groq_2"));
     // README-END
     return new Reports(perUserPerDay, topAgents, load, trend, keys);
   }
@@ -202,7 +207,7 @@ public final class ReadmeSnippets {
       throws IOException {
     // README-START csv
     try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      Csv.write(out, UsageReports.SubjectDay.HEADER, reports.dailyBySubject(from, to)); // RFC 4180
+      Csv.write(out, SubjectDay.HEADER, reports.dailyBySubject(from, to)); // RFC 4180
     }
     // README-END
   }

@@ -15,12 +15,14 @@ import dev.quota4j.Reservation;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.pricing.PriceTable;
+import dev.quota4j.reports.PeriodStats;
+import dev.quota4j.reports.StatsRow;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.tokens.OperationEstimates;
@@ -81,7 +83,7 @@ public final class TiersAndFeatureGates {
       List<QuotaDenial> denials,
       int conversationsBeforeDenial,
       LimitStatus afterUpgrade,
-      UsageReports.PeriodStats month,
+      PeriodStats month,
       LimitStatus nextMonth,
       QuotaManager quotas) {}
 
@@ -187,11 +189,11 @@ public final class TiersAndFeatureGates {
         afterUpgrade.level());
 
     out.println("-- usage this month by operation (UsageReports.periodStats)");
-    UsageReports.PeriodStats month =
+    PeriodStats month =
         UsageReports.of(quotas)
             .periodStats(
                 ana, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z"));
-    for (UsageReports.StatsRow row : month.rows()) {
+    for (StatsRow row : month.rows()) {
       out.printf(
           Locale.ROOT,
           "  %-14s %-21s %3d calls %7d tokens (%s a call)  $%s%n",

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quota4j.Limit;
 import dev.quota4j.Plan;
 import dev.quota4j.SubjectRef;
-import dev.quota4j.UsageReports;
 import dev.quota4j.Window;
+import dev.quota4j.reports.HealthLimit;
+import dev.quota4j.reports.PeriodStats;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
@@ -87,7 +89,7 @@ class AnonymousAndSignedInTest {
             .toList();
     Plan free = r.quotas().policy().plan("free");
     assertEquals(8, r.health().limits().size(), r.health().toString());
-    for (UsageReports.HealthLimit h : r.health().limits()) {
+    for (HealthLimit h : r.health().limits()) {
       Limit l = free.limit(h.limitName());
       Instant from = l.window() == Window.DAY ? day : month;
       long ledger =
@@ -113,7 +115,7 @@ class AnonymousAndSignedInTest {
             .orElseThrow()
             .used();
     assertTrue(dailyTokens > 8_000 + 5_000, "the session's tokens and the sync's: " + dailyTokens);
-    UsageReports.PeriodStats stats =
+    PeriodStats stats =
         UsageReports.of(r.quotas()).periodStats(user, day, day.plus(Duration.ofDays(1)));
     assertEquals(dailyTokens, stats.total().totalTokens(), "the report agrees");
     assertEquals(
@@ -127,7 +129,7 @@ class AnonymousAndSignedInTest {
     assertTrue(run.text.contains("-- u-1001's usage status"), run.text);
     assertEquals(
         List.of(AnonymousAndSignedIn.OPUS_REQUESTS, AnonymousAndSignedIn.ANTHROPIC_COST),
-        r.health().alerts().stream().map(UsageReports.HealthLimit::limitName).toList());
+        r.health().alerts().stream().map(HealthLimit::limitName).toList());
     assertFalse(r.health().healthy());
   }
 }

@@ -3,10 +3,10 @@ package dev.quota4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.Csv;
 import dev.quota4j.QuotaDenial;
-import dev.quota4j.UsageReports;
 import dev.quota4j.jdbc.JdbcQuotaStore;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.SubjectDay;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
@@ -75,7 +75,7 @@ class DemoTest {
   private void checkCsvAgainstTheLedger(Demo.Summary s) throws IOException {
     List<List<String>> csv =
         Csv.parse(Files.readString(dir.resolve(Demo.CSV), StandardCharsets.UTF_8));
-    assertEquals(UsageReports.SubjectDay.HEADER, csv.get(0));
+    assertEquals(SubjectDay.HEADER, csv.get(0));
     Map<List<String>, long[]> ledger = new TreeMap<>(Comparator.comparing(Object::toString));
     try (JdbcQuotaStore store =
         JdbcQuotaStore.builder()

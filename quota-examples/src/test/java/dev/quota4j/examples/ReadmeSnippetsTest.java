@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quota4j.Csv;
 import dev.quota4j.DenialCodes;
 import dev.quota4j.EnvironmentPolicy;
 import dev.quota4j.Limit;
@@ -20,10 +19,15 @@ import dev.quota4j.RetentionPolicy;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
-import dev.quota4j.UsageReports;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.memory.InMemoryQuotaStore;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.HourLoad;
+import dev.quota4j.reports.KeyState;
+import dev.quota4j.reports.SubjectDay;
+import dev.quota4j.reports.TrendDirection;
+import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import java.io.IOException;
@@ -149,19 +153,18 @@ class ReadmeSnippetsTest {
     assertEquals("gmail_agent", r.topAgents().get(0).agent());
     assertEquals(600, r.topAgents().get(0).totalTokens());
     assertEquals(25, r.load().size(), "every hour the range touches: 11:00 yesterday to 12:00");
-    assertEquals(1_050, r.load().stream().mapToLong(UsageReports.HourLoad::totalTokens).sum());
-    assertEquals(UsageReports.TrendDirection.STABLE, r.trend().direction(), "no full day yet");
+    assertEquals(1_050, r.load().stream().mapToLong(HourLoad::totalTokens).sum());
+    assertEquals(TrendDirection.STABLE, r.trend().direction(), "no full day yet");
     assertEquals(new BigDecimal("60.0"), r.keys().get(0).remainingPercent(), "4,000 of 10,000");
-    assertEquals(UsageReports.KeyState.AVAILABLE, r.keys().get(0).state());
+    assertEquals(KeyState.AVAILABLE, r.keys().get(0).state());
 
     Instant to = clock.instant();
     Path file = dir.resolve("daily.csv");
     ReadmeSnippets.csv(UsageReports.of(q), to.minus(Duration.ofDays(7)), to, file);
     List<List<String>> csv = Csv.parse(Files.readString(file));
-    assertEquals(UsageReports.SubjectDay.HEADER, csv.get(0));
+    assertEquals(SubjectDay.HEADER, csv.get(0));
     assertEquals(
-        r.perUserPerDay().stream().map(UsageReports.SubjectDay::csvValues).toList(),
-        csv.subList(1, csv.size()));
+        r.perUserPerDay().stream().map(SubjectDay::csvValues).toList(), csv.subList(1, csv.size()));
 
     ReadmeSnippets.admin(q, "s-1");
     LimitStatus u42 = q.status(SubjectRef.user("u-42")).limit("user-daily-tokens").orElseThrow();
@@ -189,8 +192,7 @@ class ReadmeSnippetsTest {
       executor.shutdownNow();
     }
     Instant day = Instant.parse("2026-11-25T00:00:00Z"); // whole days: purged ones are read by day
-    List<UsageReports.SubjectDay> before =
-        UsageReports.of(q).dailyBySubject(day, day.plus(Duration.ofDays(1)));
+    List<SubjectDay> before = UsageReports.of(q).dailyBySubject(day, day.plus(Duration.ofDays(1)));
     clock.advance(Duration.ofDays(91));
     Retention.Result purged = Retention.of(q, RetentionPolicy.defaults()).runOnce();
     assertEquals(

@@ -8,7 +8,7 @@ import dev.quota4j.QuotaDenial;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.UsageLevel;
-import dev.quota4j.UsageReports;
+import dev.quota4j.reports.StatsRow;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
@@ -82,7 +82,7 @@ class TiersAndFeatureGatesTest {
                     10_000));
     List<UsageEvent> calls =
         events.stream().filter(e -> e.status() == EventStatus.SUCCESS).toList();
-    UsageReports.StatsRow total = r.month().total();
+    StatsRow total = r.month().total();
     assertEquals(calls.size(), total.calls());
     assertEquals(2, total.denials(), "the month's end and the feature gate");
     assertEquals(calls.stream().mapToLong(UsageEvent::totalTokens).sum(), total.totalTokens());
@@ -97,7 +97,7 @@ class TiersAndFeatureGatesTest {
     assertTrue(run.text.contains("provider_model openai/gpt-4o-mini"), run.text);
   }
 
-  private UsageReports.StatsRow operation(String name) {
+  private StatsRow operation(String name) {
     return r.month().byOperation().stream()
         .filter(o -> name.equals(o.operation()))
         .findFirst()

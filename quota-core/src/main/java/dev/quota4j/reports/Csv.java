@@ -1,4 +1,4 @@
-package dev.quota4j;
+package dev.quota4j.reports;
 
 import dev.quota4j.internal.Checks;
 import java.io.IOException;
@@ -13,7 +13,7 @@ import java.util.List;
  * characters survive the round trip.
  *
  * <pre>{@code
- * String csv = Csv.toString(UsageReports.SubjectDay.HEADER, reports.dailyBySubject(from, to));
+ * String csv = Csv.toString(SubjectDay.HEADER, reports.dailyBySubject(from, to));
  * }</pre>
  */
 public final class Csv {
