@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,6 +40,15 @@ import dev.quota4j.UsageReports.Trend;
 import dev.quota4j.UsageReports.TrendDirection;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.spi.Bucket;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.Dimension;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -485,7 +494,7 @@ public abstract class ReportsContract {
             out.add(
                 new SubjectStats(
                     subject,
-                    workflows.get(subject).size(),
+                    Objects.requireNonNull(workflows.get(subject)).size(),
                     s[0],
                     s[1],
                     s[2],
@@ -1572,7 +1581,9 @@ public abstract class ReportsContract {
             SubjectRef.user("holder"),
             NOW.minus(Duration.ofDays(30)).truncatedTo(ChronoUnit.DAYS));
     assertEquals(
-        10, s.counters(List.of(held)).get(held).reserved(), "live reservation's counter kept");
+        10,
+        Objects.requireNonNull(s.counters(List.of(held)).get(held)).reserved(),
+        "live reservation's counter kept");
     assertNotNull(live);
     assertEquals(0, Retention.of(m, RetentionPolicy.defaults()).runOnce().countersPurged());
   }
