@@ -9,4 +9,11 @@ module dev.quota4j.jdbc {
   requires com.zaxxer.hikari;
 
   exports dev.quota4j.jdbc;
+
+  // the schema scripts: read through a ClassLoader, by the store and by Flyway
+  // (classpath:dev/quota4j/jdbc/schema/<dialect>), which find resources only in open packages
+  opens dev.quota4j.jdbc.schema.h2;
+  opens dev.quota4j.jdbc.schema.mariadb;
+  opens dev.quota4j.jdbc.schema.mysql;
+  opens dev.quota4j.jdbc.schema.postgresql;
 }

@@ -62,8 +62,7 @@ final class SchemaInstaller {
 
   static List<String> statements(Sql sql, String resource) {
     String text;
-    // Class, not ClassLoader: in the named module, the scripts' folders are not open to others
-    try (InputStream in = SchemaInstaller.class.getResourceAsStream("/" + resource)) {
+    try (InputStream in = SchemaInstaller.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("schema script " + resource + " is not on the class path");
       }
