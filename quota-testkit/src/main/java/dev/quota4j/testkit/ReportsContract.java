@@ -351,7 +351,9 @@ public abstract class ReportsContract {
   void topAgentsAndTools() {
     List<UsageEvent> ev = counted(from(), NOW);
     Map<String, long[]> byAgent =
-        groupSums(ev.stream().filter(e -> e.agent() != null).toList(), UsageEvent::agent);
+        groupSums(
+            ev.stream().filter(e -> e.agent() != null).toList(),
+            e -> Objects.requireNonNull(e.agent()));
     List<TopEntry> agents = new ArrayList<>();
     byAgent.forEach(
         (a, s) -> {
@@ -610,7 +612,7 @@ public abstract class ReportsContract {
     Map<String, long[]> g =
         groupSums(
             counted(from(), NOW).stream().filter(e -> e.agent() != null).toList(),
-            UsageEvent::agent);
+            e -> Objects.requireNonNull(e.agent()));
     List<AgentStats> expected = new ArrayList<>();
     g.forEach(
         (a, s) ->
