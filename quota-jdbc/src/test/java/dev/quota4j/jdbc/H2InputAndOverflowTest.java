@@ -1,7 +1,7 @@
 package dev.quota4j.jdbc;
 
-import dev.quota4j.spi.InputAndOverflowContract;
 import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.testkit.InputAndOverflowContract;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 

@@ -1,7 +1,7 @@
 package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.ReportsContract;
+import dev.quota4j.testkit.ReportsContract;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 

@@ -1,7 +1,7 @@
 package dev.quota4j.jdbc;
 
-import dev.quota4j.spi.ExpiredHoldsContract;
 import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.testkit.ExpiredHoldsContract;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;

@@ -1,7 +1,7 @@
 package dev.quota4j.jdbc;
 
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.QuotaStoreContract;
+import dev.quota4j.testkit.QuotaStoreContract;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;

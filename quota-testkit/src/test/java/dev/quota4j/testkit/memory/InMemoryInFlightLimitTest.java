@@ -1,7 +1,8 @@
-package dev.quota4j.memory;
+package dev.quota4j.testkit.memory;
 
-import dev.quota4j.spi.InFlightLimitContract;
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.testkit.InFlightLimitContract;
 
 /** Limits on calls in flight, on the in-memory store. */
 class InMemoryInFlightLimitTest extends InFlightLimitContract {

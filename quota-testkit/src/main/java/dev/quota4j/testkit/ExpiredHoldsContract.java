@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,10 +18,16 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,11 +151,12 @@ public abstract class ExpiredHoldsContract {
     CounterKey key =
         new CounterKey(
             "daily-tokens", SubjectRef.user("eve"), Instant.parse("2026-11-25T00:00:00Z"));
-    assertEquals(500, store.counters(List.of(key)).get(key).reserved());
+    assertEquals(500, Objects.requireNonNull(store.counters(List.of(key)).get(key)).reserved());
     ReservationExpiredException e =
         assertThrows(ReservationExpiredException.class, () -> late.extend(Duration.ofMinutes(5)));
-    assertTrue(e.getMessage().contains("released"), e.getMessage());
-    assertTrue(e.getMessage().contains("COMMITTED_LATE"), e.getMessage());
+    String message = String.valueOf(e.getMessage());
+    assertTrue(message.contains("released"), message);
+    assertTrue(message.contains("COMMITTED_LATE"), message);
     assertEquals(
         0,
         store.counters(List.of(key)).getOrDefault(key, CounterValue.ZERO).reserved(),

@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,6 +29,17 @@ import dev.quota4j.UsageLevel;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.Workflow;
+import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.ReserveResult;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.testing.RecordingListener;
 import java.time.Duration;

@@ -1,6 +1,10 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import dev.quota4j.SubjectRef;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.UsageEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -136,7 +140,7 @@ public final class ReportsWorkload {
             .providerKey(KEYS[r.nextInt(KEYS.length)])
             .estimatedTokens(r.nextInt(5000));
     if (status == EventStatus.SUCCESS || status == EventStatus.ERROR) {
-      long in = 1 + r.nextInt(4000);
+      long in = 1L + r.nextInt(4000);
       long out = status == EventStatus.ERROR && r.nextBoolean() ? 0 : r.nextInt(2000);
       b.inputTokens(in)
           .outputTokens(out)

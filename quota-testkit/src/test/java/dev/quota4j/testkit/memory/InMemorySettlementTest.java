@@ -1,7 +1,8 @@
-package dev.quota4j.memory;
+package dev.quota4j.testkit.memory;
 
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.SettlementContract;
+import dev.quota4j.testkit.SettlementContract;
 
 /** Settling one reservation from two threads, on the in-memory store. */
 class InMemorySettlementTest extends SettlementContract {

@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +17,15 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.spi.Admission;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.time.Instant;
 import java.util.List;
@@ -79,8 +88,8 @@ public abstract class InputAndOverflowContract {
     String message = String.valueOf(e.getMessage());
     assertTrue(message.startsWith(field), "names the field " + field + ": " + message);
     assertTrue(message.contains(shown), "shows the value escaped as " + shown + ": " + message);
-    for (char c : message.toCharArray()) {
-      assertFalse(Character.isSurrogate(c), "no raw surrogate in: " + message);
+    for (int i = 0; i < message.length(); i++) {
+      assertFalse(Character.isSurrogate(message.charAt(i)), "no raw surrogate in: " + message);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,11 +19,22 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CommitResult;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.ReserveResult;
+import dev.quota4j.spi.SubjectRecord;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -229,7 +240,7 @@ public abstract class SettlementContract {
                 new dev.quota4j.QuotaListener() {
                   @Override
                   public void onCommitted(UsageEvent event) {
-                    Reservation r = current.get();
+                    Reservation r = Objects.requireNonNull(current.get());
                     heard.add(r.commit(Usage.of(1, 1)));
                     r.close();
                   }
@@ -335,7 +346,7 @@ public abstract class SettlementContract {
         T r = done.get(60, TimeUnit.SECONDS);
         throw new AssertionError("expected a failure, got " + r);
       } catch (ExecutionException e) {
-        return e.getCause();
+        return Objects.requireNonNull(e.getCause());
       }
     }
   }

@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,6 +20,9 @@ import dev.quota4j.Window;
 import dev.quota4j.pricing.PriceTable;
 import dev.quota4j.reports.PeriodStats;
 import dev.quota4j.reports.UsageReports;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -279,7 +282,7 @@ public abstract class AnonymousMigrationContract {
     pool.shutdown();
     long userCalls = successes(user);
     long sessionCalls = successes(anon);
-    assertEquals(threads * calls, userCalls + sessionCalls);
+    assertEquals((long) threads * calls, userCalls + sessionCalls);
     assertTrue(userCalls >= threads * calls / 2, "moved: " + userCalls);
     Map<String, Long> used = usedOf(m, user);
     assertEquals(userCalls, used.get("monthly-requests"), used.toString());

@@ -1,18 +1,19 @@
-package dev.quota4j.memory;
+package dev.quota4j.testkit.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.ReportsContract;
-import dev.quota4j.spi.ReportsWorkload;
 import dev.quota4j.spi.UsageEvent;
+import dev.quota4j.testkit.ReportsContract;
+import dev.quota4j.testkit.ReportsWorkload;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;

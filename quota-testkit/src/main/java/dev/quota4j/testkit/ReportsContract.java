@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,6 +43,15 @@ import dev.quota4j.reports.TraceStep;
 import dev.quota4j.reports.Trend;
 import dev.quota4j.reports.TrendDirection;
 import dev.quota4j.reports.UsageReports;
+import dev.quota4j.spi.AggregateQuery;
+import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.spi.Bucket;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.Dimension;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -345,7 +354,9 @@ public abstract class ReportsContract {
   void topAgentsAndTools() {
     List<UsageEvent> ev = counted(from(), NOW);
     Map<String, long[]> byAgent =
-        groupSums(ev.stream().filter(e -> e.agent() != null).toList(), UsageEvent::agent);
+        groupSums(
+            ev.stream().filter(e -> e.agent() != null).toList(),
+            e -> Objects.requireNonNull(e.agent()));
     List<TopEntry> agents = new ArrayList<>();
     byAgent.forEach(
         (a, s) -> {
@@ -488,7 +499,7 @@ public abstract class ReportsContract {
             out.add(
                 new SubjectStats(
                     subject,
-                    workflows.get(subject).size(),
+                    Objects.requireNonNull(workflows.get(subject)).size(),
                     s[0],
                     s[1],
                     s[2],
@@ -604,7 +615,7 @@ public abstract class ReportsContract {
     Map<String, long[]> g =
         groupSums(
             counted(from(), NOW).stream().filter(e -> e.agent() != null).toList(),
-            UsageEvent::agent);
+            e -> Objects.requireNonNull(e.agent()));
     List<AgentStats> expected = new ArrayList<>();
     g.forEach(
         (a, s) ->
@@ -1575,7 +1586,9 @@ public abstract class ReportsContract {
             SubjectRef.user("holder"),
             NOW.minus(Duration.ofDays(30)).truncatedTo(ChronoUnit.DAYS));
     assertEquals(
-        10, s.counters(List.of(held)).get(held).reserved(), "live reservation's counter kept");
+        10,
+        Objects.requireNonNull(s.counters(List.of(held)).get(held)).reserved(),
+        "live reservation's counter kept");
     assertNotNull(live);
     assertEquals(0, Retention.of(m, RetentionPolicy.defaults()).runOnce().countersPurged());
   }

@@ -1,4 +1,4 @@
-package dev.quota4j.spi;
+package dev.quota4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +25,9 @@ import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.Workflow;
+import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
+import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.testing.MutableClock;
 import dev.quota4j.testing.RecordingListener;
 import java.time.Duration;
@@ -281,12 +284,13 @@ public abstract class InFlightLimitContract {
         assertThrows(
             IllegalArgumentException.class,
             () -> Limit.of("t", Metric.TOKENS, Window.IN_FLIGHT, 3));
-    assertTrue(metric.getMessage().contains("metric of limit"), metric.getMessage());
+    assertTrue(
+        String.valueOf(metric.getMessage()).contains("metric of limit"), metric.getMessage());
     IllegalArgumentException kind =
         assertThrows(
             IllegalArgumentException.class,
             () -> Limit.inFlight("w", 3).appliesTo(SubjectKind.WORKFLOW));
-    assertTrue(kind.getMessage().contains("appliesTo of limit"), kind.getMessage());
+    assertTrue(String.valueOf(kind.getMessage()).contains("appliesTo of limit"), kind.getMessage());
   }
 
   /**
@@ -294,6 +298,8 @@ public abstract class InFlightLimitContract {
    * calls are in flight at any moment, the limit is reached, and nothing is held at the end.
    */
   @Test
+  @SuppressWarnings(
+      "ThreadPriorityCheck") // Thread.yield() invites other threads in while one holds
   void manyThreadsNeverHaveMoreCallsInFlightThanTheLimit() throws Exception {
     int max = 3;
     QuotaManager m = manager(userParallel(max));

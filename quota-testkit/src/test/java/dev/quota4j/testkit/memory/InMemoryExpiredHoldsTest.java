@@ -1,7 +1,8 @@
-package dev.quota4j.memory;
+package dev.quota4j.testkit.memory;
 
-import dev.quota4j.spi.ExpiredHoldsContract;
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.QuotaStore;
+import dev.quota4j.testkit.ExpiredHoldsContract;
 
 /** Holds whose lease ended count nowhere, in the in-memory store. */
 class InMemoryExpiredHoldsTest extends ExpiredHoldsContract {

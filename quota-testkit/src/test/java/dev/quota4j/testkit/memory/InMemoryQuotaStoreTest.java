@@ -1,7 +1,8 @@
-package dev.quota4j.memory;
+package dev.quota4j.testkit.memory;
 
+import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.spi.QuotaStore;
-import dev.quota4j.spi.QuotaStoreContract;
+import dev.quota4j.testkit.QuotaStoreContract;
 
 /** The store contract, against the in-memory store. */
 class InMemoryQuotaStoreTest extends QuotaStoreContract {
