@@ -158,14 +158,14 @@ public final class QuotaAdmin {
     Checks.nonNegative("extra", extra);
     SubjectRecord rec = ensure(subject);
     Plan plan = manager.policy().plan(rec.plan());
-    Limit limit = manager.limitNamed(plan, limitName);
+    Limit limit = TemporaryIncreases.limitNamed(manager.policy(), plan, limitName);
     if (limit == null) {
       throw new IllegalArgumentException(
           "limitName must name a limit of the subject's plan or policy, was "
               + Checks.show(limitName));
     }
     Instant now = now();
-    Instant start = manager.currentWindowStart(limit, now);
+    Instant start = TemporaryIncreases.currentWindowStart(manager.policy(), limit, now);
     if (start == null) {
       throw new IllegalArgumentException(
           "limitName must name a limit with an hour, day, week or month window, not "
@@ -173,7 +173,7 @@ public final class QuotaAdmin {
               + ", was "
               + Checks.show(limitName));
     }
-    String key = QuotaManager.temporaryIncreaseKey(limitName, start);
+    String key = TemporaryIncreases.key(limitName, start);
     // the event first, as for every change: no increase is saved without its event
     boolean unused =
         store.appendEvent(
@@ -200,12 +200,13 @@ public final class QuotaAdmin {
   }
 
   private boolean isStaleIncrease(@Nullable Plan plan, String key, Instant now) {
-    Map.@Nullable Entry<String, Instant> w = QuotaManager.parseTemporaryIncreaseKey(key);
+    Map.@Nullable Entry<String, Instant> w = TemporaryIncreases.parse(key);
     if (w == null) {
       return false;
     }
-    Limit l = manager.limitNamed(plan, w.getKey());
-    return l == null || !w.getValue().equals(manager.currentWindowStart(l, now));
+    Limit l = TemporaryIncreases.limitNamed(manager.policy(), plan, w.getKey());
+    return l == null
+        || !w.getValue().equals(TemporaryIncreases.currentWindowStart(manager.policy(), l, now));
   }
 
   // ---------------------------------------------------------------- counters
@@ -356,7 +357,7 @@ public final class QuotaAdmin {
     for (LimitStatus t : manager.status(user).limits()) {
       Instant ts = t.windowStart();
       Instant te = t.resetsAt();
-      Limit tl = manager.limitNamed(toPlan, t.limitName());
+      Limit tl = TemporaryIncreases.limitNamed(manager.policy(), toPlan, t.limitName());
       if (ts != null
           && te != null
           && tl != null
@@ -441,7 +442,7 @@ public final class QuotaAdmin {
   }
 
   private void checkLimitExists(String limitName) {
-    boolean found = manager.limitNamed(null, limitName) != null;
+    boolean found = TemporaryIncreases.limitNamed(manager.policy(), null, limitName) != null;
     for (Plan p : manager.policy().plans().values()) {
       found |= p.limit(limitName) != null;
     }
