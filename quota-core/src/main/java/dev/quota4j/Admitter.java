@@ -9,7 +9,6 @@ import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.ReserveResult;
-import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,9 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +42,7 @@ final class Admitter {
   private final StoreGate gate;
   private final SubjectResolver resolver;
   private final LimitBinder binder;
+  private final Gates gates;
   private final Estimator estimator;
   private final Settlement settlement;
   private final Replayer replayer;
@@ -70,6 +68,7 @@ final class Admitter {
     this.gate = gate;
     this.resolver = resolver;
     this.binder = binder;
+    this.gates = new Gates(engine.policy(), resolver, binder, estimator, listeners);
     this.estimator = estimator;
     this.settlement = settlement;
     this.replayer = replayer;
@@ -154,7 +153,7 @@ final class Admitter {
     } catch (QuotaStoreUnavailableException e) {
       gate.failOpenOrThrow(e);
       replayer.keep(bounds, charges, event);
-      notifyFailOpen(request, e);
+      listeners.fire(l -> l.onFailOpenAdmission(request, e));
       return true;
     }
     replayer.replayIfPending();
@@ -166,164 +165,152 @@ final class Admitter {
     return true;
   }
 
-  // ---------------------------------------------------------------- admission
-
-  QuotaDecision admit(UsageRequest request, boolean reserve) {
-    policy.checkOperation(request.operation());
+  /**
+   * Admits one call: steps 1 to 9 of {@link QuotaManager}'s class Javadoc. Each step takes the
+   * value the one before made.
+   */
+  QuotaDecision tryReserve(UsageRequest request) {
     Instant now = clock.instant();
-    Resolved resolved = resolver.resolveOrFallBack(request.subject(), now, reserve);
-    if (resolved.denial != null) {
-      return deny(resolved.denial, request, now, reserve);
+    Candidate c = gates.screen(request, now, true); // steps 1-6: no store but the directory
+    QuotaDenial screened = c.denial();
+    if (screened != null) {
+      return deny(screened, request, now);
     }
-    Plan plan = resolved.plan;
-    if (plan != null
-        && !resolved.fallback
-        && (!plan.allowsOperation(request.operation()) || !plan.allowsModel(request.model()))) {
-      return deny(Denials.featureDenial(policy, resolved, plan, request), request, now, reserve);
-    }
-    Estimate est = estimator.estimate(request, now);
-    if (est.unpriced && request.model() != null && estimator.pricing().denyUnknownModels()) {
-      return deny(Denials.unknownModel(request), request, now, reserve);
-    }
-    // entries of the keys and tenant the request names, read once (for their overrides, then
-    // their active flag); a request naming none has no limit charged to such a subject, so
-    // nothing is ever put into the empty map
-    Map<SubjectRef, Optional<SubjectRecord>> others =
-        SubjectResolver.namesOthers(request) ? new HashMap<>() : Map.of();
-    BoundSet set = binder.boundSet(resolved, request, now, others);
-    List<Bound> bounds = set.all;
-    QuotaDenial unpriced = unpricedDenial(est, request, bounds, reserve);
-    if (unpriced != null) {
-      return deny(unpriced, request, now, reserve);
-    }
-
-    // per-request caps: no store call
-    long maxOutput = est.maxOutputTokens;
-    for (int i = 0; i < bounds.size(); i++) {
-      Bound b = bounds.get(i);
-      if (b.limit.window() != Window.PER_REQUEST) {
-        continue;
-      }
-      long amount = est.amount(b.limit.metric(), maxOutput);
-      if (amount <= b.amount) {
-        continue;
-      }
-      if (b.limit.mode() == LimitMode.ENFORCE
-          && b.limit.overshoot() == Overshoot.CLAMP
-          && Denials.clampable(b.limit.metric())) {
-        long fit = b.amount - (b.limit.metric() == Metric.TOKENS ? est.inputTokens : 0);
-        if (fit > 0) {
-          maxOutput = Math.min(maxOutput, fit);
-          continue;
-        }
-      }
-      QuotaDenial d = Denials.denialFor(b, amount, CounterValue.ZERO, now);
-      if (b.limit.mode() != LimitMode.ENFORCE) {
-        if (reserve) {
-          wouldDeny(d, request);
-        }
-        continue;
-      }
-      return deny(d, request, now, reserve);
-    }
-    if (SubjectResolver.namesOthers(request)) {
-      QuotaDenial inactive = resolver.inactiveOther(request, now, others);
-      if (inactive != null) {
-        return deny(inactive, request, now, reserve);
-      }
-    }
-
+    BoundSet set = c.bounds();
+    long maxOutput = c.maxOutput();
     for (int attempt = 1; ; attempt++) {
-      // CLAMP on stored token limits: shrink the output to what is left
-      boolean clamped = false;
-      List<Bound> clampBounds = set.clamped;
-      if (!clampBounds.isEmpty()) {
-        Map<CounterKey, CounterValue> values;
-        try {
-          List<CounterKey> keys = clampBounds.stream().map(Bound::key).toList();
-          values = gate.call(now, () -> gate.store().counters(keys, now)); // without ended holds
-        } catch (QuotaStoreUnavailableException e) {
-          gate.failOpenOrThrow(e);
-          values = Map.of(); // fail open: nothing to clamp against
-        }
-        for (Bound b : clampBounds) {
-          CounterValue v = values.getOrDefault(b.key(), CounterValue.ZERO);
-          long left = b.amount - Saturated.add(v.used(), v.reserved());
-          long fit = left - (b.limit.metric() == Metric.TOKENS ? est.inputTokens : 0);
-          if (fit < maxOutput && fit > 0) {
-            maxOutput = fit;
-            clamped = true;
-          }
-        }
-      }
-      List<Bound> charged = set.stored;
-      List<Charge> charges = set.reserveCharges(est, maxOutput);
-      if (!reserve) {
-        return checkOnly(charged, charges, request, now);
-      }
-      String reservationId =
-          ids instanceof QuotaManager.SequentialIds seq
-              ? seq.next(RESERVATION_ID_PREFIX)
-              : Checks.id("reservation id from the idGenerator", "r-" + ids.get());
+      long fitted = clampToStore(set, c.estimate(), maxOutput, now); // step 7
+      boolean clamped = fitted < maxOutput;
+      maxOutput = fitted;
+      List<Charge> charges = set.reserveCharges(c.estimate(), maxOutput);
+      String reservationId = nextReservationId();
       Instant leaseUntil = now.plus(leaseDuration);
       ReserveResult result;
       try {
-        if (charges.isEmpty()) {
-          result = GRANTED_NOTHING;
-        } else {
-          result = gate.reserve(reservationId, charges, now, leaseUntil);
-        }
+        result =
+            charges.isEmpty()
+                ? GRANTED_NOTHING
+                : gate.reserve(reservationId, charges, now, leaseUntil); // step 8
       } catch (QuotaStoreUnavailableException e) {
-        gate.failOpenOrThrow(e);
-        notifyFailOpen(request, e);
-        return QuotaDecision.allowed(
-            new Reservation(
-                new Admitted(reservationId, request, est, set, charged, charges, maxOutput, true),
-                settlement,
-                leaseUntil));
+        gate.failOpenOrThrow(e); // step 9
+        listeners.fire(l -> l.onFailOpenAdmission(request, e));
+        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, true);
       }
-      if (result instanceof ReserveResult.Granted granted) {
-        for (int i = 0; !granted.unconditional().isEmpty() && i < charges.size(); i++) {
-          Charge c = charges.get(i);
-          CounterValue after = granted.unconditional().get(c.key());
-          if (after != null && c.admission() == Admission.ALWAYS) {
-            long before = Saturated.add(after.used(), after.reserved()) - c.amount();
-            if (!charged
-                .get(i)
-                .admissionIfEnforced(c.amount())
-                .admits(Math.max(0, before), 0, c.amount(), c.limit())) {
-              wouldDeny(
-                  Denials.denialFor(
-                      charged.get(i),
-                      c.amount(),
-                      new CounterValue(after.used(), after.reserved() - c.amount()),
-                      now),
-                  request);
-            }
-          }
-        }
-        return QuotaDecision.allowed(
-            new Reservation(
-                new Admitted(reservationId, request, est, set, charged, charges, maxOutput, false),
-                settlement,
-                leaseUntil));
+      if (result instanceof ReserveResult.Granted g) {
+        wouldDenyUnconditional(set.stored, charges, g, request, now);
+        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, false);
       }
       if (result instanceof ReserveResult.Rejected rejected) {
-        int index = charges.indexOf(rejected.charge());
-        Bound b = charged.get(index);
+        Bound b = set.stored.get(charges.indexOf(rejected.charge()));
         if (clamped && attempt < CLAMP_ATTEMPTS && b.limit.overshoot() == Overshoot.CLAMP) {
           continue; // raced with another caller: measure again
         }
         QuotaDenial denial =
             Denials.denialFor(b, rejected.charge().amount(), rejected.current(), now);
-        return deny(Denials.withUpgrades(policy, denial, resolved, b), request, now, true);
+        return deny(Denials.withUpgrades(policy, denial, c.resolved(), b), request, now);
       }
       throw new IllegalStateException("store reported a duplicate for fresh id " + reservationId);
     }
   }
 
-  private QuotaDecision checkOnly(
-      List<Bound> charged, List<Charge> charges, UsageRequest request, Instant now) {
+  /**
+   * Whether the call would be admitted now: the steps of {@link #tryReserve} up to the store, which
+   * is then read rather than written. Creates no subject, tells no listener, writes no event.
+   */
+  QuotaDecision check(UsageRequest request) {
+    Instant now = clock.instant();
+    Candidate c = gates.screen(request, now, false);
+    QuotaDenial screened = c.denial();
+    if (screened != null) {
+      return QuotaDecision.denied(screened);
+    }
+    BoundSet set = c.bounds();
+    long maxOutput = clampToStore(set, c.estimate(), c.maxOutput(), now);
+    return measure(set.stored, set.reserveCharges(c.estimate(), maxOutput), now);
+  }
+
+  private QuotaDecision granted(
+      String id,
+      UsageRequest request,
+      Candidate c,
+      List<Charge> charges,
+      long maxOutput,
+      Instant leaseUntil,
+      boolean detached) {
+    BoundSet set = c.bounds();
+    Admitted admitted =
+        new Admitted(id, request, c.estimate(), set, set.stored, charges, maxOutput, detached);
+    return QuotaDecision.allowed(new Reservation(admitted, settlement, leaseUntil));
+  }
+
+  private String nextReservationId() {
+    return ids instanceof QuotaManager.SequentialIds seq
+        ? seq.next(RESERVATION_ID_PREFIX)
+        : Checks.id("reservation id from the idGenerator", "r-" + ids.get());
+  }
+
+  /**
+   * CLAMP on stored token limits: {@code maxOutput} shrunk to what is left in them (read from the
+   * store, without ended holds); unchanged when there are none, or when the store is unreachable
+   * and the manager fails open.
+   */
+  private long clampToStore(BoundSet set, Estimate est, long maxOutput, Instant now) {
+    List<Bound> clampBounds = set.clamped;
+    if (clampBounds.isEmpty()) {
+      return maxOutput;
+    }
+    Map<CounterKey, CounterValue> values;
+    try {
+      List<CounterKey> keys = clampBounds.stream().map(Bound::key).toList();
+      values = gate.call(now, () -> gate.store().counters(keys, now));
+    } catch (QuotaStoreUnavailableException e) {
+      gate.failOpenOrThrow(e);
+      return maxOutput; // fail open: nothing to clamp against
+    }
+    for (Bound b : clampBounds) {
+      CounterValue v = values.getOrDefault(b.key(), CounterValue.ZERO);
+      long left = b.amount - Saturated.add(v.used(), v.reserved());
+      long fit = left - (b.limit.metric() == Metric.TOKENS ? est.inputTokens : 0);
+      if (fit < maxOutput && fit > 0) {
+        maxOutput = fit;
+      }
+    }
+    return maxOutput;
+  }
+
+  /**
+   * Tells listeners of each SOFT or SHADOW charge the store added although it did not fit: the
+   * denial an enforced limit would have made.
+   */
+  private void wouldDenyUnconditional(
+      List<Bound> charged,
+      List<Charge> charges,
+      ReserveResult.Granted granted,
+      UsageRequest request,
+      Instant now) {
+    for (int i = 0; !granted.unconditional().isEmpty() && i < charges.size(); i++) {
+      Charge c = charges.get(i);
+      CounterValue after = granted.unconditional().get(c.key());
+      if (after != null && c.admission() == Admission.ALWAYS) {
+        long before = Saturated.add(after.used(), after.reserved()) - c.amount();
+        if (!charged
+            .get(i)
+            .admissionIfEnforced(c.amount())
+            .admits(Math.max(0, before), 0, c.amount(), c.limit())) {
+          QuotaDenial d =
+              Denials.denialFor(
+                  charged.get(i),
+                  c.amount(),
+                  new CounterValue(after.used(), after.reserved() - c.amount()),
+                  now);
+          listeners.fire(l -> l.onWouldDeny(d, request));
+        }
+      }
+    }
+  }
+
+  /** A check's answer: where each stored limit stands, and every one the call would not fit. */
+  private QuotaDecision measure(List<Bound> charged, List<Charge> charges, Instant now) {
     if (charges.isEmpty()) {
       return QuotaDecision.allowed(null);
     }
@@ -348,11 +335,8 @@ final class Admitter {
     return QuotaDecision.checked(misses, limits);
   }
 
-  private QuotaDecision deny(
-      QuotaDenial denial, UsageRequest request, Instant now, boolean notify) {
-    if (notify) {
-      notifyDenied(denial, request, now);
-    }
+  private QuotaDecision deny(QuotaDenial denial, UsageRequest request, Instant now) {
+    notifyDenied(denial, request, now);
     return QuotaDecision.denied(denial);
   }
 
@@ -370,44 +354,5 @@ final class Admitter {
       }
     }
     listeners.fire(l -> l.onDenied(denial, request));
-  }
-
-  private void wouldDeny(QuotaDenial denial, UsageRequest request) {
-    listeners.fire(l -> l.onWouldDeny(denial, request));
-  }
-
-  private void notifyFailOpen(UsageRequest request, QuotaStoreUnavailableException e) {
-    listeners.fire(l -> l.onFailOpenAdmission(request, e));
-  }
-
-  /**
-   * The denial of a call that names no model and has no price, when the pricing denies unpriced
-   * models and a COST limit counts the call: its cost cannot be known, so an ENFORCE or SOFT cost
-   * limit could be passed unseen (three 2M-token calls would pass a $0.01 limit priced at zero). A
-   * SHADOW cost limit never denies: the call is admitted, priced at zero, and listeners hear the
-   * denial that would have happened. Without a cost limit the price only fills the ledger: admitted
-   * at zero with a warning. (A call naming an unpriced model is denied before, whatever its limits,
-   * as a denying table always did.)
-   */
-  private @Nullable QuotaDenial unpricedDenial(
-      Estimate est, UsageRequest request, List<Bound> bounds, boolean reserve) {
-    if (!est.unpriced || request.model() != null || !estimator.pricing().denyUnknownModels()) {
-      return null;
-    }
-    Bound shadow = null;
-    for (int i = 0; i < bounds.size(); i++) {
-      Bound b = bounds.get(i);
-      if (b.limit.metric() != Metric.COST) {
-        continue;
-      }
-      if (b.limit.mode() != LimitMode.SHADOW) {
-        return Denials.unpriced(request, b.limit);
-      }
-      shadow = b;
-    }
-    if (shadow != null && reserve) {
-      wouldDeny(Denials.unpriced(request, shadow.limit), request);
-    }
-    return null;
   }
 }

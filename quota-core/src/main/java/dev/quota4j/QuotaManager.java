@@ -194,7 +194,7 @@ public final class QuotaManager implements UsageRecorder {
 
   /** Reserves capacity for one call; a denial is returned as a value. */
   public QuotaDecision tryReserve(UsageRequest request) {
-    return admitter.admit(request, true);
+    return admitter.tryReserve(request);
   }
 
   /** Builds the request and tries to reserve; see {@link #tryReserve(UsageRequest)}. */
@@ -210,7 +210,7 @@ public final class QuotaManager implements UsageRecorder {
    * subject, notifies no listener and writes nothing to the ledger.
    */
   public QuotaDecision check(UsageRequest request) {
-    return admitter.admit(request, false);
+    return admitter.check(request);
   }
 
   /** Builds the request and checks it; see {@link #check(UsageRequest)}. */
