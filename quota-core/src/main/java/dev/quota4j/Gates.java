@@ -3,7 +3,6 @@ package dev.quota4j;
 import dev.quota4j.spi.CounterValue;
 import dev.quota4j.spi.SubjectRecord;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,11 +55,8 @@ final class Gates {
     if (est.unpriced && request.model() != null && estimator.pricing().denyUnknownModels()) {
       return Candidate.denied(Denials.unknownModel(request));
     }
-    // 5: entries of the keys and tenant the request names, read once (for their overrides, then
-    // their active flag); a request naming none has no limit charged to such a subject, so
-    // nothing is ever put into the empty map
-    Map<SubjectRef, Optional<SubjectRecord>> others =
-        SubjectResolver.namesOthers(request) ? new HashMap<>() : Map.of();
+    // 5: the entries of the keys and tenant the request names, then its limits bound
+    Map<SubjectRef, Optional<SubjectRecord>> others = resolver.othersOf(request, now);
     BoundSet set = binder.boundSet(resolved, request, now, others);
     QuotaDenial unpriced = unpricedDenial(est, request, set.all, listen);
     if (unpriced != null) {

@@ -4,6 +4,7 @@ import dev.quota4j.internal.Checks;
 import dev.quota4j.spi.SubjectRecord;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -218,6 +219,26 @@ final class SubjectResolver {
       seen.put(target, rec);
     }
     return rec;
+  }
+
+  /**
+   * The directory entries of the API key, provider key and tenant the request names besides its own
+   * subject, all read now (through the cache when there is one), for their overrides and their
+   * active flag; an empty map, never written to, when it names none. Fail-open: an unreachable
+   * store reads as no entry.
+   */
+  Map<SubjectRef, Optional<SubjectRecord>> othersOf(UsageRequest request, Instant now) {
+    if (!namesOthers(request)) {
+      return Map.of();
+    }
+    Map<SubjectRef, Optional<SubjectRecord>> seen = new HashMap<>();
+    for (SubjectKind kind : NAMED_KINDS) {
+      SubjectRef other = named(request, kind);
+      if (other != null && !other.equals(request.subject())) {
+        Optional<SubjectRecord> unused = entryOf(other, now, seen);
+      }
+    }
+    return seen;
   }
 
   static boolean namesOthers(UsageRequest request) {
