@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Estimate: input tokens (given, counted from the prompt, or from the operation's estimate),
  *       output tokens, characters and cost; a model without a price is denied when the pricing says
  *       so.
- *   <li>Bind the limits: which apply to this call, to whom (the subject, the system, the API key,
- *       provider key or tenant it names), with what amount and in which window.
+ *   <li>Read the directory entries of the API key, provider key and tenant the call names, and bind
+ *       the limits: which apply to this call, to whom (the subject, the system, a key or tenant it
+ *       names), with what amount and in which window.
  *   <li>Check what needs no store: per-request caps (CLAMP shrinks the output instead of denying)
  *       and a deactivated key or tenant named by the call.
  *   <li>For stored CLAMP limits, read what is left and shrink the output to fit.
