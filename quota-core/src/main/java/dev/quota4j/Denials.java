@@ -20,7 +20,6 @@ final class Denials {
         request.subject());
   }
 
-  /** Whether CLAMP can shrink a limit of this metric (by granting fewer output tokens). */
   /**
    * For a denial by a limit of the subject's plan: the other plans whose limit of the same name
    * allows more (or that have no such limit), so the denial can say an upgrade would help.
@@ -51,10 +50,12 @@ final class Denials {
     return denial.withUpgrades(upgrades);
   }
 
+  /** Whether CLAMP can shrink a limit of this metric (by granting fewer output tokens). */
   static boolean clampable(Metric m) {
     return m == Metric.TOKENS || m == Metric.OUTPUT_TOKENS;
   }
 
+  /** The denial of an operation or model the subject's plan does not include. */
   static QuotaDenial featureDenial(
       QuotaPolicy policy, Resolved resolved, Plan plan, UsageRequest request) {
     List<String> upgrades = new ArrayList<>();
@@ -96,6 +97,7 @@ final class Denials {
         upgrades);
   }
 
+  /** The denial by bound limit {@code b} of {@code requested} more, at counter {@code current}. */
   static QuotaDenial denialFor(Bound b, long requested, CounterValue current, Instant now) {
     Limit limit = b.limit;
     long taken = Saturated.add(current.used(), current.reserved());
@@ -187,6 +189,7 @@ final class Denials {
     return metric == Metric.COST ? Money.fromMicros(amount).toPlainString() : Long.toString(amount);
   }
 
+  /** The denial of a call without a price that cost limit {@code limit} would count. */
   static QuotaDenial unpriced(UsageRequest request, Limit limit) {
     return QuotaDenial.of(
         DenialCodes.UNKNOWN_MODEL_PRICE,

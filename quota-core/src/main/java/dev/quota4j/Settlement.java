@@ -44,6 +44,11 @@ final class Settlement {
     this.listeners = listeners;
   }
 
+  /**
+   * Commits or fails reservation {@code r} with its actual usage: the settlement steps of {@link
+   * QuotaManager}'s class Javadoc. Throws, leaving the reservation open, when the store cannot be
+   * reached and the manager fails closed.
+   */
   Reservation.Outcome settle(
       Admitted r,
       Instant leaseUntil,
@@ -116,6 +121,7 @@ final class Settlement {
     return Reservation.Outcome.COMMITTED;
   }
 
+  /** Releases what reservation {@code r} holds in the store (nothing for a detached one). */
   void releaseHold(Admitted r) {
     if (r.detached() || r.charges().isEmpty()) {
       return;
@@ -130,6 +136,7 @@ final class Settlement {
     }
   }
 
+  /** Renews the lease of reservation {@code r} for {@code more} from now; the new end. */
   Instant renewLease(Admitted r, Instant leaseUntil, Duration more) {
     Checks.argument(!more.isNegative() && !more.isZero(), "extension", "must be positive", more);
     Instant now = clock.instant();
