@@ -76,95 +76,6 @@ final class Admitter {
     this.listeners = listeners;
   }
 
-  Workflow openWorkflow(QuotaManager manager, SubjectRef subject, String workflowId) {
-    Checks.id("workflowId", workflowId);
-    Instant now = clock.instant();
-    Resolved resolved = resolver.resolveOrFallBack(subject, now, true);
-    if (resolved.denial != null) {
-      throw new QuotaExceededException(resolved.denial);
-    }
-    List<Bound> bounds = new ArrayList<>();
-    for (Limit limit : binder.limitsFor(resolved)) {
-      if (limit.window() != Window.CONCURRENT || limit.appliesTo() == SubjectKind.WORKFLOW) {
-        continue;
-      }
-      SubjectRef target =
-          limit.appliesTo() == SubjectKind.SYSTEM ? SubjectRef.SYSTEM : resolved.subject;
-      if (limit.appliesTo() != SubjectKind.SYSTEM
-          && limit.appliesTo() != subject.kind()
-          && !LimitBinder.isPlanLimit(resolved, limit)) {
-        continue;
-      }
-      bounds.add(
-          new Bound(
-              limit, target, LimitBinder.effectiveAmount(resolved, limit), Instant.EPOCH, null));
-    }
-    String reservationId = workflowId + "#open";
-    if (bounds.isEmpty()) {
-      return new Workflow(manager, settlement, workflowId, subject, null);
-    }
-    List<Charge> charges = new ArrayList<>();
-    for (Bound bound : bounds) {
-      charges.add(bound.charge(1));
-    }
-    Instant leaseUntil = now.plus(workflowLease);
-    ReserveResult result;
-    try {
-      result = gate.call(now, () -> gate.store().reserve(reservationId, charges, now, leaseUntil));
-    } catch (QuotaStoreUnavailableException e) {
-      gate.failOpenOrThrow(e);
-      return new Workflow(manager, settlement, workflowId, subject, null);
-    }
-    if (result instanceof ReserveResult.Rejected rejected) {
-      Bound bound = bounds.get(charges.indexOf(rejected.charge()));
-      QuotaDenial denial =
-          Denials.denialFor(bound, rejected.charge().amount(), rejected.current(), now);
-      UsageRequest asRequest = UsageRequest.forSubject(subject).workflow(workflowId).build();
-      notifyDenied(denial, asRequest, now);
-      throw new QuotaExceededException(denial);
-    }
-    if (result instanceof ReserveResult.Duplicate) {
-      throw new IllegalArgumentException(
-          "workflowId " + Checks.show(workflowId) + " is already open");
-    }
-    return new Workflow(
-        manager, settlement, workflowId, subject, new WorkflowSlot(reservationId, leaseUntil));
-  }
-
-  boolean record(String eventId, UsageRequest request, Usage usage) {
-    Checks.id("eventId", eventId);
-    policy.checkOperation(request.operation());
-    Instant now = clock.instant();
-    Resolved resolved = resolver.resolveOrFallBack(request.subject(), now, true);
-    Estimate est = estimator.estimate(request, now);
-    List<Bound> bounds = binder.bounds(resolved, request, now, true, new HashMap<>());
-    bounds.removeIf(b -> b.limit.window() == Window.IN_FLIGHT); // a recorded call is not in flight
-    List<Charge> charges = new ArrayList<>();
-    Actual actual = estimator.actual(request, est, usage, now);
-    for (Bound b : bounds) {
-      charges.add(b.charge(actual.amount(b.limit.metric(), b)).withAdmission(Admission.ALWAYS));
-    }
-    UsageEvent event =
-        LedgerEvents.event(
-            eventId, null, now, EventStatus.SUCCESS, request, est, actual, null, null);
-    CommitResult r;
-    try {
-      r = gate.call(now, () -> gate.store().record(charges, event));
-    } catch (QuotaStoreUnavailableException e) {
-      gate.failOpenOrThrow(e);
-      replayer.keep(bounds, charges, event);
-      listeners.fire(l -> l.onFailOpenAdmission(request, e));
-      return true;
-    }
-    replayer.replayIfPending();
-    if (r.status() == CommitResult.Status.ALREADY_APPLIED) {
-      return false;
-    }
-    thresholds.fire(bounds, charges, r);
-    listeners.fire(l -> l.onRecorded(event));
-    return true;
-  }
-
   /**
    * Admits one call: steps 1 to 9 of {@link QuotaManager}'s class Javadoc. Each step takes the
    * value the one before made.
@@ -333,6 +244,97 @@ final class Admitter {
       }
     }
     return QuotaDecision.checked(misses, limits);
+  }
+
+  /** Opens a workflow: one charge per concurrent-workflow limit, under the workflow lease. */
+  Workflow openWorkflow(QuotaManager manager, SubjectRef subject, String workflowId) {
+    Checks.id("workflowId", workflowId);
+    Instant now = clock.instant();
+    Resolved resolved = resolver.resolveOrFallBack(subject, now, true);
+    if (resolved.denial != null) {
+      throw new QuotaExceededException(resolved.denial);
+    }
+    List<Bound> bounds = new ArrayList<>();
+    for (Limit limit : binder.limitsFor(resolved)) {
+      if (limit.window() != Window.CONCURRENT || limit.appliesTo() == SubjectKind.WORKFLOW) {
+        continue;
+      }
+      SubjectRef target =
+          limit.appliesTo() == SubjectKind.SYSTEM ? SubjectRef.SYSTEM : resolved.subject;
+      if (limit.appliesTo() != SubjectKind.SYSTEM
+          && limit.appliesTo() != subject.kind()
+          && !LimitBinder.isPlanLimit(resolved, limit)) {
+        continue;
+      }
+      bounds.add(
+          new Bound(
+              limit, target, LimitBinder.effectiveAmount(resolved, limit), Instant.EPOCH, null));
+    }
+    String reservationId = workflowId + "#open";
+    if (bounds.isEmpty()) {
+      return new Workflow(manager, settlement, workflowId, subject, null);
+    }
+    List<Charge> charges = new ArrayList<>();
+    for (Bound bound : bounds) {
+      charges.add(bound.charge(1));
+    }
+    Instant leaseUntil = now.plus(workflowLease);
+    ReserveResult result;
+    try {
+      result = gate.call(now, () -> gate.store().reserve(reservationId, charges, now, leaseUntil));
+    } catch (QuotaStoreUnavailableException e) {
+      gate.failOpenOrThrow(e);
+      return new Workflow(manager, settlement, workflowId, subject, null);
+    }
+    if (result instanceof ReserveResult.Rejected rejected) {
+      Bound bound = bounds.get(charges.indexOf(rejected.charge()));
+      QuotaDenial denial =
+          Denials.denialFor(bound, rejected.charge().amount(), rejected.current(), now);
+      UsageRequest asRequest = UsageRequest.forSubject(subject).workflow(workflowId).build();
+      notifyDenied(denial, asRequest, now);
+      throw new QuotaExceededException(denial);
+    }
+    if (result instanceof ReserveResult.Duplicate) {
+      throw new IllegalArgumentException(
+          "workflowId " + Checks.show(workflowId) + " is already open");
+    }
+    return new Workflow(
+        manager, settlement, workflowId, subject, new WorkflowSlot(reservationId, leaseUntil));
+  }
+
+  /** Records usage that was never reserved: unconditional charges, in one store call. */
+  boolean record(String eventId, UsageRequest request, Usage usage) {
+    Checks.id("eventId", eventId);
+    policy.checkOperation(request.operation());
+    Instant now = clock.instant();
+    Resolved resolved = resolver.resolveOrFallBack(request.subject(), now, true);
+    Estimate est = estimator.estimate(request, now);
+    List<Bound> bounds = binder.bounds(resolved, request, now, true, new HashMap<>());
+    bounds.removeIf(b -> b.limit.window() == Window.IN_FLIGHT); // a recorded call is not in flight
+    List<Charge> charges = new ArrayList<>();
+    Actual actual = estimator.actual(request, est, usage, now);
+    for (Bound b : bounds) {
+      charges.add(b.charge(actual.amount(b.limit.metric(), b)).withAdmission(Admission.ALWAYS));
+    }
+    UsageEvent event =
+        LedgerEvents.event(
+            eventId, null, now, EventStatus.SUCCESS, request, est, actual, null, null);
+    CommitResult r;
+    try {
+      r = gate.call(now, () -> gate.store().record(charges, event));
+    } catch (QuotaStoreUnavailableException e) {
+      gate.failOpenOrThrow(e);
+      replayer.keep(bounds, charges, event);
+      listeners.fire(l -> l.onFailOpenAdmission(request, e));
+      return true;
+    }
+    replayer.replayIfPending();
+    if (r.status() == CommitResult.Status.ALREADY_APPLIED) {
+      return false;
+    }
+    thresholds.fire(bounds, charges, r);
+    listeners.fire(l -> l.onRecorded(event));
+    return true;
   }
 
   private QuotaDecision deny(QuotaDenial denial, UsageRequest request, Instant now) {
