@@ -158,14 +158,14 @@ public final class QuotaAdmin {
     Checks.nonNegative("extra", extra);
     SubjectRecord rec = ensure(subject);
     Plan plan = manager.policy().plan(rec.plan());
-    Limit limit = manager.limitNamed(plan, limitName);
+    Limit limit = TemporaryIncreases.limitNamed(manager.policy(), plan, limitName);
     if (limit == null) {
       throw new IllegalArgumentException(
           "limitName must name a limit of the subject's plan or policy, was "
               + Checks.show(limitName));
     }
     Instant now = now();
-    Instant start = manager.currentWindowStart(limit, now);
+    Instant start = TemporaryIncreases.currentWindowStart(manager.policy(), limit, now);
     if (start == null) {
       throw new IllegalArgumentException(
           "limitName must name a limit with an hour, day, week or month window, not "
@@ -173,7 +173,7 @@ public final class QuotaAdmin {
               + ", was "
               + Checks.show(limitName));
     }
-    String key = QuotaManager.temporaryIncreaseKey(limitName, start);
+    String key = TemporaryIncreases.key(limitName, start);
     // the event first, as for every change: no increase is saved without its event
     boolean unused =
         store.appendEvent(
@@ -200,12 +200,13 @@ public final class QuotaAdmin {
   }
 
   private boolean isStaleIncrease(@Nullable Plan plan, String key, Instant now) {
-    Map.@Nullable Entry<String, Instant> w = QuotaManager.parseTemporaryIncreaseKey(key);
+    Map.@Nullable Entry<String, Instant> w = TemporaryIncreases.parse(key);
     if (w == null) {
       return false;
     }
-    Limit l = manager.limitNamed(plan, w.getKey());
-    return l == null || !w.getValue().equals(manager.currentWindowStart(l, now));
+    Limit l = TemporaryIncreases.limitNamed(manager.policy(), plan, w.getKey());
+    return l == null
+        || !w.getValue().equals(TemporaryIncreases.currentWindowStart(manager.policy(), l, now));
   }
 
   // ---------------------------------------------------------------- counters
@@ -238,7 +239,7 @@ public final class QuotaAdmin {
 
   /**
    * Sets the subject's usage of every limit in its current windows to zero, and appends an audit
-   * event with id {@code auditId} (seed 003: reset one provider key or, called for each, all).
+   * event with id {@code auditId} (to reset one provider key or, called for each, all of them).
    *
    * @return false, changing nothing, when an event with {@code auditId} is already in the ledger
    */
@@ -255,8 +256,8 @@ public final class QuotaAdmin {
   }
 
   /**
-   * Resets every limit of each provider key (seed 003's "reset all"); the audit id of key {@code k}
-   * is {@code auditId + ":" + k} (hashed when longer than an id may be).
+   * Resets every limit of each provider key ("reset all"); the audit id of key {@code k} is {@code
+   * auditId + ":" + k} (hashed when longer than an id may be).
    *
    * @return how many keys were reset now (not before, by the same audit id)
    */
@@ -312,15 +313,14 @@ public final class QuotaAdmin {
   // ---------------------------------------------------------------- migration
 
   /**
-   * Moves an anonymous session's usage to the user it signed up as (seed 004), counted once: in one
-   * atomic step, every limit of the user with a calendar window (its plan's, overrides and
-   * temporary increases applied, and the policy's) is charged what the session's calls would have
-   * charged it in its current window, under its own metric and filters (provider, model,
-   * operations): each of the session's ledger events counts when it is a call's outcome ({@code
-   * SUCCESS} or {@code ERROR}), falls in that window and passes the filters, whatever limits the
-   * session's own plan had. The session's counters of the current windows drop to zero, and every
-   * ledger event of the session becomes the user's. The user is created on the default plan when
-   * not in the directory.
+   * Moves an anonymous session's usage to the user it signed up as, counted once: in one atomic
+   * step, every limit of the user with a calendar window (its plan's, overrides and temporary
+   * increases applied, and the policy's) is charged what the session's calls would have charged it
+   * in its current window, under its own metric and filters (provider, model, operations): each of
+   * the session's ledger events counts when it is a call's outcome ({@code SUCCESS} or {@code
+   * ERROR}), falls in that window and passes the filters, whatever limits the session's own plan
+   * had. The session's counters of the current windows drop to zero, and every ledger event of the
+   * session becomes the user's. The user is created on the default plan when not in the directory.
    *
    * <p>Calls of earlier windows move in the ledger (reports count them under the user) but charge
    * no counter: a window that ended is not reopened. An event counts by its time, so a call
@@ -356,7 +356,7 @@ public final class QuotaAdmin {
     for (LimitStatus t : manager.status(user).limits()) {
       Instant ts = t.windowStart();
       Instant te = t.resetsAt();
-      Limit tl = manager.limitNamed(toPlan, t.limitName());
+      Limit tl = TemporaryIncreases.limitNamed(manager.policy(), toPlan, t.limitName());
       if (ts != null
           && te != null
           && tl != null
@@ -402,10 +402,10 @@ public final class QuotaAdmin {
 
   /**
    * A change of the subject's entry that the ledger records: when it changes the entry, an {@link
-   * EventStatus#ADMIN} event tagged {@code action}, with the description as its message (seed 002
-   * logs subscription changes). The event is appended before the entry is saved, so that no change
-   * is ever saved without its event; a call that fails after appending leaves its event, and
-   * calling it again appends another.
+   * EventStatus#ADMIN} event tagged {@code action}, with the description as its message
+   * (subscription changes, for instance). The event is appended before the entry is saved, so that
+   * no change is ever saved without its event; a call that fails after appending leaves its event,
+   * and calling it again appends another.
    */
   private SubjectRecord change(
       SubjectRef subject, String action, Change change, Described described) {
@@ -441,7 +441,7 @@ public final class QuotaAdmin {
   }
 
   private void checkLimitExists(String limitName) {
-    boolean found = manager.limitNamed(null, limitName) != null;
+    boolean found = TemporaryIncreases.limitNamed(manager.policy(), null, limitName) != null;
     for (Plan p : manager.policy().plans().values()) {
       found |= p.limit(limitName) != null;
     }

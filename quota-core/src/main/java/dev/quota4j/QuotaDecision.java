@@ -73,7 +73,7 @@ public final class QuotaDecision {
 
   /**
    * For {@link QuotaManager#check}: where each stored limit the call is charged to stood before it,
-   * in the order admission charges them (seed 002's {@code tokens_remaining} is {@code
+   * in the order admission charges them (a {@code tokens_remaining} figure is {@code
    * remaining("...")}). Empty for {@code tryReserve}, for a denial made without reading the
    * counters (a per-request cap, a feature gate, an unknown or deactivated subject), and in
    * FAIL_OPEN when the store was unreachable; use {@link QuotaManager#status} for those.

@@ -1,16 +1,11 @@
 package dev.quota4j;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
-import dev.quota4j.QuotaManager.Bound;
-import dev.quota4j.QuotaManager.Estimate;
 import dev.quota4j.internal.Checks;
-import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.EventStatus;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Capacity held for one call. Commit what the provider really used, fail with what it billed, or
@@ -52,15 +47,8 @@ public final class Reservation implements AutoCloseable {
     RELEASED
   }
 
-  private final QuotaManager manager;
-  private final String id;
-  private final UsageRequest request;
-  private final Estimate estimate;
-  private final List<Bound> bounds;
-  private final List<Charge> charges;
-  private final long grantedMaxOutputTokens;
-  private final boolean detached;
-  private final QuotaManager.@Nullable BoundSet boundSet;
+  private final Admitted admitted;
+  private final Settlement settlement;
   private volatile Instant leaseUntil;
   private volatile State state = State.OPEN;
 
@@ -70,39 +58,15 @@ public final class Reservation implements AutoCloseable {
    */
   private final ReentrantLock settling = new ReentrantLock();
 
-  Reservation(
-      QuotaManager manager,
-      String id,
-      UsageRequest request,
-      Estimate estimate,
-      QuotaManager.@Nullable BoundSet boundSet,
-      List<Bound> bounds,
-      List<Charge> charges,
-      long grantedMaxOutputTokens,
-      Instant leaseUntil,
-      boolean detached) {
-    this.manager = manager;
-    this.id = id;
-    // keep the dimensions, never the prompt text
-    this.request = request.prompt() == null ? request : withoutPrompt(request);
-    this.estimate = estimate;
-    this.boundSet = boundSet;
-    this.bounds = List.copyOf(bounds);
-    this.charges = List.copyOf(charges);
-    this.grantedMaxOutputTokens = grantedMaxOutputTokens;
+  Reservation(Admitted admitted, Settlement settlement, Instant leaseUntil) {
+    this.admitted = admitted;
+    this.settlement = settlement;
     this.leaseUntil = leaseUntil;
-    this.detached = detached;
-  }
-
-  private static UsageRequest withoutPrompt(UsageRequest r) {
-    return r.toBuilder()
-        .estimatedTokens(Math.max(0, r.inputTokens()), Math.max(0, r.maxOutputTokens()))
-        .build();
   }
 
   /** The reservation id; also the id of the ledger event that closes it. */
   public String id() {
-    return id;
+    return admitted.id();
   }
 
   /**
@@ -110,12 +74,12 @@ public final class Reservation implements AutoCloseable {
    * shrank it to what fits. Pass it to the provider as {@code max_tokens}.
    */
   public long grantedMaxOutputTokens() {
-    return grantedMaxOutputTokens;
+    return admitted.grantedMaxOutputTokens();
   }
 
   /** The input tokens estimated at admission. */
   public long estimatedInputTokens() {
-    return estimate.inputTokens;
+    return admitted.estimate().inputTokens;
   }
 
   /** When the lease ends unless extended. */
@@ -128,7 +92,7 @@ public final class Reservation implements AutoCloseable {
    * usage is recorded when the store is back.
    */
   public boolean isDetached() {
-    return detached;
+    return admitted.detached();
   }
 
   /** Whether it is still open: not committed, failed or released. */
@@ -182,14 +146,16 @@ public final class Reservation implements AutoCloseable {
     try {
       if (state == State.RELEASED) {
         throw new IllegalStateException(
-            "reservation " + id + " was already released; record late usage with record()");
+            "reservation "
+                + admitted.id()
+                + " was already released; record late usage with record()");
       }
       if (state == State.COMMITTED) {
         return Outcome.ALREADY_DONE;
       }
       // throws when nothing was applied (or nothing is known to be): the reservation stays open,
       // so that this caller may try again or close, and a commit waiting for this one tries itself
-      Outcome outcome = manager.commit(this, usage, status, code, message);
+      Outcome outcome = settlement.settle(admitted, leaseUntil, usage, status, code, message);
       state = State.COMMITTED;
       return outcome;
     } finally {
@@ -212,9 +178,9 @@ public final class Reservation implements AutoCloseable {
    */
   public void extend(Duration duration) {
     if (!isOpen()) {
-      throw new IllegalStateException("reservation " + id + " is no longer open");
+      throw new IllegalStateException("reservation " + admitted.id() + " is no longer open");
     }
-    leaseUntil = manager.extend(this, duration);
+    leaseUntil = settlement.renewLease(admitted, leaseUntil, duration);
   }
 
   /**
@@ -234,13 +200,13 @@ public final class Reservation implements AutoCloseable {
       }
       state = State.RELEASED;
       try {
-        manager.release(this);
+        settlement.releaseHold(admitted);
       } catch (QuotaStoreUnavailableException e) {
         // the lease ends by itself and the store reclaims the capacity then
         org.slf4j.LoggerFactory.getLogger(Reservation.class)
             .warn(
                 "could not release reservation {}: its capacity returns when its lease ends at {}",
-                Checks.show(id),
+                Checks.show(admitted.id()),
                 leaseUntil);
       }
     } finally {
@@ -248,32 +214,8 @@ public final class Reservation implements AutoCloseable {
     }
   }
 
-  UsageRequest request() {
-    return request;
-  }
-
-  Estimate estimate() {
-    return estimate;
-  }
-
-  QuotaManager.@Nullable BoundSet boundSet() {
-    return boundSet;
-  }
-
-  List<Bound> bounds() {
-    return bounds;
-  }
-
-  List<Charge> charges() {
-    return charges;
-  }
-
-  boolean detached() {
-    return detached;
-  }
-
   @Override
   public String toString() {
-    return "Reservation{" + id + ", " + state + ", lease until " + leaseUntil + "}";
+    return "Reservation{" + admitted.id() + ", " + state + ", lease until " + leaseUntil + "}";
   }
 }

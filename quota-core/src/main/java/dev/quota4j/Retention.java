@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps reports fast and the store small (seed 000's 90-day cleanup, seed 002's retention with kept
- * summaries). A run does three things, in this order, each in batches:
+ * Keeps reports fast and the store small (a 90-day cleanup, say, that keeps daily summaries). A run
+ * does three things, in this order, each in batches:
  *
  * <ol>
  *   <li><b>compacts</b>: adds the ledger events that are in no rollup yet to the store's rollups

@@ -1,6 +1,5 @@
 package dev.quota4j;
 
-import dev.quota4j.QuotaManager.WorkflowSlot;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -11,13 +10,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Workflow implements AutoCloseable {
   private final QuotaManager manager;
+  private final Settlement settlement;
   private final String id;
   private final SubjectRef subject;
   private final @Nullable WorkflowSlot slot;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  Workflow(QuotaManager manager, String id, SubjectRef subject, @Nullable WorkflowSlot slot) {
+  Workflow(
+      QuotaManager manager,
+      Settlement settlement,
+      String id,
+      SubjectRef subject,
+      @Nullable WorkflowSlot slot) {
     this.manager = manager;
+    this.settlement = settlement;
     this.id = id;
     this.subject = subject;
     this.slot = slot;
@@ -53,7 +59,7 @@ public final class Workflow implements AutoCloseable {
       throw new IllegalStateException("workflow " + id + " is closed");
     }
     if (slot != null) {
-      manager.extendWorkflow(this, slot);
+      settlement.renewWorkflow(this, slot);
     }
     return request.workflow(id).build();
   }
@@ -62,7 +68,7 @@ public final class Workflow implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && slot != null) {
-      manager.closeWorkflow(this, slot);
+      settlement.releaseWorkflow(this, slot);
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.quota4j.spi;
 
+import dev.quota4j.internal.Saturated;
+
 /** The condition under which a store may add a charge to its counter. */
 public enum Admission {
   /** Only if {@code used + reserved + amount <= limit}. */
@@ -13,16 +15,11 @@ public enum Admission {
    * Whether a counter at {@code used} and {@code reserved} admits {@code amount} under this rule.
    */
   public boolean admits(long used, long reserved, long amount, long limit) {
-    long taken = saturatedAdd(used, reserved);
+    long taken = Saturated.add(used, reserved);
     return switch (this) {
-      case FIT -> saturatedAdd(taken, amount) <= limit;
+      case FIT -> Saturated.add(taken, amount) <= limit;
       case ANY_REMAINING -> taken < limit;
       case ALWAYS -> true;
     };
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 }
