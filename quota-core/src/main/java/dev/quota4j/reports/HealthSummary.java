@@ -6,7 +6,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A subject's health (seed 004).
+ * A subject's health: every limit with its level, the worst level, and the alerts.
  *
  * @param subject the subject
  * @param plan its plan, if any

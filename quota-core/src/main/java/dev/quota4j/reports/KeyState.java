@@ -1,6 +1,6 @@
 package dev.quota4j.reports;
 
-/** A provider key's state (seed 003). */
+/** A provider key's state. */
 public enum KeyState {
   /** Below the warning percentage. */
   AVAILABLE,

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One subject's activity: seed 001's per-user summary.
+ * One subject's activity: the per-user summary an admin page shows.
  *
  * @param subject the primary subject
  * @param workflows the distinct workflows of its events in the range (of those the ledger still

@@ -78,7 +78,7 @@ public final class UsageReports {
   /**
    * The same reports with other provider-key thresholds: a key is WARNING from {@code warning}
    * percent used and CRITICAL from {@code critical} percent; DISABLED at 100 % or when deactivated.
-   * Defaults 80 and 90 (seed 003).
+   * Defaults 80 and 90.
    */
   public UsageReports withKeyThresholds(int warning, int critical) {
     Checks.argument(warning >= 1 && warning <= 99, "warning", "must be 1 to 99", warning);
@@ -126,9 +126,9 @@ public final class UsageReports {
   }
 
   /**
-   * Per primary subject of one kind ({@link SubjectKind#USER} for seed 001's users) or, when {@code
-   * kind} is null, of every kind: the workflows it ran, calls, errors, denials, tokens, average and
-   * cost; by subject.
+   * Per primary subject of one kind ({@link SubjectKind#USER} for users) or, when {@code kind} is
+   * null, of every kind: the workflows it ran, calls, errors, denials, tokens, average and cost; by
+   * subject.
    *
    * <p>A subject's workflows are the distinct workflow ids (events with none left out) of its
    * outcome events in the range, denied ones included: a workflow counts once per subject that it
@@ -204,8 +204,8 @@ public final class UsageReports {
 
   /**
    * Usage per UTC calendar month from {@code first} to {@code last}, both included, every month,
-   * for one subject or, when {@code subject} is null, for everyone (seed 002's monthly aggregation,
-   * read from the same ledger and summaries).
+   * for one subject or, when {@code subject} is null, for everyone (a monthly aggregation, read
+   * from the same ledger and summaries).
    */
   public List<MonthUsage> monthly(@Nullable SubjectRef subject, YearMonth first, YearMonth last) {
     return periods.monthly(subject, first, last);
@@ -215,11 +215,11 @@ public final class UsageReports {
   // (computed by StatusReports)
 
   /**
-   * Where each provider key stands (seed 003), in the order given: the least remaining percentage
-   * over its limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in their
-   * current windows; a SHADOW limit, such as a request count kept only to be shown, is listed with
-   * the others but left out, and a SOFT one can make a key WARNING or CRITICAL but not DISABLED)
-   * and its state: DISABLED when deactivated or an enforced limit is used up, CRITICAL from the
+   * Where each provider key stands, in the order given: the least remaining percentage over its
+   * limits (those of the policy that apply to {@link SubjectKind#PROVIDER_KEY} in their current
+   * windows; a SHADOW limit, such as a request count kept only to be shown, is listed with the
+   * others but left out, and a SOFT one can make a key WARNING or CRITICAL but not DISABLED) and
+   * its state: DISABLED when deactivated or an enforced limit is used up, CRITICAL from the
    * critical percentage used (default 90), WARNING from the warning percentage (default 80),
    * AVAILABLE below. A key with no limits is AVAILABLE with 100 % remaining.
    */
@@ -236,8 +236,8 @@ public final class UsageReports {
   }
 
   /**
-   * An overall health summary of one subject (seed 004): every limit with its percentage and level,
-   * the worst level, and the limits at WARNING or worse as alerts.
+   * An overall health summary of one subject: every limit with its percentage and level, the worst
+   * level, and the limits at WARNING or worse as alerts.
    */
   public HealthSummary health(SubjectRef subject) {
     return status.health(subject);

@@ -44,9 +44,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Limits on calls in flight ({@link Window#IN_FLIGHT}, issue 12): a reservation counts from reserve
- * until its commit, fail or close, or until its lease ends, on every store. Nothing sleeps: leases
- * end on a {@link MutableClock}.
+ * Limits on calls in flight ({@link Window#IN_FLIGHT}): a reservation counts from reserve until its
+ * commit, fail or close, or until its lease ends, on every store. Nothing sleeps: leases end on a
+ * {@link MutableClock}.
  */
 public abstract class InFlightLimitContract {
   /** Threads in the concurrency invariant. */

@@ -47,10 +47,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Settling a reservation from two threads at once (issue 12): a commit, fail or close that arrives
- * while another settlement of the same reservation is in flight waits for it and then answers from
- * what really happened. Every store runs it through a decorator that holds the first commit on a
- * latch; nothing sleeps.
+ * Settling a reservation from two threads at once: a commit, fail or close that arrives while
+ * another settlement of the same reservation is in flight waits for it and then answers from what
+ * really happened. Every store runs it through a decorator that holds the first commit on a latch;
+ * nothing sleeps.
  */
 public abstract class SettlementContract {
   private static final String LIMIT = "user-daily-tokens";
@@ -115,7 +115,7 @@ public abstract class SettlementContract {
     assertSettled(m, r, 30);
   }
 
-  /** The defect of issue 12: the second caller was told ALREADY_DONE, and nothing was recorded. */
+  /** The old defect: the second caller was told ALREADY_DONE, and nothing was recorded. */
   @Test
   void aCommitWaitingForOneThatFailedCommitsItself() throws Exception {
     QuotaManager m = manager();
