@@ -1,6 +1,7 @@
 package dev.quota4j.memory;
 
 import dev.quota4j.SubjectKind;
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.Admission;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CounterKey;
@@ -214,10 +215,10 @@ final class CounterTable {
       long pending = 0;
       for (int j = 0; j < i; j++) {
         if (cells[j] == cell) {
-          pending = Saturating.add(pending, charges.get(j).amount());
+          pending = Saturated.add(pending, charges.get(j).amount());
         }
       }
-      long reserved = Saturating.add(cell.reserved, pending);
+      long reserved = Saturated.add(cell.reserved, pending);
       if (!c.admission().admits(cell.used, reserved, c.amount(), c.limit())) {
         return new ReserveResult.Rejected(c, new CounterValue(cell.used, reserved));
       }
@@ -235,7 +236,7 @@ final class CounterTable {
     for (int i = 0; i < cells.length; i++) {
       Charge c = charges.get(i);
       Cell cell = cells[i];
-      cell.reserved = Saturating.add(cell.reserved, c.amount());
+      cell.reserved = Saturated.add(cell.reserved, c.amount());
       if (c.admission() == Admission.ALWAYS) {
         if (unconditional.isEmpty()) {
           unconditional = new HashMap<>();
@@ -264,7 +265,7 @@ final class CounterTable {
     }
     for (int i = 0; i < n; i++) {
       Cell cell = cells[i];
-      cell.used = Saturating.add(cell.used, charges.get(i).amount());
+      cell.used = Saturated.add(cell.used, charges.get(i).amount());
     }
     // an immutable map built directly, so that CommitResult's copy is free
     if (n == 1) {

@@ -1,6 +1,7 @@
 package dev.quota4j.memory;
 
 import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventStatus;
@@ -95,12 +96,12 @@ final class DailySummaries {
       v = new long[SUMS];
       sums.put(k, v);
     }
-    v[0] = Saturating.add(v[0], 1);
-    v[1] = Saturating.add(v[1], input);
-    v[2] = Saturating.add(v[2], output);
-    v[3] = Saturating.add(v[3], cached);
-    v[4] = Saturating.add(v[4], characters);
-    v[5] = Saturating.add(v[5], cost);
+    v[0] = Saturated.add(v[0], 1);
+    v[1] = Saturated.add(v[1], input);
+    v[2] = Saturated.add(v[2], output);
+    v[3] = Saturated.add(v[3], cached);
+    v[4] = Saturated.add(v[4], characters);
+    v[5] = Saturated.add(v[5], cost);
   }
 
   /** Adds the summaries that {@code q} selects to {@code out}. */

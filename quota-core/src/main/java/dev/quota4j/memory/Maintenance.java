@@ -1,6 +1,7 @@
 package dev.quota4j.memory;
 
 import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.spi.UsageMove;
@@ -77,7 +78,7 @@ final class Maintenance {
           }
           long[] amounts = ledger.moveEvents(from, to, charged);
           for (int j = 0; j < amounts.length; j++) {
-            targets[j].used = Saturating.add(targets[j].used, amounts[j]);
+            targets[j].used = Saturated.add(targets[j].used, amounts[j]);
           }
           CounterTable.zeroUsed(sources);
           ledger.append(audit);

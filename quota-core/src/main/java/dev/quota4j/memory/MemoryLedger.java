@@ -1,6 +1,7 @@
 package dev.quota4j.memory;
 
 import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.EventQuery;
@@ -94,7 +95,7 @@ final class MemoryLedger {
         if (amounts.length > 0) {
           UsageEvent e = events.get(i);
           for (int j = 0; j < amounts.length; j++) {
-            amounts[j] = Saturating.add(amounts[j], charged.get(j).amountOf(e));
+            amounts[j] = Saturated.add(amounts[j], charged.get(j).amountOf(e));
           }
         }
         events.setSubject(i, to);
