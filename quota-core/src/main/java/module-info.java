@@ -12,4 +12,8 @@ module dev.quota4j.core {
   exports dev.quota4j.pricing;
   exports dev.quota4j.memory;
   exports dev.quota4j.testing;
+
+  // helpers shared with the JDBC store, never an API
+  exports dev.quota4j.internal to
+      dev.quota4j.jdbc;
 }

@@ -112,7 +112,7 @@ final class Admitter {
         return granted(reservationId, request, c, charges, maxOutput, leaseUntil, false);
       }
       if (result instanceof ReserveResult.Rejected rejected) {
-        Bound b = set.stored.get(charges.indexOf(rejected.charge()));
+        Bound b = Denials.rejectedBound(set.stored, charges, rejected);
         if (clamped && attempt < CLAMP_ATTEMPTS && b.limit.overshoot() == Overshoot.CLAMP) {
           continue; // raced with another caller: measure again
         }
@@ -287,7 +287,7 @@ final class Admitter {
       return new Workflow(manager, settlement, workflowId, subject, null);
     }
     if (result instanceof ReserveResult.Rejected rejected) {
-      Bound bound = bounds.get(charges.indexOf(rejected.charge()));
+      Bound bound = Denials.rejectedBound(bounds, charges, rejected);
       QuotaDenial denial =
           Denials.denialFor(bound, rejected.charge().amount(), rejected.current(), now);
       UsageRequest asRequest = UsageRequest.forSubject(subject).workflow(workflowId).build();

@@ -2,7 +2,9 @@ package dev.quota4j;
 
 import dev.quota4j.internal.Checks;
 import dev.quota4j.internal.Saturated;
+import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.ReserveResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,6 +97,15 @@ final class Denials {
         null,
         !upgrades.isEmpty(),
         upgrades);
+  }
+
+  /**
+   * The bound limit whose charge the store rejected: {@code bounds} and {@code charges} run in
+   * step, one charge per bound.
+   */
+  static Bound rejectedBound(
+      List<Bound> bounds, List<Charge> charges, ReserveResult.Rejected rejected) {
+    return bounds.get(charges.indexOf(rejected.charge()));
   }
 
   /** The denial by bound limit {@code b} of {@code requested} more, at counter {@code current}. */

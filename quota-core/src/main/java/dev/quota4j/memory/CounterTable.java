@@ -111,6 +111,12 @@ final class CounterTable {
    * null, holding nothing, when one of them was removed meanwhile (the caller looks them up again).
    */
   static Cell @Nullable [] lockAll(@Nullable Cell[] a, @Nullable Cell @Nullable [] b) {
+    if (b == null && inLockOrder(a)) {
+      // the usual reservation: its charges' cells are already distinct and in lock order, so the
+      // array serves as is (no second array per admission)
+      Cell[] sorted = noNulls(a);
+      return lockSorted(sorted, sorted.length) ? sorted : null;
+    }
     int n = 0;
     Cell[] sorted = new Cell[a.length + (b == null ? 0 : b.length)];
     n = insertDistinct(sorted, n, a);
@@ -141,6 +147,24 @@ final class CounterTable {
       }
     }
     return true;
+  }
+
+  /** Whether {@code cells} holds no null and strictly rising {@link Cell#order}s. */
+  private static boolean inLockOrder(@Nullable Cell[] cells) {
+    long last = Long.MIN_VALUE;
+    for (Cell c : cells) {
+      if (c == null || c.order <= last) {
+        return false;
+      }
+      last = c.order;
+    }
+    return true;
+  }
+
+  /** {@code cells}, known to hold no null, typed so. */
+  @SuppressWarnings("NullAway")
+  private static Cell[] noNulls(@Nullable Cell[] cells) {
+    return cells;
   }
 
   /** Insertion sort by {@link Cell#order}, skipping cells already there and nulls. */

@@ -45,14 +45,6 @@ final class Args {
     }
   }
 
-  /**
-   * {@code a + b} of two amounts that are not negative; {@link Long#MAX_VALUE} when it overflows.
-   */
-  static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return r < 0 ? Long.MAX_VALUE : r;
-  }
-
   static long add(String field, long a, long b) {
     try {
       return Math.addExact(a, b);

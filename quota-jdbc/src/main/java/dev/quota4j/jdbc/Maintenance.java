@@ -1,6 +1,7 @@
 package dev.quota4j.jdbc;
 
 import dev.quota4j.SubjectRef;
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.Bucket;
 import dev.quota4j.spi.CounterKey;
@@ -109,7 +110,7 @@ final class Maintenance {
                       e.amounts()[1],
                       e.amounts()[3],
                       e.amounts()[4]);
-              amount = Args.saturatedAdd(amount, a);
+              amount = Saturated.add(amount, a);
             }
             if (amount > 0) {
               tx.update(sql.addUsed(), Rows.withKey(amount, m.to()));
