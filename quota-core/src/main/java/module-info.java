@@ -1,4 +1,6 @@
 /** quota4j core: the API, the storage SPI, token counting, pricing and the in-memory store. */
+// "module": the qualified export names quota-jdbc, which core's own compilation cannot see
+@SuppressWarnings("module")
 module dev.quota4j.core {
   requires transitive org.jspecify;
   requires static transitive com.google.errorprone.annotations;

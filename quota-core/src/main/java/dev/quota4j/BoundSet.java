@@ -119,5 +119,6 @@ final class BoundSet {
   }
 
   /** Charges made from amounts (and, for actual usage, from the reserved charges {@code basis}). */
+  @SuppressWarnings("ArrayRecordComponent") // an internal carrier: never compared, hashed or shared
   private record Charges(@Nullable List<Charge> basis, long[] amounts, List<Charge> charges) {}
 }

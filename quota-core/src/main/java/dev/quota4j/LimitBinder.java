@@ -62,6 +62,7 @@ final class LimitBinder {
     return planLimitsOf(resolved).all;
   }
 
+  @SuppressWarnings("ReferenceEquality") // the cached limits are those of this very Plan object
   private PlanLimits planLimitsOf(Resolved resolved) {
     Plan plan = resolved.plan;
     if (plan == null) {

@@ -63,6 +63,7 @@ final class SubjectResolver {
   }
 
   /** The subject's directory entry and plan, or the denial. */
+  @SuppressWarnings("ReferenceEquality") // identity: the record read, not an equal one
   Resolved resolve(SubjectRef subject, Instant now, boolean create, boolean mayDoWithoutStore) {
     if (subject.kind() == SubjectKind.SYSTEM || subject.kind() == SubjectKind.WORKFLOW) {
       return new Resolved(subject, null, null, null);

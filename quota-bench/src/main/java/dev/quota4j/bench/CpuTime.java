@@ -41,7 +41,7 @@ final class CpuTime {
           if (open < 0 || close < 0 || !stat.substring(open + 1, close).equals("postgres")) {
             continue;
           }
-          String[] f = stat.substring(close + 2).split(" ");
+          String[] f = stat.substring(close + 2).split(" ", -1);
           // after the command: state(0) ... utime(11) stime(12)
           ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
         } catch (IOException | RuntimeException e) {

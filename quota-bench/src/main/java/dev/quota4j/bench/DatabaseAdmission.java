@@ -394,7 +394,7 @@ public final class DatabaseAdmission {
   /** The load averages of /proc/loadavg (1, 5, 15 minutes), or "n/a". */
   static String load() {
     try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1);
       return f[0] + " / " + f[1] + " / " + f[2];
     } catch (IOException | RuntimeException e) {
       return "n/a";

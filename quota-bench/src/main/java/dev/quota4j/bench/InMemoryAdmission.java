@@ -161,7 +161,7 @@ public class InMemoryAdmission {
         "load after (1/5/15 min)");
     List<String> results = new ArrayList<>();
     for (Map.Entry<String, double[]> e : rows.entrySet()) {
-      String[] k = e.getKey().split("/");
+      String[] k = e.getKey().split("/", -1);
       double[] v = e.getValue();
       System.out.printf(
           Locale.ROOT,

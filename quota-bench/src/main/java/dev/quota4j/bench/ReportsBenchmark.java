@@ -17,6 +17,7 @@ import dev.quota4j.testing.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -136,24 +137,28 @@ public final class ReportsBenchmark {
       } finally {
         if (Boolean.getBoolean("bench.keep")) {
           System.out.println("kept the tables of prefix " + prefix + " (-Dbench.keep=true)");
-          return;
+        } else {
+          dropTables(url, prefix);
         }
-        try (Connection c = DriverManager.getConnection(url);
-            Statement st = c.createStatement()) {
-          for (String t :
-              List.of(
-                  "schema_version",
-                  "subjects",
-                  "counters",
-                  "reservations",
-                  "usage_events",
-                  "usage_hourly",
-                  "usage_daily",
-                  "usage_subject_daily",
-                  "usage_agent_daily")) {
-            st.execute("DROP TABLE IF EXISTS " + prefix + t);
-          }
-        }
+      }
+    }
+  }
+
+  private static void dropTables(String url, String prefix) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement()) {
+      for (String t :
+          List.of(
+              "schema_version",
+              "subjects",
+              "counters",
+              "reservations",
+              "usage_events",
+              "usage_hourly",
+              "usage_daily",
+              "usage_subject_daily",
+              "usage_agent_daily")) {
+        st.execute("DROP TABLE IF EXISTS " + prefix + t);
       }
     }
   }

@@ -174,6 +174,7 @@ public final class FileUsageJournal implements UsageJournal {
   // --------------------------------------------------------------------- opening
 
   /** A line found damaged while opening, to be kept aside. */
+  @SuppressWarnings("ArrayRecordComponent") // an internal carrier: never compared, hashed or shared
   private record Damaged(int lineNumber, String reason, byte[] raw) {}
 
   private void load() throws IOException {

@@ -89,6 +89,7 @@ final class EventRing {
     return refs[pos * REFS + EVENT_ID] == null;
   }
 
+  @SuppressWarnings("JavaInstantGetSecondsGetNano") // seconds and nanos kept in two columns
   void set(int pos, UsageEvent e) {
     int r = pos * REFS;
     refs[r + EVENT_ID] = e.eventId();

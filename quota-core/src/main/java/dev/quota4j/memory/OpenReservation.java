@@ -38,6 +38,7 @@ final class OpenReservation {
   }
 
   /** Whether {@code actual} charges the same counters, in the same order, as this reservation. */
+  @SuppressWarnings("ReferenceEquality") // identity first: the usual case is the same key object
   boolean sameCounters(List<Charge> actual) {
     if (actual.size() != charges.size()) {
       return false;

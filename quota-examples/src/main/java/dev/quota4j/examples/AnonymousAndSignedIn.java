@@ -155,7 +155,7 @@ public final class AnonymousAndSignedIn {
       long estimated,
       long actual,
       long dailyTokensAfterReconciliation,
-      int[] syncOutcome,
+      List<Integer> syncOutcome,
       long dailyTokensAfterSync,
       HealthSummary health,
       QuotaManager quotas) {}
@@ -334,7 +334,7 @@ public final class AnonymousAndSignedIn {
         estimated,
         actual,
         after - before,
-        outcome,
+        List.of(outcome[0], outcome[1], outcome[2]),
         afterSync - after,
         health,
         quotas);

@@ -202,26 +202,18 @@ public final class Json {
 
     @Nullable Object value() {
       char c = peek();
-      switch (c) {
-        case '{':
-          return object();
-        case '[':
-          return array();
-        case '"':
-          return string();
-        case 't':
-          return literal("true", Boolean.TRUE);
-        case 'f':
-          return literal("false", Boolean.FALSE);
-        case 'n':
-          literal("null", Boolean.FALSE);
-          return null;
-        default:
-          return number();
-      }
+      return switch (c) {
+        case '{' -> object();
+        case '[' -> array();
+        case '"' -> string();
+        case 't' -> literal("true", true);
+        case 'f' -> literal("false", false);
+        case 'n' -> literal("null", null);
+        default -> number();
+      };
     }
 
-    Object literal(String word, Object value) {
+    @Nullable Object literal(String word, @Nullable Object value) {
       if (!s.startsWith(word, pos)) {
         throw error("expected " + word);
       }

@@ -210,7 +210,7 @@ public final class SupervisorAgent {
   /** Parses the planner's answer, one {@code agent.tool: description} per line. */
   static List<Step> parsePlan(String text) {
     List<Step> steps = new ArrayList<>();
-    for (String line : text.strip().split("\n")) {
+    for (String line : text.strip().split("\n", -1)) {
       int dot = line.indexOf('.');
       int colon = line.indexOf(':');
       if (dot <= 0 || colon < dot) {

@@ -1,6 +1,5 @@
 package dev.quota4j.examples;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,7 +68,7 @@ class AnonymousAndSignedInTest {
 
   @Test
   void aRetriedSyncCountsEachTaskOnce() {
-    assertArrayEquals(new int[] {1, 2, 2}, r.syncOutcome(), "attempt 2: 1 new, 2 already");
+    assertEquals(List.of(1, 2, 2), r.syncOutcome(), "attempt 2: 1 new, 2 already");
     assertEquals(1_500 + 1_000 + 2_500, r.dailyTokensAfterSync());
   }
 

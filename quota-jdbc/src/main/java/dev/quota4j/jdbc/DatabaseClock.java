@@ -80,6 +80,7 @@ public final class DatabaseClock extends Clock {
     return s == null ? resync(null).offset() : s.offset();
   }
 
+  @SuppressWarnings("ReferenceEquality") // identity: has another thread replaced this Sync?
   private Sync resync(@Nullable Sync previous) {
     synchronized (state) {
       Sync current = state.sync;

@@ -378,6 +378,7 @@ final class Db {
    * varchar}, {@code bigint}, {@code timestamp}); strings among the elements are bound through
    * {@link Sql#text}.
    */
+  @SuppressWarnings("ArrayRecordComponent") // an internal carrier: never compared, hashed or shared
   record SqlArray(String type, Object[] elements) {}
 
   /** A null bind value of type VARCHAR. */

@@ -43,6 +43,7 @@ final class FunctionAdmissions implements Admissions {
   }
 
   /** What the reserve or commit function returned. */
+  @SuppressWarnings("ArrayRecordComponent") // an internal carrier: never compared, hashed or shared
   private record Called(int outcome, int missed, long[] used, long[] reserved) {}
 
   /**

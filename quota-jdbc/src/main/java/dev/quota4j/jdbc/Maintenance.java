@@ -205,6 +205,7 @@ final class Maintenance {
    * @param dims operation, provider, model, agent, tool; the empty string for none
    * @param amounts input, output and cached tokens, characters, cost
    */
+  @SuppressWarnings("ArrayRecordComponent") // an internal carrier: never compared, hashed or shared
   private record ClaimedEvent(
       long seq,
       boolean rolledUp,

@@ -586,7 +586,6 @@ abstract class Sql {
     return false;
   }
 
-  /** The database's current time in UTC, as one {@code TIMESTAMP} column. */
   /**
    * A statement run first in a report's transaction to give its grouping room, or null. Only
    * PostgreSQL has one: see {@link PostgresSql#reportSettings()}.

@@ -52,6 +52,7 @@ final class StatementAdmissions implements Admissions {
         "reserve", tx -> tryReserve(tx, params, request.given(), request.ordered()));
   }
 
+  @SuppressWarnings("ReferenceEquality") // UNKNOWN is a sentinel instance
   private ReserveResult tryReserve(
       Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
       throws SQLException {
