@@ -37,11 +37,18 @@ class HostFlywayTest {
         .load();
   }
 
+  /**
+   * The host's own Flyway. On the shared PostgreSQL and MariaDB test databases the schema holds
+   * other tests' tables, so the host too starts from a baseline at 0 there; on a fresh H2 it needs
+   * none and records none.
+   */
   private static Flyway hostFlyway(DataSource dataSource, String prefix) {
     return Flyway.configure()
         .dataSource(dataSource)
         .locations("classpath:dev/quota4j/jdbc/host/flyway")
         .table(prefix + "host_history")
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .placeholders(Map.of("host_prefix", prefix))
         .load();
   }
@@ -61,7 +68,10 @@ class HostFlywayTest {
         List<String> expected = new ArrayList<>(List.of("0"));
         versions.forEach(v -> expected.add(String.valueOf(v)));
         assertEquals(expected, applied(quota), "the baseline, then every script of the folder");
-        assertEquals(List.of("1", "2"), applied(host), "the host's history is untouched");
+        assertEquals(
+            List.of("1", "2"),
+            applied(host).stream().filter(v -> !v.equals("0")).toList(),
+            "the host's history is untouched");
 
         HostSchemas.storeWorks(db);
 
@@ -106,7 +116,7 @@ class HostFlywayTest {
   @EnumSource(value = TestDatabase.Kind.class, names = "H2")
   void aSecondFlywayWithoutBaselineRefusesTheHostsSchema(TestDatabase.Kind kind) {
     try (TestDatabase db = TestDatabase.open(kind, 2)) {
-      hostFlyway(db.dataSource, db.prefix).migrate();
+      assertEquals(2, hostFlyway(db.dataSource, db.prefix).migrate().migrationsExecuted);
       Flyway quota =
           Flyway.configure()
               .dataSource(db.dataSource)
