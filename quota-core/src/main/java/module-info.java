@@ -5,7 +5,13 @@ module dev.quota4j.core {
   requires transitive org.jspecify;
   requires static transitive com.google.errorprone.annotations;
   requires org.slf4j;
-  requires jtokkit; // its jar has no Automatic-Module-Name: the file name is its module name
+
+  // jtokkit is not required here: its jar has neither a module descriptor nor an
+  // Automatic-Module-Name, so its module name would come from its file name, which a published
+  // descriptor must not depend on. dev.quota4j.tokens.JtokkitModule adds the read edge at run time
+  // to whichever module holds jtokkit (the class path's, or an automatic module of any name); the
+  // build compiles this module with --add-reads dev.quota4j.core=ALL-UNNAMED and jtokkit on the
+  // class path.
 
   exports dev.quota4j;
   exports dev.quota4j.spi;

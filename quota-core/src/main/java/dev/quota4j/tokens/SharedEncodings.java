@@ -15,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  * that a count costs one volatile read, not a map lookup.
  */
 final class SharedEncodings {
+  static { // first: on the module path, this module must read jtokkit before the registry exists
+    JtokkitModule.ensureReadable();
+  }
+
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
   private static final Map<TokenEncoding, Loaded> LOADED = loaded();
 

@@ -22,23 +22,28 @@ import java.util.Optional;
  */
 public enum TokenEncoding {
   /** The encoding of gpt-4, gpt-3.5-turbo and the text-embedding-3 and ada-002 models. */
-  CL100K_BASE(EncodingType.CL100K_BASE),
+  CL100K_BASE("cl100k_base"),
   /** The encoding of gpt-4o, gpt-4.1, gpt-4.5, gpt-5 and the o-series reasoning models. */
-  O200K_BASE(EncodingType.O200K_BASE);
+  O200K_BASE("o200k_base");
 
-  private final EncodingType type;
+  static { // before any method touches a jtokkit class: on the module path, this module must read
+    // it
+    JtokkitModule.ensureReadable();
+  }
 
-  TokenEncoding(EncodingType type) {
-    this.type = type;
+  private final String name;
+
+  TokenEncoding(String name) {
+    this.name = name;
   }
 
   EncodingType type() {
-    return type;
+    return JtokkitModule.type(this);
   }
 
   /** The name tiktoken gives this encoding, for example {@code o200k_base}. */
   public String encodingName() {
-    return type.getName();
+    return name;
   }
 
   /** The encoding named {@code name} ({@code cl100k_base} or {@code o200k_base}), case ignored. */

@@ -19,6 +19,7 @@ import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
 import dev.quota4j.Workflow;
+import dev.quota4j.jdbc.JdbcDialect;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.memory.InMemoryQuotaStore;
@@ -42,10 +43,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 
 /**
  * The code blocks of the README other than the quick start, each between {@code README-START} and
@@ -81,6 +84,23 @@ public final class ReadmeSnippets {
     JdbcQuotaStore shared = JdbcQuotaStore.builder().dataSource(dataSource).build();
     // README-END
     return List.of(owned, shared);
+  }
+
+  /** quota4j's scripts through a Flyway of their own, in a schema the host migrates with Flyway. */
+  public static JdbcQuotaStore flyway(DataSource dataSource, JdbcDialect dialect) {
+    // README-START flyway
+    Flyway.configure()
+        .dataSource(dataSource)
+        .locations("classpath:" + dialect.schemaLocation()) // every V<n>__*.sql of the folder
+        .table("quota_flyway_history") // a history of its own, beside your flyway_schema_history
+        .baselineOnMigrate(true) // your tables are in the schema already,
+        .baselineVersion("0") // and quota4j's V1 must still run
+        .placeholders(Map.of("table_prefix", "quota_"))
+        .load()
+        .migrate();
+    JdbcQuotaStore store = JdbcQuotaStore.builder().dataSource(dataSource).build(); // VALIDATE
+    // README-END
+    return store;
   }
 
   /** Thresholds to your alerting. */

@@ -21,6 +21,8 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.jdbc.JdbcDialect;
+import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.reports.Csv;
 import dev.quota4j.reports.HourLoad;
@@ -52,6 +54,22 @@ class ReadmeSnippetsTest {
     assertTrue(
         q.policy().limits().stream()
             .anyMatch(l -> l.name().equals(EnvironmentPolicy.SYSTEM_HOURLY_TOKENS)));
+  }
+
+  /** The recipe on H2, in a schema that already holds the host's table and Flyway history. */
+  @Test
+  void flywayBesideTheHostsOwn() throws Exception {
+    JdbcDataSource ds = new JdbcDataSource();
+    ds.setURL("jdbc:h2:mem:readme-flyway;DB_CLOSE_DELAY=-1");
+    try (java.sql.Connection c = ds.getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)");
+      st.execute("CREATE TABLE \"flyway_schema_history\" (\"installed_rank\" INT PRIMARY KEY)");
+    }
+    try (JdbcQuotaStore store = ReadmeSnippets.flyway(ds, JdbcDialect.H2)) {
+      QuotaManager q = QuotaManager.builder().store(store).defaultLogging(false).build();
+      assertTrue(ReadmeSnippets.record(q), "the store works on the migrated tables");
+    }
   }
 
   @Test

@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,38 +64,6 @@ final class Db {
         }
       };
     };
-  }
-
-  static ConnectionSource of(Jdbi jdbi) {
-    return () -> {
-      Handle h;
-      try {
-        h = jdbi.open();
-      } catch (JdbiException e) {
-        throw asSql(e);
-      }
-      return new Lease() {
-        @Override
-        public Connection connection() {
-          return h.getConnection();
-        }
-
-        @Override
-        public void close() throws SQLException {
-          try {
-            h.close();
-          } catch (JdbiException e) {
-            throw asSql(e);
-          }
-        }
-      };
-    };
-  }
-
-  private static SQLException asSql(JdbiException e) {
-    return e.getCause() instanceof SQLException s
-        ? s
-        : new SQLException(e.getMessage(), "08000", e);
   }
 
   /**

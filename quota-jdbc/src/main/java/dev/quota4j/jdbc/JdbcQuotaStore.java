@@ -489,7 +489,11 @@ public final class JdbcQuotaStore implements QuotaStore {
       return this;
     }
 
-    /** Connections from the caller's Jdbi, which the store never closes. */
+    /**
+     * Connections from the caller's Jdbi, which the store never closes. Jdbi ({@code
+     * org.jdbi:jdbi3-core}) is an optional dependency of quota-jdbc: a host that calls this method
+     * has it already; the other two ways need it not.
+     */
     public Builder jdbi(Jdbi value) {
       jdbi = Objects.requireNonNull(value, "jdbi");
       return this;
@@ -497,7 +501,9 @@ public final class JdbcQuotaStore implements QuotaStore {
 
     /**
      * A JDBC URL: the store builds, owns and closes a small HikariCP pool (read committed, {@link
-     * #maxPoolSize} connections). The driver must be on the class path.
+     * #maxPoolSize} connections). The driver must be on the class path, and so must HikariCP
+     * ({@code com.zaxxer:HikariCP}), an optional dependency of quota-jdbc that only this way uses;
+     * without it {@link #build()} throws {@link IllegalStateException} saying so.
      */
     public Builder url(String value) {
       Args.argument(value.startsWith("jdbc:"), "url", "must start with jdbc:", redact(value));
@@ -714,6 +720,7 @@ public final class JdbcQuotaStore implements QuotaStore {
       String where;
       boolean connects = dialect == null || schemaMode != SchemaMode.NONE;
       if (url != null) {
+        requireHikari();
         DataSource pool =
             OwnedPool.create(
                 url,
@@ -728,7 +735,7 @@ public final class JdbcQuotaStore implements QuotaStore {
         source = Db.of(pool);
         where = redact(url);
       } else if (jdbi != null) {
-        source = Db.of(jdbi);
+        source = JdbiSource.of(jdbi);
         where = "the given Jdbi";
       } else {
         source = Db.of(Objects.requireNonNull(dataSource));
@@ -765,6 +772,22 @@ public final class JdbcQuotaStore implements QuotaStore {
         }
         throw e;
       }
+    }
+  }
+
+  /**
+   * Fails with a message that says what to do when HikariCP, an optional dependency needed only to
+   * build a pool from a URL, is not there.
+   */
+  private static void requireHikari() {
+    try {
+      Class.forName("com.zaxxer.hikari.HikariDataSource", false, Builder.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalStateException(
+          "url(...) builds a HikariCP pool, and HikariCP is not on the class path: add"
+              + " com.zaxxer:HikariCP to your dependencies (on the module path, also resolve"
+              + " com.zaxxer.hikari), or pass your own pool with dataSource(...)",
+          e);
     }
   }
 
