@@ -131,6 +131,18 @@ public interface TokenCounter {
   }
 
   /**
+   * The estimate of a chat request with tools: its messages' and tool definitions' tokens ({@link
+   * #countMessages(List, List, String)}) and the maximum output it allows.
+   *
+   * @throws IllegalArgumentException if {@code maxOutputTokens} is negative or the sum overflows
+   */
+  default TokenEstimate estimate(
+      List<ChatMessage> messages, List<ToolDefinition> tools, long maxOutputTokens, String model) {
+    Checks.nonNegative("maxOutputTokens", maxOutputTokens);
+    return new TokenEstimate(countMessages(messages, tools, model), maxOutputTokens);
+  }
+
+  /**
    * Unicode code points of {@code text}: the unit of {@link dev.quota4j.Metric#CHARACTERS}. An
    * emoji outside the Basic Multilingual Plane is one character, not two {@code char}s; a combining
    * accent is a character of its own.

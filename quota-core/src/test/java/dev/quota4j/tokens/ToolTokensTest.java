@@ -42,6 +42,7 @@ class ToolTokensTest {
     assertEquals(101, counter.countMessages(MESSAGES, WEATHER, "gpt-4o-mini"));
     assertEquals(105, counter.countMessages(MESSAGES, WEATHER, "gpt-4"));
     assertEquals(105, counter.countMessages(MESSAGES, WEATHER, "gpt-3.5-turbo"));
+    assertEquals(new TokenEstimate(101, 500), counter.estimate(MESSAGES, WEATHER, 500, "gpt-4o"));
     // what an estimate without the tools missed
     assertEquals(68, counter.countTools(WEATHER, "gpt-4o"));
   }

@@ -9,13 +9,23 @@ import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.json.JsonArraySchema;
+import dev.langchain4j.model.chat.request.json.JsonBooleanSchema;
+import dev.langchain4j.model.chat.request.json.JsonEnumSchema;
+import dev.langchain4j.model.chat.request.json.JsonIntegerSchema;
+import dev.langchain4j.model.chat.request.json.JsonNumberSchema;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import dev.langchain4j.model.chat.request.json.JsonStringSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.quota4j.Usage;
 import dev.quota4j.tokens.ChatMessage;
 import dev.quota4j.tokens.TokenCounter;
+import dev.quota4j.tokens.ToolDefinition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Conversions between LangChain4j's messages and usage and quota4j's. */
@@ -58,18 +68,55 @@ final class ChatUsage {
   }
 
   /**
-   * The input tokens of a request: its messages by OpenAI's rule, plus each tool specification's
-   * JSON (name, description and parameter schema) as text.
+   * The input tokens of a request: its messages and tool specifications as OpenAI bills them
+   * ({@link TokenCounter#countMessages(List, List, String)}).
    */
   static long inputTokens(TokenCounter counter, ChatRequest request, String model) {
-    long tokens = counter.countMessages(messages(request.messages()), model);
     List<ToolSpecification> tools = request.toolSpecifications();
+    List<ToolDefinition> defs = new ArrayList<>();
     if (tools != null) {
       for (ToolSpecification t : tools) {
-        tokens += counter.count(t.toJson(), model);
+        defs.add(tool(t));
       }
     }
-    return tokens;
+    return counter.countMessages(messages(request.messages()), defs, model);
+  }
+
+  /** A LangChain4j tool specification as the definition quota4j counts. */
+  static ToolDefinition tool(ToolSpecification t) {
+    List<ToolDefinition.ToolParameter> params = new ArrayList<>();
+    JsonObjectSchema schema = t.parameters();
+    if (schema != null && schema.properties() != null) {
+      for (Map.Entry<String, JsonSchemaElement> e : schema.properties().entrySet()) {
+        JsonSchemaElement el = e.getValue();
+        List<String> values =
+            el instanceof JsonEnumSchema en && en.enumValues() != null
+                ? en.enumValues()
+                : List.of();
+        params.add(
+            new ToolDefinition.ToolParameter(e.getKey(), type(el), el.description(), values));
+      }
+    }
+    return new ToolDefinition(t.name(), t.description(), params);
+  }
+
+  private static String type(JsonSchemaElement el) {
+    if (el instanceof JsonStringSchema || el instanceof JsonEnumSchema) {
+      return "string";
+    }
+    if (el instanceof JsonIntegerSchema) {
+      return "integer";
+    }
+    if (el instanceof JsonNumberSchema) {
+      return "number";
+    }
+    if (el instanceof JsonBooleanSchema) {
+      return "boolean";
+    }
+    if (el instanceof JsonArraySchema) {
+      return "array";
+    }
+    return "object";
   }
 
   /**

@@ -118,8 +118,12 @@ class QuotaChatModelTest {
     assertEquals(200, fake.received.get(0).maxOutputTokens());
   }
 
+  /**
+   * The tools of a request count as OpenAI bills them: OpenAI's cookbook example (one weather
+   * function, two messages) was billed 101 prompt tokens on gpt-4o.
+   */
   @Test
-  void toolSpecificationsCountInTheEstimateAndUnsetMaxOutputIsTheDefault() {
+  void toolSpecificationsCountAsOpenAiBillsThemAndUnsetMaxOutputIsTheDefault() {
     QuotaManager quotas = manager();
     FakeChatModel fake = new FakeChatModel();
     QuotaChatModel model =
@@ -131,17 +135,24 @@ class QuotaChatModelTest {
             .parameters(
                 JsonObjectSchema.builder()
                     .addStringProperty("location", "The city and state, e.g. San Francisco, CA")
+                    .addEnumProperty(
+                        "unit",
+                        List.of("celsius", "fahrenheit"),
+                        "The unit of temperature to return")
                     .required("location")
                     .build())
             .build();
-    ChatRequest plain =
-        ChatRequest.builder().messages(UserMessage.from("Weather in Paris?")).build();
-    ChatRequest withTool = plain.toBuilder().toolSpecifications(tool).build();
-    var unused = model.chat(plain, user("u"));
-    var unused2 = model.chat(withTool, user("u"));
-    List<UsageEvent> es = events();
-    long toolTokens = TokenCounter.openAi().count(tool.toJson(), "gpt-4o");
-    assertEquals(toolTokens, es.get(1).estimatedTokens() - es.get(0).estimatedTokens());
+    ChatRequest withTool =
+        ChatRequest.builder()
+            .messages(
+                SystemMessage.from(
+                    "You are a helpful assistant that can answer to questions about the weather."),
+                UserMessage.from("What's the weather like in San Francisco?"))
+            .modelName("gpt-4o")
+            .toolSpecifications(tool)
+            .build();
+    var unused = model.chat(withTool, user("u"));
+    assertEquals(101 + 1_000, events().get(0).estimatedTokens());
     assertEquals(1_000, fake.received.get(0).maxOutputTokens(), "the reserved maximum is sent");
   }
 
