@@ -102,7 +102,8 @@ final class Estimator {
                   price,
                   usage.inputTokens(),
                   usage.outputTokens(),
-                  usage.cachedInputTokens());
+                  usage.cachedInputTokens(),
+                  usage.cacheWriteTokens());
     }
     long chars = usage.characters() >= 0 ? usage.characters() : est.characters;
     return new Actual(usage, chars, costMicros);
@@ -133,7 +134,13 @@ final class Estimator {
    * counter.
    */
   static long pricedCost(String field, ModelPrice price, long input, long output, long cached) {
-    long micros = price.costMicros(input, output, cached);
+    return pricedCost(field, price, input, output, cached, 0);
+  }
+
+  /** {@link #pricedCost(String, ModelPrice, long, long, long)} with cache-write tokens. */
+  static long pricedCost(
+      String field, ModelPrice price, long input, long output, long cached, long cacheWrite) {
+    long micros = price.costMicros(input, output, cached, cacheWrite);
     if (micros > Usage.MAX_AMOUNT) {
       throw new IllegalArgumentException(
           field

@@ -40,6 +40,7 @@ final class LedgerEvents {
         u.inputTokens(),
         u.outputTokens(),
         u.cachedInputTokens(),
+        u.cacheWriteTokens(),
         actual.characters,
         actual.costMicros,
         est.inputTokens + est.maxOutputTokens,

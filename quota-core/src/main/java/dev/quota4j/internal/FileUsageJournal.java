@@ -682,6 +682,11 @@ public final class FileUsageJournal implements UsageJournal {
       f.add(c.admission().name());
       f.add(c.windowEnd().toString());
     }
+    if (e.cacheWriteTokens() != 0) {
+      // a trailing field, written only when there is something to say, so that lines of journals
+      // written before cache writes existed read as before
+      f.add(Long.toString(e.cacheWriteTokens()));
+    }
     StringBuilder out = new StringBuilder();
     for (String s : f) {
       if (out.length() > 0) {
@@ -743,6 +748,9 @@ public final class FileUsageJournal implements UsageJournal {
               Long.parseLong(f[i++]),
               Admission.valueOf(f[i++]),
               Instant.parse(f[i++])));
+    }
+    if (i == f.length - 1) {
+      b.cacheWriteTokens(Long.parseLong(f[i++]));
     }
     if (i != f.length) {
       throw new IllegalArgumentException(f.length + " fields where " + i + " were expected");

@@ -49,7 +49,8 @@ final class EventRing {
   private static final int CHARACTERS = 4;
   private static final int COST = 5;
   private static final int ESTIMATED = 6;
-  private static final int LONGS = 7;
+  private static final int CACHE_WRITE = 7;
+  private static final int LONGS = 8;
 
   private static final EventStatus[] STATUSES = EventStatus.values();
 
@@ -113,6 +114,7 @@ final class EventRing {
     longs[l + INPUT] = e.inputTokens();
     longs[l + OUTPUT] = e.outputTokens();
     longs[l + CACHED] = e.cachedInputTokens();
+    longs[l + CACHE_WRITE] = e.cacheWriteTokens();
     longs[l + CHARACTERS] = e.characters();
     longs[l + COST] = e.costMicros();
     longs[l + ESTIMATED] = e.estimatedTokens();
@@ -153,6 +155,7 @@ final class EventRing {
         longs[l + INPUT],
         longs[l + OUTPUT],
         longs[l + CACHED],
+        longs[l + CACHE_WRITE],
         longs[l + CHARACTERS],
         longs[l + COST],
         longs[l + ESTIMATED],

@@ -18,7 +18,11 @@ import java.time.LocalDate;
  *     for a default price)
  * @param inputPerMillion price of one million input tokens that were not cached
  * @param outputPerMillion price of one million output tokens
- * @param cachedInputPerMillion price of one million cached input tokens
+ * @param cachedInputPerMillion price of one million cached input tokens (prompt-cache reads)
+ * @param cacheWritePerMillion price of one million input tokens written into the prompt cache
+ *     (Anthropic bills them at 1.25 times the input price for its 5-minute cache); a price given
+ *     without one takes the input price, which is what cache writes cost where they cost nothing
+ *     extra (OpenAI)
  * @param effectiveFrom the first day (UTC) the price applies
  */
 public record ModelPrice(
@@ -26,6 +30,7 @@ public record ModelPrice(
     BigDecimal inputPerMillion,
     BigDecimal outputPerMillion,
     BigDecimal cachedInputPerMillion,
+    BigDecimal cacheWritePerMillion,
     LocalDate effectiveFrom) {
 
   /** Validates the prices. */
@@ -35,22 +40,67 @@ public record ModelPrice(
     Checks.argument(outputPerMillion != null, "outputPerMillion", "must not be null", "null");
     Checks.argument(
         cachedInputPerMillion != null, "cachedInputPerMillion", "must not be null", "null");
+    Checks.argument(
+        cacheWritePerMillion != null, "cacheWritePerMillion", "must not be null", "null");
     Checks.argument(effectiveFrom != null, "effectiveFrom", "must not be null", "null");
     Checks.nonNegative("inputPerMillion", inputPerMillion);
     Checks.nonNegative("outputPerMillion", outputPerMillion);
     Checks.nonNegative("cachedInputPerMillion", cachedInputPerMillion);
+    Checks.nonNegative("cacheWritePerMillion", cacheWritePerMillion);
   }
 
   /**
-   * Exact cost in micro-units of the currency: cached input tokens (a part of {@code inputTokens})
-   * at the cached price, the rest of the input at the input price, output at the output price. The
-   * exact sum is rounded once, half up, to a whole micro-unit.
+   * A price whose cache writes cost the input price.
+   *
+   * @throws IllegalArgumentException naming the field and the value
+   */
+  public ModelPrice(
+      String model,
+      BigDecimal inputPerMillion,
+      BigDecimal outputPerMillion,
+      BigDecimal cachedInputPerMillion,
+      LocalDate effectiveFrom) {
+    this(
+        model,
+        inputPerMillion,
+        outputPerMillion,
+        cachedInputPerMillion,
+        inputPerMillion,
+        effectiveFrom);
+  }
+
+  /**
+   * {@link #costMicros(long, long, long, long)} with no cache writes.
    *
    * @throws IllegalArgumentException if an amount is negative, {@code cachedInputTokens} exceeds
    *     {@code inputTokens}, or the cost does not fit in a long
    */
   public long costMicros(long inputTokens, long outputTokens, long cachedInputTokens) {
-    BigDecimal micros = exactMicros(inputTokens, outputTokens, cachedInputTokens);
+    return costMicros(inputTokens, outputTokens, cachedInputTokens, 0);
+  }
+
+  /**
+   * {@link #cost(long, long, long, long)} with no cache writes.
+   *
+   * @throws IllegalArgumentException if an amount is negative or {@code cachedInputTokens} exceeds
+   *     {@code inputTokens}
+   */
+  public BigDecimal cost(long inputTokens, long outputTokens, long cachedInputTokens) {
+    return cost(inputTokens, outputTokens, cachedInputTokens, 0);
+  }
+
+  /**
+   * Exact cost in micro-units of the currency: cached input tokens and cache-write tokens (disjoint
+   * parts of {@code inputTokens}) at the cached and cache-write prices, the rest of the input at
+   * the input price, output at the output price. The exact sum is rounded once, half up, to a whole
+   * micro-unit.
+   *
+   * @throws IllegalArgumentException if an amount is negative, {@code cachedInputTokens +
+   *     cacheWriteTokens} exceeds {@code inputTokens}, or the cost does not fit in a long
+   */
+  public long costMicros(
+      long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens) {
+    BigDecimal micros = exactMicros(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens);
     try {
       return micros.setScale(0, RoundingMode.HALF_UP).longValueExact();
     } catch (ArithmeticException e) {
@@ -70,19 +120,22 @@ public record ModelPrice(
    * The exact cost in whole units of the currency, unrounded, with trailing zeros stripped: for
    * 1,000 input and 500 output tokens at 2.50 and 10.00 per million, {@code 0.0075}.
    *
-   * @throws IllegalArgumentException if an amount is negative or {@code cachedInputTokens} exceeds
-   *     {@code inputTokens}
+   * @throws IllegalArgumentException if an amount is negative or {@code cachedInputTokens +
+   *     cacheWriteTokens} exceeds {@code inputTokens}
    */
-  public BigDecimal cost(long inputTokens, long outputTokens, long cachedInputTokens) {
-    return exactMicros(inputTokens, outputTokens, cachedInputTokens)
+  public BigDecimal cost(
+      long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens) {
+    return exactMicros(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens)
         .movePointLeft(6)
         .stripTrailingZeros();
   }
 
-  private BigDecimal exactMicros(long inputTokens, long outputTokens, long cachedInputTokens) {
+  private BigDecimal exactMicros(
+      long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens) {
     Checks.nonNegative("inputTokens", inputTokens);
     Checks.nonNegative("outputTokens", outputTokens);
     Checks.nonNegative("cachedInputTokens", cachedInputTokens);
+    Checks.nonNegative("cacheWriteTokens", cacheWriteTokens);
     if (cachedInputTokens > inputTokens) {
       throw new IllegalArgumentException(
           "cachedInputTokens must be a part of inputTokens, was "
@@ -90,10 +143,21 @@ public record ModelPrice(
               + " of "
               + inputTokens);
     }
+    if (cacheWriteTokens > inputTokens - cachedInputTokens) {
+      throw new IllegalArgumentException(
+          "cacheWriteTokens must be a part of inputTokens apart from cachedInputTokens, was "
+              + cacheWriteTokens
+              + " of "
+              + inputTokens
+              + " with "
+              + cachedInputTokens
+              + " cached");
+    }
     // price per million tokens in whole units == price per token in micro-units
     return inputPerMillion
-        .multiply(BigDecimal.valueOf(inputTokens - cachedInputTokens))
+        .multiply(BigDecimal.valueOf(inputTokens - cachedInputTokens - cacheWriteTokens))
         .add(cachedInputPerMillion.multiply(BigDecimal.valueOf(cachedInputTokens)))
+        .add(cacheWritePerMillion.multiply(BigDecimal.valueOf(cacheWriteTokens)))
         .add(outputPerMillion.multiply(BigDecimal.valueOf(outputTokens)));
   }
 }

@@ -42,10 +42,13 @@ import org.jspecify.annotations.Nullable;
  * as-of: 2025-11-24
  * # pattern(s) separated by |, input, output, cached input (per 1M tokens), effective from
  * gpt-4o|gpt-4o-2*, 2.50, 10.00, 1.25, 2024-10-02
+ * # optionally a cache-write price before the date (else cache writes cost the input price)
+ * claude-sonnet-4-5|claude-sonnet-4-5-2*, 3.00, 15.00, 0.30, 3.75, 2025-09-29
  * </pre>
  *
- * <p>The table prices text tokens only; it does not model Anthropic's cache writes (1.25× or 2× the
- * input price), batch discounts, long-context tiers, or audio and image tokens.
+ * <p>The table prices text tokens, prompt-cache reads and prompt-cache writes (the bundled table
+ * prices Anthropic's writes at its 5-minute rate, 1.25× the input price; 1-hour writes cost 2×). It
+ * does not model batch discounts, long-context tiers, or audio and image tokens.
  */
 public final class PriceTable implements ModelPricing {
   static final String DEFAULT_RESOURCE = "default-prices.csv";
@@ -219,6 +222,28 @@ public final class PriceTable implements ModelPricing {
               PriceTableFormat.decimal("inputPerMillion", inputPerMillion),
               PriceTableFormat.decimal("outputPerMillion", outputPerMillion),
               PriceTableFormat.decimal("cachedInputPerMillion", cachedInputPerMillion),
+              effectiveFrom));
+    }
+
+    /**
+     * Adds a price for {@code pattern} with a cache-write price, per million tokens, from {@code
+     * effectiveFrom} on.
+     */
+    @CanIgnoreReturnValue
+    public Builder price(
+        String pattern,
+        String inputPerMillion,
+        String outputPerMillion,
+        String cachedInputPerMillion,
+        String cacheWritePerMillion,
+        LocalDate effectiveFrom) {
+      return price(
+          new ModelPrice(
+              pattern,
+              PriceTableFormat.decimal("inputPerMillion", inputPerMillion),
+              PriceTableFormat.decimal("outputPerMillion", outputPerMillion),
+              PriceTableFormat.decimal("cachedInputPerMillion", cachedInputPerMillion),
+              PriceTableFormat.decimal("cacheWritePerMillion", cacheWritePerMillion),
               effectiveFrom));
     }
 

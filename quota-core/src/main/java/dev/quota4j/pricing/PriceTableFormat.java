@@ -58,17 +58,19 @@ final class PriceTableFormat {
   private static List<ModelPrice> row(String text) {
     String[] cells = text.split(",", -1);
     Checks.argument(
-        cells.length == 5,
+        cells.length == 5 || cells.length == 6,
         "a price row",
-        "must have 5 cells: pattern(s), input, output, cached input, effective from",
+        "must have 5 cells (pattern(s), input, output, cached input, effective from) or 6 (with"
+            + " cache write before effective from)",
         text);
     BigDecimal input = decimal("input", cells[1]);
     BigDecimal output = decimal("output", cells[2]);
     BigDecimal cached = decimal("cached input", cells[3]);
-    LocalDate from = date("effective from", cells[4]);
+    BigDecimal cacheWrite = cells.length == 6 ? decimal("cache write", cells[4]) : input;
+    LocalDate from = date("effective from", cells[cells.length - 1]);
     List<ModelPrice> out = new ArrayList<>();
     for (String pattern : cells[0].split("\\|", -1)) {
-      out.add(new ModelPrice(pattern.strip(), input, output, cached, from));
+      out.add(new ModelPrice(pattern.strip(), input, output, cached, cacheWrite, from));
     }
     return out;
   }

@@ -29,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  * @param tool the tool, if any
  * @param inputTokens input tokens
  * @param outputTokens output tokens
- * @param cachedInputTokens cached input tokens (part of the input tokens)
+ * @param cachedInputTokens cached input tokens (cache reads; part of the input tokens)
+ * @param cacheWriteTokens input tokens written into the provider's prompt cache (part of the input
+ *     tokens, apart from the cached ones)
  * @param characters characters sent, as Unicode code points
  * @param costMicros cost in micro-units of the currency
  * @param estimatedTokens the tokens estimated at admission (for reconciliation); 0 if none
@@ -57,6 +59,7 @@ public record UsageEvent(
     long inputTokens,
     long outputTokens,
     long cachedInputTokens,
+    long cacheWriteTokens,
     long characters,
     long costMicros,
     long estimatedTokens,
@@ -85,6 +88,7 @@ public record UsageEvent(
     Checks.nonNegative("inputTokens", inputTokens);
     Checks.nonNegative("outputTokens", outputTokens);
     Checks.nonNegative("cachedInputTokens", cachedInputTokens);
+    Checks.nonNegative("cacheWriteTokens", cacheWriteTokens);
     Checks.nonNegative("characters", characters);
     Checks.nonNegative("costMicros", costMicros);
     Checks.nonNegative("estimatedTokens", estimatedTokens);
@@ -101,6 +105,63 @@ public record UsageEvent(
       errorMessage = errorMessage.substring(0, cut);
     }
     tags = Map.copyOf(tags);
+  }
+
+  /**
+   * The form without cache-write tokens (none were written), kept for code written before they
+   * existed.
+   */
+  public UsageEvent(
+      String eventId,
+      @Nullable String reservationId,
+      Instant time,
+      EventStatus status,
+      SubjectRef subject,
+      @Nullable String apiKey,
+      @Nullable String providerKey,
+      @Nullable String tenant,
+      @Nullable String workflowId,
+      @Nullable String sessionId,
+      @Nullable String operation,
+      @Nullable String provider,
+      @Nullable String model,
+      @Nullable String agent,
+      @Nullable String tool,
+      long inputTokens,
+      long outputTokens,
+      long cachedInputTokens,
+      long characters,
+      long costMicros,
+      long estimatedTokens,
+      @Nullable String errorCode,
+      @Nullable String errorMessage,
+      Map<String, String> tags) {
+    this(
+        eventId,
+        reservationId,
+        time,
+        status,
+        subject,
+        apiKey,
+        providerKey,
+        tenant,
+        workflowId,
+        sessionId,
+        operation,
+        provider,
+        model,
+        agent,
+        tool,
+        inputTokens,
+        outputTokens,
+        cachedInputTokens,
+        0,
+        characters,
+        costMicros,
+        estimatedTokens,
+        errorCode,
+        errorMessage,
+        tags);
   }
 
   /** Input plus output tokens. */
@@ -131,6 +192,7 @@ public record UsageEvent(
     b.inputTokens = inputTokens;
     b.outputTokens = outputTokens;
     b.cachedInputTokens = cachedInputTokens;
+    b.cacheWriteTokens = cacheWriteTokens;
     b.characters = characters;
     b.costMicros = costMicros;
     b.estimatedTokens = estimatedTokens;
@@ -163,6 +225,7 @@ public record UsageEvent(
     private long inputTokens;
     private long outputTokens;
     private long cachedInputTokens;
+    private long cacheWriteTokens;
     private long characters;
     private long costMicros;
     private long estimatedTokens;
@@ -285,6 +348,12 @@ public record UsageEvent(
       return this;
     }
 
+    /** Sets the cache-write tokens. */
+    public Builder cacheWriteTokens(long v) {
+      cacheWriteTokens = v;
+      return this;
+    }
+
     /** Sets the characters. */
     public Builder characters(long v) {
       characters = v;
@@ -356,6 +425,7 @@ public record UsageEvent(
           inputTokens,
           outputTokens,
           cachedInputTokens,
+          cacheWriteTokens,
           characters,
           costMicros,
           estimatedTokens,

@@ -204,8 +204,9 @@ class PriceTableTest {
   @CsvSource(
       delimiterString = " => ",
       value = {
-        "price table line 2: a price row must have 5 cells: pattern(s), input, output, cached"
-            + " input, effective from, was 'gpt-4o, 2.50, 10.00, 2024-10-02'"
+        "price table line 2: a price row must have 5 cells (pattern(s), input, output, cached"
+            + " input, effective from) or 6 (with cache write before effective from), was"
+            + " 'gpt-4o, 2.50, 10.00, 2024-10-02'"
             + " => # x\\ngpt-4o, 2.50, 10.00, 2024-10-02",
         "price table line 1: input must be a decimal number, was 'two'"
             + " => gpt-4o, two, 10.00, 1.25, 2024-10-02",

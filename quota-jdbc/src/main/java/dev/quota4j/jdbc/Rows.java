@@ -153,7 +153,8 @@ final class Rows {
       e.estimatedTokens(),
       Db.str(e.errorCode()),
       Db.str(e.errorMessage()),
-      Codec.encode(tags)
+      Codec.encode(tags),
+      e.cacheWriteTokens()
     };
   }
 
@@ -182,6 +183,7 @@ final class Rows {
         rs.getLong(18),
         rs.getLong(19),
         rs.getLong(20),
+        rs.getLong(27),
         rs.getLong(21),
         rs.getLong(22),
         rs.getLong(23),

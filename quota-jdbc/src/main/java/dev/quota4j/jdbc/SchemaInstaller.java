@@ -31,7 +31,8 @@ final class SchemaInstaller {
   /**
    * The schema versions the dialect's scripts install, in order: V1 (the store) and V2 (daily
    * summaries) and V3 (rollups written by compaction) everywhere, on PostgreSQL V4 (the admission
-   * functions), and V5 (lease ends by the database's clock) everywhere.
+   * functions), and V5 (lease ends by the database's clock) and V7 (prompt-cache writes in the
+   * ledger) everywhere.
    */
   static List<Integer> versions(Sql sql) {
     List<Integer> out = new ArrayList<>();

@@ -23,8 +23,8 @@ abstract class Sql {
       "event_id, reservation_id, closes_reservation, event_time, status, subject_kind, subject_id,"
           + " api_key, provider_key, tenant, workflow_id, session_id, operation, provider, model,"
           + " agent, tool, input_tokens, output_tokens, cached_tokens, characters, cost_micros,"
-          + " estimated_tokens, error_code, error_message, tags";
-  static final int EVENT_PARAMS = 26;
+          + " estimated_tokens, error_code, error_message, tags, cache_write_tokens";
+  static final int EVENT_PARAMS = 27;
 
   static final String SUBJECT_COLUMNS =
       "subject_kind, subject_id, plan, overrides, active, created_at, updated_at";
@@ -52,7 +52,8 @@ abstract class Sql {
 
   /**
    * The versioned schema scripts, on the class path, in the order they run: V1 to V3, the dialect's
-   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock).
+   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock) and V7
+   * (prompt-cache writes in the ledger).
    */
   final List<String> schemaResources() {
     List<String> out = new ArrayList<>();
@@ -61,6 +62,7 @@ abstract class Sql {
     out.add(dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
     out.addAll(dialectSchemaResources());
     out.add(dialect().schemaLocation() + "/V5__quota4j_lease_clock.sql");
+    out.add(dialect().schemaLocation() + "/V7__quota4j_cache_writes.sql");
     return out;
   }
 

@@ -326,7 +326,14 @@ class PostgresAdmissionFunctionTest {
             s.commit("new", List.of(c), event("e-new", EventStatus.SUCCESS, U1, 100)));
       }
 
-      db.exec(List.of("DROP FUNCTION " + db.prefix + "commit"));
+      // every signature: schema V7 keeps V4's commit next to its own
+      db.exec(
+          List.of(
+              "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc"
+                  + " p WHERE p.proname = '"
+                  + db.prefix
+                  + "commit' AND pg_function_is_visible(p.oid) LOOP EXECUTE 'DROP FUNCTION ' || f;"
+                  + " END LOOP; END $$"));
       IllegalStateException dropped =
           assertThrows(
               IllegalStateException.class,

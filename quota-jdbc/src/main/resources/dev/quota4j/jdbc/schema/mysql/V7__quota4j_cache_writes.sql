@@ -1,0 +1,23 @@
+-- quota4j schema, version 7, for MySQL 8.0+.
+-- Flyway: keep this file name, run it after V5, set the placeholder table_prefix.
+-- JdbcQuotaStore with SchemaMode.INSTALL runs the same file; every statement is idempotent.
+--
+-- Prompt-cache writes: each ledger event keeps the input tokens written into the provider's prompt
+-- cache (a part of input_tokens, apart from cached_tokens, the cache reads). Rows written before
+-- this version, and by a quota4j before it, hold 0.
+
+-- MySQL has no ADD COLUMN IF NOT EXISTS: the column is added only when information_schema says it
+-- is missing.
+SET @quota4j_ddl = (SELECT IF(COUNT(*) = 0,
+  'ALTER TABLE ${table_prefix}usage_events ADD COLUMN cache_write_tokens BIGINT NOT NULL DEFAULT 0',
+  'DO 0') FROM information_schema.columns WHERE table_schema = DATABASE()
+  AND table_name = '${table_prefix}usage_events' AND column_name = 'cache_write_tokens');
+
+PREPARE quota4j_stmt FROM @quota4j_ddl;
+
+EXECUTE quota4j_stmt;
+
+DEALLOCATE PREPARE quota4j_stmt;
+
+INSERT IGNORE INTO ${table_prefix}schema_version (version, description, installed_at)
+  VALUES (7, 'quota4j prompt-cache writes in the ledger', UTC_TIMESTAMP(6));
