@@ -74,22 +74,29 @@ final class StatementAdmissions implements Admissions {
       applied.merge(c.key(), c.amount(), Long::sum);
       after.put(c.key(), post);
     }
-    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    // every counter after the reservation: what the statements returned, and (where UPDATE ...
+    // RETURNING is missing) one read in the same transaction, so that the caller learns its
+    // remaining amounts without another store call
+    Map<CounterKey, CounterValue> known = new HashMap<>();
     List<CounterKey> unread = new ArrayList<>();
-    for (Charge c : given) {
-      if (c.admission() == Admission.ALWAYS) {
-        CounterValue v = after.get(c.key());
-        if (v != null && v != UNKNOWN) {
-          unconditional.put(c.key(), v);
-        } else {
-          unread.add(c.key());
-        }
+    for (Map.Entry<CounterKey, CounterValue> e : after.entrySet()) {
+      if (e.getValue() != UNKNOWN) {
+        known.put(e.getKey(), e.getValue());
+      } else {
+        unread.add(e.getKey());
       }
     }
     if (!unread.isEmpty()) {
-      unconditional.putAll(counters.readCounters(tx, unread));
+      known.putAll(counters.readCounters(tx, unread));
     }
-    return new ReserveResult.Granted(unconditional);
+    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    for (Charge c : given) {
+      CounterValue v = known.get(c.key());
+      if (c.admission() == Admission.ALWAYS && v != null) {
+        unconditional.put(c.key(), v);
+      }
+    }
+    return new ReserveResult.Granted(unconditional, known);
   }
 
   /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */
