@@ -40,6 +40,7 @@ class AdmittedFiguresTest {
                   throw e.getCause();
                 }
               });
+
   private final List<Reservation> admitted = new ArrayList<>();
 
   private final QuotaPolicy policy =
