@@ -183,7 +183,7 @@ public final class QuotaMetrics implements MeterBinder, QuotaListener {
             .tag("kind", kind)
             .register(r);
     if (amount > 0) {
-      c.increment(amount);
+      c.increment((double) amount);
     }
   }
 

@@ -86,7 +86,8 @@ final class Quota4jConfig {
     }
     for (Map.Entry<SubjectKind, String> e : p.getDefaultPlans().entrySet()) {
       String property =
-          "quota4j.default-plans." + e.getKey().name().toLowerCase().replace('_', '-');
+          "quota4j.default-plans."
+              + e.getKey().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
       requirePlan(p, property, e.getValue());
       b.defaultPlan(e.getKey(), e.getValue());
     }
