@@ -29,15 +29,23 @@ final class StatementAdmissions implements Admissions {
   private final Counters counters;
   private final Leases leases;
   private final String leaseOwner;
+  private final boolean reportCounters;
 
   StatementAdmissions(
-      Db db, Sql sql, Rows rows, Counters counters, Leases leases, String leaseOwner) {
+      Db db,
+      Sql sql,
+      Rows rows,
+      Counters counters,
+      Leases leases,
+      String leaseOwner,
+      boolean reportCounters) {
     this.db = db;
     this.sql = sql;
     this.rows = rows;
     this.counters = counters;
     this.leases = leases;
     this.leaseOwner = leaseOwner;
+    this.reportCounters = reportCounters;
   }
 
   // ---- reserve ------------------------------------------------------------------------------
@@ -74,16 +82,18 @@ final class StatementAdmissions implements Admissions {
       applied.merge(c.key(), c.amount(), Long::sum);
       after.put(c.key(), post);
     }
-    // every counter after the reservation: what the statements returned, and (where UPDATE ...
-    // RETURNING is missing) one read in the same transaction, so that the caller learns its
-    // remaining amounts without another store call
+    // every counter after the reservation that the statements returned; where UPDATE ...
+    // RETURNING is missing, the ALWAYS ones are read (to report would-be denials), and every other
+    // one too when the store reports counters (one read in the same transaction)
     Map<CounterKey, CounterValue> known = new HashMap<>();
     List<CounterKey> unread = new ArrayList<>();
-    for (Map.Entry<CounterKey, CounterValue> e : after.entrySet()) {
-      if (e.getValue() != UNKNOWN) {
-        known.put(e.getKey(), e.getValue());
-      } else {
-        unread.add(e.getKey());
+    for (Charge c : ordered) {
+      CounterValue v = after.get(c.key());
+      if (v != null && v != UNKNOWN) {
+        known.put(c.key(), v);
+      } else if ((reportCounters || c.admission() == Admission.ALWAYS)
+          && !unread.contains(c.key())) {
+        unread.add(c.key());
       }
     }
     if (!unread.isEmpty()) {

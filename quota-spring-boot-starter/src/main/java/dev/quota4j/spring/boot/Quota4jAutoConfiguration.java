@@ -75,7 +75,8 @@ public class Quota4jAutoConfiguration {
       JdbcQuotaStore.Builder b =
           JdbcQuotaStore.builder()
               .dataSource(dataSource)
-              .schemaMode(properties.getStore().getSchemaMode());
+              .schemaMode(properties.getStore().getSchemaMode())
+              .reportCounters(properties.getStore().isReportCounters());
       return Quota4jConfig.tablePrefix(b, properties).build();
     }
   }

@@ -341,6 +341,20 @@ public class Quota4jProperties {
     /** The prefix of every table name. */
     private String tablePrefix = "quota_";
 
+    /**
+     * Whether a reservation reports where its limits stood (rate-limit headers of admitted calls
+     * need it). On H2 and MySQL/MariaDB it costs one more statement per reservation.
+     */
+    private boolean reportCounters = true;
+
+    public boolean isReportCounters() {
+      return reportCounters;
+    }
+
+    public void setReportCounters(boolean reportCounters) {
+      this.reportCounters = reportCounters;
+    }
+
     public SchemaMode getSchemaMode() {
       return schemaMode;
     }
