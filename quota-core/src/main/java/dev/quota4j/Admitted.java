@@ -1,7 +1,10 @@
 package dev.quota4j;
 
 import dev.quota4j.spi.Charge;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param charges the charges reserved
  * @param grantedMaxOutputTokens the output tokens granted (CLAMP may have shrunk them)
  * @param detached admitted without the store (fail-open)
+ * @param counters the counters after the reservation, as far as the store reported them
  */
 record Admitted(
     String id,
@@ -25,13 +29,15 @@ record Admitted(
     List<Bound> bounds,
     List<Charge> charges,
     long grantedMaxOutputTokens,
-    boolean detached) {
+    boolean detached,
+    Map<CounterKey, CounterValue> counters) {
 
   Admitted {
     // keep the dimensions, never the prompt text
     request = request.prompt() == null ? request : withoutPrompt(request);
     bounds = List.copyOf(bounds);
     charges = List.copyOf(charges);
+    counters = Map.copyOf(counters);
   }
 
   private static UsageRequest withoutPrompt(UsageRequest r) {

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,11 +106,11 @@ final class Admitter {
       } catch (QuotaStoreUnavailableException e) {
         gate.failOpenOrThrow(e); // step 9
         listeners.fire(l -> l.onFailOpenAdmission(request, e));
-        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, true);
+        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, null);
       }
       if (result instanceof ReserveResult.Granted g) {
         wouldDenyUnconditional(set.stored, charges, g, request, now);
-        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, false);
+        return granted(reservationId, request, c, charges, maxOutput, leaseUntil, g);
       }
       if (result instanceof ReserveResult.Rejected rejected) {
         Bound b = Denials.rejectedBound(set.stored, charges, rejected);
@@ -147,11 +148,24 @@ final class Admitter {
       List<Charge> charges,
       long maxOutput,
       Instant leaseUntil,
-      boolean detached) {
+      ReserveResult.@Nullable Granted granted) {
     BoundSet set = c.bounds();
     Admitted admitted =
-        new Admitted(id, request, c.estimate(), set, set.stored, charges, maxOutput, detached);
-    return QuotaDecision.allowed(new Reservation(admitted, settlement, leaseUntil));
+        new Admitted(
+            id,
+            request,
+            c.estimate(),
+            set,
+            set.stored,
+            charges,
+            maxOutput,
+            granted == null,
+            granted == null ? Map.of() : granted.counters());
+    Reservation reservation = new Reservation(admitted, settlement, leaseUntil);
+    if (!listeners.isEmpty()) {
+      listeners.fire(l -> l.onAdmitted(request, reservation));
+    }
+    return QuotaDecision.allowed(reservation);
   }
 
   private String nextReservationId() {

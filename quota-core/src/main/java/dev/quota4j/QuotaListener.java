@@ -11,6 +11,13 @@ public interface QuotaListener {
   /** A limit's usage crossed one of its thresholds; fires once per level per window per subject. */
   default void onThreshold(ThresholdEvent event) {}
 
+  /**
+   * A call was admitted: {@code reservation} holds its capacity (and, in {@link
+   * Reservation#limits()}, where its limits stood). Called before the reservation is handed to the
+   * caller; a listener that keeps it must not settle it.
+   */
+  default void onAdmitted(UsageRequest request, Reservation reservation) {}
+
   /** A call was denied. */
   default void onDenied(QuotaDenial denial, UsageRequest request) {}
 

@@ -2,9 +2,15 @@ package dev.quota4j;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
+import dev.quota4j.spi.CounterKey;
+import dev.quota4j.spi.CounterValue;
 import dev.quota4j.spi.EventStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -80,6 +86,26 @@ public final class Reservation implements AutoCloseable {
   /** The input tokens estimated at admission. */
   public long estimatedInputTokens() {
     return admitted.estimate().inputTokens;
+  }
+
+  /**
+   * Where each limit this reservation charges stood right after admission, with this reservation
+   * counted in: its used, reserved and remaining amounts and when its window resets, as the store
+   * reported them in its answer to the reservation (no other store call). Empty when the call was
+   * admitted without the store ({@link #isDetached()}) or charged no stored limit; a store that
+   * does not report a counter leaves its limit out. Per-request caps are not listed.
+   */
+  public List<LimitStatus> limits() {
+    List<LimitStatus> out = new ArrayList<>();
+    Set<CounterKey> seen = new HashSet<>();
+    for (Bound b : admitted.bounds()) {
+      CounterKey key = b.key();
+      CounterValue v = admitted.counters().get(key);
+      if (v != null && seen.add(key)) {
+        out.add(StatusReader.limitStatus(b, v));
+      }
+    }
+    return out;
   }
 
   /** When the lease ends unless extended. */

@@ -271,6 +271,15 @@ final class CounterTable {
     return unconditional;
   }
 
+  /** The value of each charge's cell. Called with every cell locked. */
+  static Map<CounterKey, CounterValue> values(List<Charge> charges, Cell[] cells) {
+    Map<CounterKey, CounterValue> values = new HashMap<>(cells.length * 2);
+    for (int i = 0; i < cells.length; i++) {
+      values.put(charges.get(i).key(), new CounterValue(cells[i].used, cells[i].reserved));
+    }
+    return values;
+  }
+
   /** Takes each reserved charge off its cell's {@code reserved}; skips null (purged) cells. */
   static void takeReserved(List<Charge> reserved, @Nullable Cell[] cells) {
     for (int i = 0; i < cells.length; i++) {

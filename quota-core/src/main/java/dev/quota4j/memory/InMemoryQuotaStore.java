@@ -213,8 +213,9 @@ public final class InMemoryQuotaStore implements QuotaStore {
             return new ReserveResult.Duplicate();
           }
           Map<CounterKey, CounterValue> unconditional = CounterTable.addReserved(kept, cells);
+          Map<CounterKey, CounterValue> after = CounterTable.values(kept, cells);
           open.addLease(r);
-          return new ReserveResult.Granted(unconditional);
+          return new ReserveResult.Granted(unconditional, after);
         }
       } finally {
         CounterTable.unlockAll(locked);

@@ -90,7 +90,7 @@ final class FunctionAdmissions implements Admissions {
           unconditional.put(c.key(), Objects.requireNonNull(values.get(c.key())));
         }
       }
-      return new ReserveResult.Granted(unconditional);
+      return new ReserveResult.Granted(unconditional, values);
     }
     if (r.outcome() != 1 || r.missed() < 1 || r.missed() > ordered.size()) {
       throw new IllegalStateException(

@@ -172,14 +172,19 @@ public final class JdbcQuotaStore implements QuotaStore {
   private final Maintenance maintenance;
 
   private JdbcQuotaStore(
-      Db.ConnectionSource source, Sql sql, int maxAttempts, @Nullable AutoCloseable owned) {
+      Db.ConnectionSource source,
+      Sql sql,
+      int maxAttempts,
+      boolean reportCounters,
+      @Nullable AutoCloseable owned) {
     this.sql = sql;
     this.db = new Db(source, sql, maxAttempts);
     this.owned = owned;
     Rows rows = new Rows(sql);
     this.counters = new Counters(sql, rows, leaseOwner);
     this.leases = new Leases(db, sql, rows, counters, leaseOwner);
-    this.byStatements = new StatementAdmissions(db, sql, rows, counters, leases, leaseOwner);
+    this.byStatements =
+        new StatementAdmissions(db, sql, rows, counters, leases, leaseOwner, reportCounters);
     this.admissions = Admissions.of(db, sql, byStatements, leaseOwner);
     this.directory = new Directory(db, sql, rows);
     this.aggregates = new Aggregates(db, sql, rows);
@@ -480,6 +485,7 @@ public final class JdbcQuotaStore implements QuotaStore {
     private String tablePrefix = Tables.DEFAULT_PREFIX;
     private SchemaMode schemaMode = SchemaMode.VALIDATE;
     private int maxAttempts = 5;
+    private boolean reportCounters;
 
     private Builder() {}
 
@@ -679,6 +685,18 @@ public final class JdbcQuotaStore implements QuotaStore {
     }
 
     /**
+     * Whether a reservation reports every counter it charged, with the reservation counted in
+     * ({@code ReserveResult.Granted#counters}, which {@code Reservation.limits()} and rate-limit
+     * headers read). PostgreSQL reports them either way; on H2 and MySQL/MariaDB, whose {@code
+     * UPDATE} returns no values, this costs one more statement per reservation (a read in the same
+     * transaction). Off by default.
+     */
+    public Builder reportCounters(boolean value) {
+      reportCounters = value;
+      return this;
+    }
+
+    /**
      * Builds the store: detects the dialect (unless set) and applies the {@link SchemaMode}.
      *
      * <p>With the {@link #dialect} set and {@link SchemaMode#NONE}, the build makes no connection
@@ -761,7 +779,7 @@ public final class JdbcQuotaStore implements QuotaStore {
         if (schemaMode != SchemaMode.NONE) {
           SchemaInstaller.validate(source, sql);
         }
-        return new JdbcQuotaStore(source, sql, maxAttempts, owned);
+        return new JdbcQuotaStore(source, sql, maxAttempts, reportCounters, owned);
       } catch (RuntimeException e) {
         if (owned != null) {
           try {

@@ -29,15 +29,23 @@ final class StatementAdmissions implements Admissions {
   private final Counters counters;
   private final Leases leases;
   private final String leaseOwner;
+  private final boolean reportCounters;
 
   StatementAdmissions(
-      Db db, Sql sql, Rows rows, Counters counters, Leases leases, String leaseOwner) {
+      Db db,
+      Sql sql,
+      Rows rows,
+      Counters counters,
+      Leases leases,
+      String leaseOwner,
+      boolean reportCounters) {
     this.db = db;
     this.sql = sql;
     this.rows = rows;
     this.counters = counters;
     this.leases = leases;
     this.leaseOwner = leaseOwner;
+    this.reportCounters = reportCounters;
   }
 
   // ---- reserve ------------------------------------------------------------------------------
@@ -75,22 +83,31 @@ final class StatementAdmissions implements Admissions {
       applied.merge(c.key(), c.amount(), Long::sum);
       after.put(c.key(), post);
     }
-    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    // every counter after the reservation that the statements returned; where UPDATE ...
+    // RETURNING is missing, the ALWAYS ones are read (to report would-be denials), and every other
+    // one too when the store reports counters (one read in the same transaction)
+    Map<CounterKey, CounterValue> known = new HashMap<>();
     List<CounterKey> unread = new ArrayList<>();
-    for (Charge c : given) {
-      if (c.admission() == Admission.ALWAYS) {
-        CounterValue v = after.get(c.key());
-        if (v != null && v != UNKNOWN) {
-          unconditional.put(c.key(), v);
-        } else {
-          unread.add(c.key());
-        }
+    for (Charge c : ordered) {
+      CounterValue v = after.get(c.key());
+      if (v != null && v != UNKNOWN) {
+        known.put(c.key(), v);
+      } else if ((reportCounters || c.admission() == Admission.ALWAYS)
+          && !unread.contains(c.key())) {
+        unread.add(c.key());
       }
     }
     if (!unread.isEmpty()) {
-      unconditional.putAll(counters.readCounters(tx, unread));
+      known.putAll(counters.readCounters(tx, unread));
     }
-    return new ReserveResult.Granted(unconditional);
+    Map<CounterKey, CounterValue> unconditional = new HashMap<>();
+    for (Charge c : given) {
+      CounterValue v = known.get(c.key());
+      if (c.admission() == Admission.ALWAYS && v != null) {
+        unconditional.put(c.key(), v);
+      }
+    }
+    return new ReserveResult.Granted(unconditional, known);
   }
 
   /** Reserves one charge; null when it missed (it did not fit, or its counter does not exist). */

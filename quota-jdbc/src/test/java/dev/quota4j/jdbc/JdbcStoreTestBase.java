@@ -167,7 +167,12 @@ abstract class JdbcStoreTestBase {
     assertEquals(new ReserveResult.Granted(Map.of(soft.key(), new CounterValue(0, 700))), first);
     Charge hard = fit("user-daily", U1, 5, 1000);
     ReserveResult second = store.reserve("r2", List.of(hard, soft), T0, T0.plusSeconds(9));
-    assertEquals(new ReserveResult.Granted(Map.of(soft.key(), new CounterValue(0, 1400))), second);
+    assertEquals(
+        Map.of(soft.key(), new CounterValue(0, 1400)),
+        ((ReserveResult.Granted) second).unconditional());
+    // the other counters are reported where the dialect returns them without another statement
+    CounterValue hardAfter = ((ReserveResult.Granted) second).counters().get(hard.key());
+    assertTrue(hardAfter == null || hardAfter.equals(new CounterValue(0, 5)), "" + hardAfter);
   }
 
   @Test
