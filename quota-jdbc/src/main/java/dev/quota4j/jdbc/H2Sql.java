@@ -31,13 +31,23 @@ final class H2Sql extends Sql {
   @Override
   String readCounters(int keys) {
     return String.join(
-        " UNION ALL ",
-        Collections.nCopies(
-            keys,
-            "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved FROM "
-                + t.counters
-                + " WHERE "
-                + COUNTER_KEY));
+            " UNION ALL ",
+            Collections.nCopies(
+                keys,
+                "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved,"
+                    + " 0 AS striped FROM "
+                    + t.counters
+                    + " WHERE "
+                    + COUNTER_KEY))
+        + " UNION ALL "
+        + String.join(
+            " UNION ALL ",
+            Collections.nCopies(
+                keys,
+                "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved, 1 FROM "
+                    + t.counterStripes
+                    + " WHERE "
+                    + COUNTER_KEY));
   }
 
   @Override

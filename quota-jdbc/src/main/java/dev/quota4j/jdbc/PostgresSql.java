@@ -116,6 +116,28 @@ final class PostgresSql extends Sql {
   }
 
   @Override
+  boolean reservesStripeInOneStatement() {
+    return true;
+  }
+
+  /**
+   * Binds the key, limit, need, start, stripes, amount, the key. The stripes are tried from the
+   * start round: a row is locked only when it is returned, so those not taken stay free.
+   */
+  @Override
+  String reserveAnyStripe() {
+    return "WITH s AS (SELECT stripe FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " AND limit_amount = ? AND reserved <= share - ? - used"
+        + " ORDER BY MOD(stripe + ?, ?) LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE "
+        + t.counterStripes
+        + " c SET reserved = c.reserved + ? FROM s WHERE c.limit_id = ? AND c.subject_kind = ?"
+        + " AND c.subject_id = ? AND c.window_start = ? AND c.stripe = s.stripe RETURNING c.stripe";
+  }
+
+  @Override
   String deleteReservationReturning(boolean onlyExpired) {
     return deleteReturning(onlyExpired);
   }

@@ -10,8 +10,11 @@ import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,27 +55,84 @@ final class StatementAdmissions implements Admissions {
         "reserve", tx -> tryReserve(tx, params, request.given(), request.ordered()));
   }
 
+  /**
+   * The reserve: the reservation row first (a taken id is a duplicate before any counter is
+   * touched), except when a charge is hot: then the row is inserted last, with the stripe each
+   * charge was added to, and a taken id rolls everything back.
+   */
   private ReserveResult tryReserve(
       Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
       throws SQLException {
-    if (tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
+    boolean hot = false;
+    Map<CounterKey, Integer> perKey = new HashMap<>();
+    for (Charge c : ordered) {
+      hot |= c.stripes() > 1;
+      perKey.merge(c.key(), 1, Integer::sum);
+    }
+    if (!hot && tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
       return new ReserveResult.Duplicate();
     }
+    Stripes stripes = counters.stripes();
+    Map<Charge, Integer> landed = new IdentityHashMap<>();
+    boolean onStripes = false;
     Map<CounterKey, Long> applied = new HashMap<>();
     Map<CounterKey, CounterValue> after = new HashMap<>();
     for (Charge c : ordered) {
-      CounterValue post = reserveOne(tx, c);
-      if (post == null) {
-        counters.ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+      CounterValue post;
+      int stripe = -1;
+      if (c.stripes() > 1) {
+        // a counter charged twice by one reservation consolidates (it locks every stripe in
+        // order, which a stripe already held by this transaction would break)
+        stripe = perKey.getOrDefault(c.key(), 1) > 1 ? -1 : stripes.reserveFast(tx, c);
+        if (stripe < 0) {
+          Integer s = stripes.reserveConsolidating(tx, c);
+          if (s == null) {
+            ReserveResult.Rejected r = rejection(tx, given, c, applied, null);
+            tx.rollback();
+            return r;
+          }
+          stripe = s;
+        }
+        post = UNKNOWN;
+      } else {
         post = reserveOne(tx, c);
+        if (post == null) {
+          counters.ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+          post = reserveOne(tx, c);
+        }
+        if (post == null) {
+          Set<CounterKey> striped = new HashSet<>();
+          ReserveResult.Rejected r = rejection(tx, given, c, applied, striped);
+          Integer s = striped.contains(c.key()) ? stripes.reserveConsolidating(tx, c) : null;
+          if (s == null) {
+            tx.rollback();
+            return r;
+          }
+          stripe = s;
+          post = UNKNOWN;
+        }
       }
-      if (post == null) {
-        ReserveResult.Rejected r = rejection(tx, given, c, applied);
-        tx.rollback();
-        return r;
-      }
+      onStripes |= stripe >= 0;
+      landed.put(c, stripe);
       applied.merge(c.key(), c.amount(), Long::sum);
       after.put(c.key(), post);
+    }
+    if (hot || onStripes) {
+      int[] where = new int[given.size()];
+      for (int i = 0; i < where.length; i++) {
+        where[i] = landed.getOrDefault(given.get(i), -1);
+      }
+      String packed = Rows.packCharges(given, where);
+      if (hot) {
+        Object[] row = reservationRow.clone();
+        row[3] = packed;
+        if (tx.insertUnlessPresent(sql.insertReservation(), row) == 0) {
+          tx.rollback();
+          return new ReserveResult.Duplicate();
+        }
+      } else {
+        tx.update(sql.setReservationCharges(), packed, reservationRow[0]);
+      }
     }
     Map<CounterKey, CounterValue> unconditional = new HashMap<>();
     List<CounterKey> unread = new ArrayList<>();
@@ -132,10 +192,15 @@ final class StatementAdmissions implements Admissions {
 
   /** Reads the counters and takes off what this transaction reserved, for the rejection rule. */
   private ReserveResult.Rejected rejection(
-      Db.Tx tx, List<Charge> given, Charge missed, Map<CounterKey, Long> applied)
+      Db.Tx tx,
+      List<Charge> given,
+      Charge missed,
+      Map<CounterKey, Long> applied,
+      @Nullable Set<CounterKey> striped)
       throws SQLException {
     Map<CounterKey, CounterValue> now =
-        counters.readCounters(tx, given.stream().map(Charge::key).distinct().toList());
+        counters.readCounters(
+            tx, given.stream().map(Charge::key).distinct().toList(), null, new boolean[1], striped);
     Map<CounterKey, CounterValue> before = new HashMap<>();
     now.forEach(
         (k, v) -> {
