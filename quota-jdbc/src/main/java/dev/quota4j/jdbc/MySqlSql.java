@@ -35,6 +35,12 @@ final class MySqlSql extends Sql {
         + " ON DUPLICATE KEY UPDATE used = used";
   }
 
+  /** MySQL and MariaDB cast to {@code SIGNED}, not to SQL types, and need no cast here. */
+  @Override
+  String typedParameter(String type) {
+    return "?";
+  }
+
   @Override
   boolean rowCountMayBeAffectedRows() {
     return true;

@@ -110,7 +110,10 @@ abstract class Sql {
     return null;
   }
 
-  /** The SQLSTATE the commit function raises when the caller must commit statement by statement. */
+  /**
+   * The SQLSTATE the commit function raises when the caller must commit statement by statement, and
+   * (schema V8) the reserve function when a counter is kept in stripes; the call changed nothing.
+   */
   static final String COMMIT_BY_STATEMENTS = "Q4J01";
 
   // ---- counters ----------------------------------------------------------------------------
@@ -296,12 +299,17 @@ abstract class Sql {
         + COUNTER_KEY;
   }
 
-  private static String caseOfStripe(int n, String column) {
+  private String caseOfStripe(int n, String column) {
     return "CASE stripe"
-        + " WHEN CAST(? AS INTEGER) THEN CAST(? AS BIGINT)".repeat(n)
+        + (" WHEN " + typedParameter("INTEGER") + " THEN " + typedParameter("BIGINT")).repeat(n)
         + " ELSE "
         + column
         + " END";
+  }
+
+  /** A bind parameter of an SQL type where the database cannot infer it ({@code CAST}). */
+  String typedParameter(String type) {
+    return "CAST(? AS " + type + ")";
   }
 
   /**

@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  *       left.
  *   <li><b>settle</b> (commit, fail, release, reclaim): on the stripe the reserve charged, take the
  *       reserved amount off and add the actual one. When the actual amount is at most the reserved
- *       one the stripe's room grows by no more than the counter's; otherwise the stripe's room must
+ *       one the stripe's room grows by as much as the counter's; otherwise the stripe's room must
  *       cover the difference, or the settlement consolidates. Usage with no hold (a commit after
  *       its lease was reclaimed, a record) consolidates.
  * </ol>
@@ -270,10 +270,12 @@ final class Stripes {
         room[(from + i) % n] = left / parts + (i < left % parts ? 1 : 0);
       }
     } else if (over > 0) {
-      room[0] = -over; // no stripe has room; the counter's shares still add up to the limit
+      room[0] = -over; // the shares still add up to the limit
     }
     List<Object> p = new ArrayList<>(1 + 6 * n + 4);
-    p.add(limit);
+    // past the limit, one stripe's room is below zero: a release on another stripe would give that
+    // one room the counter does not have, so no stripe admits until the next consolidation
+    p.add(over > 0 ? -1L : limit);
     for (int i = 0; i < n; i++) {
       long[] s = l.stripes.get(i);
       p.add((int) s[0]);
