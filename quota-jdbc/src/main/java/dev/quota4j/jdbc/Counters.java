@@ -144,7 +144,12 @@ final class Counters {
           }
           unread.add(k);
         }
-      } else if (d.holds.size() == 1 && d.holds.firstKey() >= 0) {
+      } else if (d.holds.size() == 1
+          && d.holds.firstKey() >= 0
+          && actual <= d.holds.firstEntry().getValue()) {
+        // at most what was reserved: the stripe's room grows as much as the counter's; more
+        // consolidates at once (an update whose condition failed may keep its row locked, and
+        // consolidation locks the stripes in order)
         int stripe = d.holds.firstKey();
         long reserved = d.holds.firstEntry().getValue();
         int n =

@@ -66,6 +66,26 @@ final class H2Sql extends Sql {
   }
 
   @Override
+  String ensureStripes(int n) {
+    return "MERGE INTO "
+        + t.counterStripes
+        + " c USING (VALUES "
+        + String.join(
+            ", ",
+            Collections.nCopies(
+                n,
+                "(CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(16)), CAST(? AS VARCHAR(255)),"
+                    + " CAST(? AS TIMESTAMP(6)), CAST(? AS INTEGER), CAST(? AS TIMESTAMP(6)))"))
+        + ") s(limit_id, subject_kind, subject_id, window_start, stripe, window_end)"
+        + " ON c.limit_id = s.limit_id AND c.subject_kind = s.subject_kind"
+        + " AND c.subject_id = s.subject_id AND c.window_start = s.window_start"
+        + " AND c.stripe = s.stripe WHEN NOT MATCHED THEN INSERT ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES (s.limit_id, s.subject_kind, s.subject_id, s.window_start, s.stripe,"
+        + " s.window_end, -1, 0, 0, 0)";
+  }
+
+  @Override
   String deleteReservationReturning(boolean onlyExpired) {
     return "SELECT subject_kind, subject_id, charges FROM OLD TABLE (DELETE FROM "
         + t.reservations

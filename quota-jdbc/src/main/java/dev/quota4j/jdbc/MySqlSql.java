@@ -41,6 +41,18 @@ final class MySqlSql extends Sql {
     return "?";
   }
 
+  /** {@code ON DUPLICATE KEY UPDATE}: existing stripes are locked exclusively, in order. */
+  @Override
+  String ensureStripes(int n) {
+    return "INSERT INTO "
+        + t.counterStripes
+        + " ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES "
+        + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, -1, 0, 0, 0)"))
+        + " ON DUPLICATE KEY UPDATE used = used";
+  }
+
   @Override
   boolean rowCountMayBeAffectedRows() {
     return true;

@@ -111,6 +111,17 @@ final class PostgresSql extends Sql {
   }
 
   @Override
+  String ensureStripes(int n) {
+    return "INSERT INTO "
+        + t.counterStripes
+        + " ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES "
+        + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, -1, 0, 0, 0)"))
+        + " ON CONFLICT DO NOTHING";
+  }
+
+  @Override
   boolean updateReturns() {
     return true;
   }

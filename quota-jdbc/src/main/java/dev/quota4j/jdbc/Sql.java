@@ -263,23 +263,32 @@ abstract class Sql {
         + " ORDER BY stripe FOR UPDATE";
   }
 
+  /** {@link #lockStripes} from a stripe number on; binds the key, the number. */
+  String lockStripesFrom() {
+    return "SELECT stripe, used, reserved FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " AND stripe >= ? ORDER BY stripe FOR UPDATE";
+  }
+
+  /**
+   * Creates the stripes that do not exist yet, {@code n} of them in stripe order, empty and to be
+   * cut (limit -1, share 0); binds per stripe the key, stripe, window end. Existing stripes are
+   * left as they are.
+   */
+  abstract String ensureStripes(int n);
+
+  static final String STRIPE_ROW_COLUMNS =
+      "limit_id, subject_kind, subject_id, window_start, stripe, window_end, limit_amount, share,"
+          + " used, reserved";
+
   /** Sets a counter row; binds used, reserved, limit, stripes, the key. */
   String setHeader() {
     return "UPDATE "
         + t.counters
         + " SET used = ?, reserved = ?, limit_amount = ?, stripes = ? WHERE "
         + COUNTER_KEY;
-  }
-
-  /**
-   * Inserts {@code n} empty stripes; binds per stripe the key, stripe, window end, limit, share.
-   */
-  String insertStripes(int n) {
-    return "INSERT INTO "
-        + t.counterStripes
-        + " (limit_id, subject_kind, subject_id, window_start, stripe, window_end, limit_amount,"
-        + " share, used, reserved) VALUES "
-        + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, 0, 0)"));
   }
 
   /**

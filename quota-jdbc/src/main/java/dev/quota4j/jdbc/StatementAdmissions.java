@@ -51,9 +51,25 @@ final class StatementAdmissions implements Admissions {
     row.add(leaseOwner);
     row.add(request.leaseMicros());
     Object[] params = row.toArray();
-    return db.inTransaction(
-        "reserve", tx -> tryReserve(tx, params, request.given(), request.ordered()));
+    Set<CounterKey> consolidate = new HashSet<>();
+    ReserveResult r =
+        db.inTransaction(
+            "reserve",
+            tx -> tryReserve(tx, params, request.given(), request.ordered(), consolidate));
+    for (int i = 0; r == RETRY && i < request.ordered().size(); i++) {
+      // a stripe the fast path looked at may stay locked until its transaction ends (a row lock
+      // taken before a recheck failed), so consolidation, which locks every stripe in order, runs
+      // in a transaction of its own that touched no stripe before
+      r =
+          db.inTransaction(
+              "reserve",
+              tx -> tryReserve(tx, params, request.given(), request.ordered(), consolidate));
+    }
+    return r;
   }
+
+  /** Rolled back: run again, consolidating the counters in the set at once. */
+  private static final ReserveResult RETRY = new ReserveResult.Duplicate();
 
   /**
    * The reserve: the reservation row first (a taken id is a duplicate before any counter is
@@ -61,7 +77,11 @@ final class StatementAdmissions implements Admissions {
    * charge was added to, and a taken id rolls everything back.
    */
   private ReserveResult tryReserve(
-      Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
+      Db.Tx tx,
+      Object[] reservationRow,
+      List<Charge> given,
+      List<Charge> ordered,
+      Set<CounterKey> consolidate)
       throws SQLException {
     boolean hot = false;
     Map<CounterKey, Integer> perKey = new HashMap<>();
@@ -83,7 +103,13 @@ final class StatementAdmissions implements Admissions {
       if (c.stripes() > 1) {
         // a counter charged twice by one reservation consolidates (it locks every stripe in
         // order, which a stripe already held by this transaction would break)
-        stripe = perKey.getOrDefault(c.key(), 1) > 1 ? -1 : stripes.reserveFast(tx, c);
+        boolean direct = perKey.getOrDefault(c.key(), 1) > 1 || consolidate.contains(c.key());
+        stripe = direct ? -1 : stripes.reserveFast(tx, c);
+        if (stripe < 0 && !direct) {
+          consolidate.add(c.key());
+          tx.rollback();
+          return RETRY;
+        }
         if (stripe < 0) {
           Integer s = stripes.reserveConsolidating(tx, c);
           if (s == null) {

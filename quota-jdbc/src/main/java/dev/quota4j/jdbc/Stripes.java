@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -97,20 +98,18 @@ final class Stripes {
    */
   @Nullable Integer reserveConsolidating(Db.Tx tx, Charge c) throws SQLException {
     CounterKey k = c.key();
-    counters.ensureCounter(tx, k, c.windowEnd(), c.limit());
-    Locked l = lock(tx, k);
+    Locked l = lock(tx, k, c.stripes(), c.windowEnd(), c.limit(), true);
     if (!c.admission().admits(l.used(), l.reserved(), c.amount(), c.limit())) {
       return null;
     }
-    int count = Math.max(Math.max(l.headerStripes, c.stripes()), l.stripes.size());
-    if (count == 1) {
+    if (l.stripes.isEmpty()) { // one row, and asked for one row
       l.header[1] = Args.add("reserved", l.header[1], c.amount());
       writeHeader(tx, k, l, c.limit(), 1);
       return -1;
     }
-    grow(tx, k, l, count, c.windowEnd());
-    int target = ThreadLocalRandom.current().nextInt(count);
-    long[] t = l.stripes.get(target);
+    int count = l.stripes.size();
+    int target = (int) l.stripes.get(ThreadLocalRandom.current().nextInt(count))[0];
+    long[] t = Objects.requireNonNull(stripe(l, target));
     t[2] = Args.add("reserved", t[2], c.amount());
     if (l.headerStripes != count) {
       writeHeader(tx, k, l, c.limit(), count);
@@ -128,10 +127,7 @@ final class Stripes {
   long settleConsolidating(
       Db.Tx tx, CounterKey k, Map<Integer, Long> holds, long actual, HeldCharge meta)
       throws SQLException {
-    if (actual > 0) {
-      counters.ensureCounter(tx, k, meta.windowEnd(), meta.limit());
-    }
-    Locked l = lock(tx, k);
+    Locked l = lock(tx, k, 1, meta.windowEnd(), meta.limit(), actual > 0);
     boolean headerChanged = false;
     long[] first = null; // where the actual amount goes: the first hold's row that is still there
     for (Map.Entry<Integer, Long> h : holds.entrySet()) {
@@ -203,8 +199,34 @@ final class Stripes {
     }
   }
 
-  private Locked lock(Db.Tx tx, CounterKey k) throws SQLException {
+  /**
+   * Locks a counter for consolidation: first its stripes in stripe order, creating those up to
+   * {@code count} that are missing (stripe 0 is the lock consolidations queue on), then its header,
+   * created first when {@code header}; then any stripe another consolidation added meanwhile
+   * (numbered above every stripe this one holds, which nobody holding stripe 0's successor waits
+   * for).
+   */
+  private Locked lock(
+      Db.Tx tx, CounterKey k, int count, Instant windowEnd, long limit, boolean header)
+      throws SQLException {
     Locked l = new Locked();
+    if (count > 1) {
+      List<Object> params = new ArrayList<>();
+      for (int s = 0; s < count; s++) {
+        params.addAll(List.of(key(k)));
+        params.add(s);
+        params.add(Times.clamped(windowEnd));
+      }
+      int unused = tx.insertUnlessPresent(sql.ensureStripes(count), params.toArray());
+    }
+    l.stripes.addAll(
+        tx.query(
+            sql.lockStripes(),
+            rs -> new long[] {rs.getInt(1), rs.getLong(2), rs.getLong(3)},
+            key(k)));
+    if (header) {
+      counters.ensureCounter(tx, k, windowEnd, limit);
+    }
     long[] h =
         tx.first(
             sql.lockHeader(),
@@ -216,34 +238,15 @@ final class Stripes {
       l.header[1] = h[1];
       l.headerStripes = (int) h[2];
     }
-    l.stripes.addAll(
-        tx.query(
-            sql.lockStripes(),
-            rs -> new long[] {rs.getInt(1), rs.getLong(2), rs.getLong(3)},
-            key(k)));
+    int next = l.stripes.isEmpty() ? 0 : (int) l.stripes.get(l.stripes.size() - 1)[0] + 1;
+    if (l.headerStripes > next) {
+      l.stripes.addAll(
+          tx.query(
+              sql.lockStripesFrom(),
+              rs -> new long[] {rs.getInt(1), rs.getLong(2), rs.getLong(3)},
+              concat(key(k), next)));
+    }
     return l;
-  }
-
-  /** Creates stripes up to {@code count} (numbers 0 to count - 1), empty, with no share. */
-  private void grow(Db.Tx tx, CounterKey k, Locked l, int count, Instant windowEnd)
-      throws SQLException {
-    List<Object> params = new ArrayList<>();
-    int added = 0;
-    for (int s = 0; s < count; s++) {
-      if (stripe(l, s) == null) {
-        params.addAll(List.of(key(k)));
-        params.add(s);
-        params.add(Times.clamped(windowEnd));
-        params.add(-1L);
-        params.add(0L);
-        l.stripes.add(new long[] {s, 0, 0});
-        added++;
-      }
-    }
-    if (added > 0) {
-      tx.update(sql.insertStripes(added), params.toArray());
-      l.stripes.sort((a, b) -> Long.compare(a[0], b[0]));
-    }
   }
 
   private void writeHeader(Db.Tx tx, CounterKey k, Locked l, long limit, int count)
