@@ -54,6 +54,7 @@ final class Bound {
   Charge charge(long charge) {
     Admission a =
         limit.mode() != LimitMode.ENFORCE ? Admission.ALWAYS : admissionIfEnforced(charge);
-    return new Charge(key(), charge, amount, a, windowEnd != null ? windowEnd : storedEnd);
+    return new Charge(
+        key(), charge, amount, a, windowEnd != null ? windowEnd : storedEnd, limit.storeStripes());
   }
 }

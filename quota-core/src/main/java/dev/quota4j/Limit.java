@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  * @param resetOffset how long after the calendar boundary the window starts (for example 4 hours
  *     for a day that starts at 04:00)
  * @param code the denial code; null: the general form from {@link DenialCodes#forLimit}
+ * @param stripes how many rows a store that can split a counter keeps it in (see {@link
+ *     #stripes(int)}); 0: {@value #DEFAULT_HOT_STRIPES} for limits on {@link SubjectKind#SYSTEM},
+ *     one for any other
  */
 public record Limit(
     String name,
@@ -51,7 +54,14 @@ public record Limit(
     List<Integer> thresholds,
     @Nullable ZoneId zone,
     Duration resetOffset,
-    @Nullable String code) {
+    @Nullable String code,
+    int stripes) {
+
+  /** How many rows a hot limit is split into unless set: 16. */
+  public static final int DEFAULT_HOT_STRIPES = 16;
+
+  /** The most rows a limit may be split into. */
+  public static final int MAX_STRIPES = 256;
 
   /** The default alert thresholds: 75, 90 and 100 percent. */
   public static final List<Integer> DEFAULT_THRESHOLDS = List.of(75, 90, 100);
@@ -120,6 +130,47 @@ public record Limit(
         "PER_REQUEST caps apply to the caller, not to SYSTEM",
         window);
     Checks.optionalId("code of limit " + Checks.show(name), code);
+    Checks.argument(
+        stripes >= 0 && stripes <= MAX_STRIPES,
+        "stripes of limit " + Checks.show(name),
+        "must be 0 (automatic) to " + MAX_STRIPES,
+        stripes);
+  }
+
+  /** A limit with {@link #stripes} automatic (0). */
+  public Limit(
+      String name,
+      Metric metric,
+      Window window,
+      long amount,
+      SubjectKind appliesTo,
+      Set<String> providers,
+      Set<String> models,
+      Set<String> operations,
+      Set<String> exceptOperations,
+      LimitMode mode,
+      Overshoot overshoot,
+      List<Integer> thresholds,
+      @Nullable ZoneId zone,
+      Duration resetOffset,
+      @Nullable String code) {
+    this(
+        name,
+        metric,
+        window,
+        amount,
+        appliesTo,
+        providers,
+        models,
+        operations,
+        exceptOperations,
+        mode,
+        overshoot,
+        thresholds,
+        zone,
+        resetOffset,
+        code,
+        0);
   }
 
   /** An enforced, rejecting limit on users with the default thresholds and no filter. */
@@ -219,6 +270,31 @@ public record Limit(
     return copy(f -> f.code = newCode);
   }
 
+  /**
+   * The same limit kept, by a store that can split a counter, as {@code count} rows whose shares
+   * add up to the amount, so that concurrent calls charge different rows instead of queueing on one
+   * (a hot limit: the system-wide one above all). It is never loosened: a call that does not fit in
+   * one row's share is tested against the sum of all of them, so it is admitted exactly when it
+   * would be with one row. 1 keeps one row; 0 (the default) means {@value #DEFAULT_HOT_STRIPES} for
+   * limits on {@link SubjectKind#SYSTEM} and 1 for any other. Stores that keep counters in memory
+   * ignore it.
+   *
+   * @throws IllegalArgumentException unless 0 to {@value #MAX_STRIPES}
+   */
+  public Limit stripes(int count) {
+    return copy(f -> f.stripes = count);
+  }
+
+  /**
+   * How many rows a store that can split a counter keeps this limit in: {@link #stripes} resolved.
+   */
+  public int storeStripes() {
+    if (stripes != 0) {
+      return stripes;
+    }
+    return appliesTo == SubjectKind.SYSTEM ? DEFAULT_HOT_STRIPES : 1;
+  }
+
   /** The code denials by this limit carry. */
   public String denialCode() {
     return code != null ? code : DenialCodes.forLimit(appliesTo, metric, window);
@@ -267,6 +343,7 @@ public record Limit(
     @Nullable ZoneId zone;
     Duration resetOffset;
     @Nullable String code;
+    int stripes;
 
     Fields(Limit l) {
       name = l.name;
@@ -284,6 +361,7 @@ public record Limit(
       zone = l.zone;
       resetOffset = l.resetOffset;
       code = l.code;
+      stripes = l.stripes;
     }
   }
 
@@ -306,6 +384,7 @@ public record Limit(
         f.thresholds,
         f.zone,
         f.resetOffset,
-        f.code);
+        f.code,
+        f.stripes);
   }
 }

@@ -13,6 +13,7 @@ import dev.quota4j.QuotaPolicy;
 import dev.quota4j.Reservation;
 import dev.quota4j.Retention;
 import dev.quota4j.RetentionPolicy;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.ThresholdEvent;
 import dev.quota4j.Usage;
@@ -68,6 +69,17 @@ public final class ReadmeSnippets {
             .build();
     // README-END
     return quotas;
+  }
+
+  /** A hot limit kept in stripes. */
+  public static Limit hotLimit() {
+    // README-START hot-limit
+    Limit system =
+        Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, 2_000_000)
+            .appliesTo(SubjectKind.SYSTEM) // limits on SYSTEM use 16 stripes unless told otherwise
+            .stripes(32); // any limit: 1 keeps one row, 0 is the default
+    // README-END
+    return system;
   }
 
   /** A JDBC store from a URL (it owns its pool), then one on the caller's data source. */

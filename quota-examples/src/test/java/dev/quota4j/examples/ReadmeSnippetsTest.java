@@ -73,6 +73,16 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void hotLimit() {
+    org.junit.jupiter.api.Assertions.assertEquals(32, ReadmeSnippets.hotLimit().storeStripes());
+    org.junit.jupiter.api.Assertions.assertEquals(
+        16,
+        dev.quota4j.Limit.of("s", dev.quota4j.Metric.TOKENS, dev.quota4j.Window.HOUR, 1)
+            .appliesTo(dev.quota4j.SubjectKind.SYSTEM)
+            .storeStripes());
+  }
+
+  @Test
   void jdbc() throws Exception {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:mem:readme;DB_CLOSE_DELAY=-1");

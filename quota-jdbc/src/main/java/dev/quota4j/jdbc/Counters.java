@@ -1,5 +1,6 @@
 package dev.quota4j.jdbc;
 
+import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -26,32 +28,63 @@ final class Counters {
   private final Sql sql;
   private final Rows rows;
   private final String leaseOwner;
+  private final Stripes stripes;
 
   Counters(Sql sql, Rows rows, String leaseOwner) {
     this.sql = sql;
     this.rows = rows;
     this.leaseOwner = leaseOwner;
+    this.stripes = new Stripes(sql, this);
+  }
+
+  Stripes stripes() {
+    return stripes;
   }
 
   /**
-   * What one transaction settles, per counter: the reserved amount to take off and the actual
-   * amount to add, with the row to create a missing counter from.
+   * What one transaction settles, per counter: the reserved amounts to take off (on the header,
+   * stripe -1, or on a stripe) and the actual amount to add, with the row to create a missing
+   * counter from and how many stripes the charges ask for.
    */
   static final class Deltas {
-    private final TreeMap<CounterKey, long[]> amounts = new TreeMap<>(CounterKey.LOCK_ORDER);
-    private final Map<CounterKey, HeldCharge> rows = new HashMap<>();
+    private final TreeMap<CounterKey, KeyDelta> amounts = new TreeMap<>(CounterKey.LOCK_ORDER);
 
-    /** Takes a held charge off {@code reserved}. */
+    /** Takes a held charge off {@code reserved} where the reserve put it. */
     void unreserve(HeldCharge h) {
-      amounts.computeIfAbsent(h.key(), k -> new long[2])[0] += h.amount();
-      rows.putIfAbsent(h.key(), h);
+      KeyDelta d = amounts.computeIfAbsent(h.key(), k -> new KeyDelta(h));
+      d.holds.merge(h.stripe(), h.amount(), Long::sum);
     }
 
     /** Adds a charge to {@code used}; {@code field} names the amount when the sum overflows. */
     void use(String field, Charge c) {
-      long[] d = amounts.computeIfAbsent(c.key(), k -> new long[2]);
-      d[1] = Args.add(field, d[1], c.amount());
-      rows.put(c.key(), new HeldCharge(c.key(), c.amount(), c.limit(), c.windowEnd()));
+      HeldCharge meta = new HeldCharge(c.key(), c.amount(), c.limit(), c.windowEnd(), -1);
+      KeyDelta d = amounts.computeIfAbsent(c.key(), k -> new KeyDelta(meta));
+      d.actual = Args.add(field, d.actual, c.amount());
+      d.meta = meta;
+      d.stripes = Math.max(d.stripes, c.stripes());
+    }
+  }
+
+  /** One counter's part of {@link Deltas}. */
+  private static final class KeyDelta {
+    /** Reserved amounts to take off, by stripe (-1: the header), in stripe order. */
+    final TreeMap<Integer, Long> holds = new TreeMap<>();
+
+    long actual;
+    HeldCharge meta;
+    int stripes = 1;
+
+    KeyDelta(HeldCharge meta) {
+      this.meta = meta;
+    }
+
+    long headerReserved() {
+      return holds.getOrDefault(-1, 0L);
+    }
+
+    /** Settled on the header alone, as a counter of one row. */
+    boolean plain() {
+      return stripes == 1 && (holds.isEmpty() || (holds.size() == 1 && holds.containsKey(-1)));
     }
   }
 
@@ -74,51 +107,76 @@ final class Counters {
   /**
    * Applies {@code deltas} (per counter: reserved to take off, actual to add), in lock order, and
    * returns each counter's {@code used} afterwards. A counter that does not exist is created when
-   * something is to be added to it.
+   * something is to be added to it. A striped counter is settled on the stripe its hold sits on, or
+   * consolidated (see {@link Stripes}).
    */
   Map<CounterKey, Long> settle(Db.Tx tx, Deltas deltas) throws SQLException {
     Map<CounterKey, Long> usedAfter = new LinkedHashMap<>();
     List<CounterKey> unread = new ArrayList<>();
-    for (Map.Entry<CounterKey, long[]> e : deltas.amounts.entrySet()) {
+    for (Map.Entry<CounterKey, KeyDelta> e : deltas.amounts.entrySet()) {
       CounterKey k = e.getKey();
-      long reserved = e.getValue()[0];
-      long actual = e.getValue()[1];
-      if (reserved == 0 && actual == 0) {
-        unread.add(k);
-        continue;
-      }
-      Object[] params = prepend(reserved, actual, Rows.withKey(null, k));
-      if (sql.updateReturns()) {
-        CounterValue v = tx.first(sql.settleCounter(), Rows::value, params);
-        if (v == null && actual > 0) {
-          HeldCharge h = Objects.requireNonNull(deltas.rows.get(k));
-          ensureCounter(tx, k, h.windowEnd(), h.limit());
-          v = tx.first(sql.settleCounter(), Rows::value, params);
+      KeyDelta d = e.getValue();
+      long actual = d.actual;
+      if (d.plain()) {
+        long reserved = d.headerReserved();
+        if (reserved == 0 && actual == 0) {
+          unread.add(k);
+          continue;
         }
-        usedAfter.put(k, v == null ? 0L : v.used());
-      } else {
-        tx.update(sql.settleCounter(), params);
+        Object[] params = settleParams(reserved, actual, k);
+        if (sql.updateReturns()) {
+          CounterValue v = tx.first(sql.settleCounter(), Rows::value, params);
+          if (v == null && actual > 0) {
+            ensureCounter(tx, k, d.meta.windowEnd(), d.meta.limit());
+            v = tx.first(sql.settleCounter(), Rows::value, params);
+            if (v == null) { // kept in stripes, and the actual amount is more than the reserved
+              usedAfter.put(k, stripes.settleConsolidating(tx, k, d.holds, actual, d.meta));
+              continue;
+            }
+          }
+          usedAfter.put(k, v == null ? 0L : v.used());
+        } else {
+          if (tx.update(sql.settleCounter(), params) == 0 && actual > 0) {
+            ensureCounter(tx, k, d.meta.windowEnd(), d.meta.limit());
+            if (tx.update(sql.settleCounter(), params) == 0) {
+              usedAfter.put(k, stripes.settleConsolidating(tx, k, d.holds, actual, d.meta));
+              continue;
+            }
+          }
+          unread.add(k);
+        }
+      } else if (d.holds.size() == 1
+          && d.holds.firstKey() >= 0
+          && actual <= d.holds.firstEntry().getValue()) {
+        // at most what was reserved: the stripe's room grows as much as the counter's; more
+        // consolidates at once (an update whose condition failed may keep its row locked, and
+        // consolidation locks the stripes in order)
+        int stripe = d.holds.firstKey();
+        long reserved = d.holds.firstEntry().getValue();
+        int n =
+            tx.update(
+                sql.settleStripe(),
+                Stripes.concat(
+                    new Object[] {reserved, actual},
+                    Stripes.key(k),
+                    stripe,
+                    actual,
+                    reserved,
+                    actual,
+                    reserved));
+        if (n == 0) {
+          usedAfter.put(k, stripes.settleConsolidating(tx, k, d.holds, actual, d.meta));
+        } else {
+          unread.add(k);
+        }
+      } else if (d.holds.isEmpty() && actual == 0) {
         unread.add(k);
+      } else {
+        usedAfter.put(k, stripes.settleConsolidating(tx, k, d.holds, actual, d.meta));
       }
     }
     if (!unread.isEmpty()) {
       Map<CounterKey, CounterValue> read = readCounters(tx, unread);
-      List<CounterKey> missing = new ArrayList<>();
-      for (CounterKey k : unread) {
-        long[] d = Objects.requireNonNull(deltas.amounts.get(k));
-        if (!read.containsKey(k) && d[1] > 0) {
-          missing.add(k);
-        }
-      }
-      for (CounterKey k : missing) { // in lock order: deltas is sorted and unread follows it
-        HeldCharge h = Objects.requireNonNull(deltas.rows.get(k));
-        ensureCounter(tx, k, h.windowEnd(), h.limit());
-        long[] d = Objects.requireNonNull(deltas.amounts.get(k));
-        tx.update(sql.settleCounter(), prepend(d[0], d[1], Rows.withKey(null, k)));
-      }
-      if (!missing.isEmpty()) {
-        read = readCounters(tx, unread);
-      }
       for (CounterKey k : unread) {
         CounterValue v = read.get(k);
         usedAfter.put(k, v == null ? 0L : v.used());
@@ -131,27 +189,34 @@ final class Counters {
     return ordered;
   }
 
-  private static Object[] prepend(long reserved, long actual, Object[] key) {
-    Object[] out = new Object[key.length + 2];
-    out[0] = reserved;
-    out[1] = actual;
-    System.arraycopy(key, 0, out, 2, key.length);
-    return out;
+  private static Object[] settleParams(long reserved, long actual, CounterKey k) {
+    return Stripes.concat(new Object[] {reserved, actual}, Stripes.key(k), actual, reserved);
   }
 
   Map<CounterKey, CounterValue> readCounters(Db.Tx tx, List<CounterKey> keys) throws SQLException {
-    return readCounters(tx, keys, null, new boolean[1]);
+    return readCounters(tx, keys, null, new boolean[1], null);
   }
 
-  /**
-   * Reads the counters; with {@code now}, also sets {@code ended[0]} when a counter read holds
-   * something reserved while some reservation's lease has ended.
-   */
   Map<CounterKey, CounterValue> readCounters(
       Db.Tx tx, List<CounterKey> keys, @Nullable LocalDateTime now, boolean[] ended)
       throws SQLException {
+    return readCounters(tx, keys, now, ended, null);
+  }
+
+  /**
+   * Reads the counters, each the sum of its row and its stripes; with {@code now}, also sets {@code
+   * ended[0]} when a counter read holds something reserved while some reservation's lease has
+   * ended; with {@code striped}, adds the counters that have stripes to it.
+   */
+  Map<CounterKey, CounterValue> readCounters(
+      Db.Tx tx,
+      List<CounterKey> keys,
+      @Nullable LocalDateTime now,
+      boolean[] ended,
+      @Nullable Set<CounterKey> striped)
+      throws SQLException {
     Map<List<Object>, List<CounterKey>> byStoredKey = new HashMap<>();
-    for (CounterKey k : keys) {
+    for (CounterKey k : new java.util.LinkedHashSet<>(keys)) { // each once: rows are summed
       byStoredKey.computeIfAbsent(Rows.storedKey(k), x -> new ArrayList<>()).add(k);
     }
     List<List<Object>> distinct = new ArrayList<>(byStoredKey.keySet());
@@ -165,14 +230,15 @@ final class Counters {
         bound.add(now);
       }
       chunk.forEach(bound::addAll);
-      List<Map.Entry<List<Object>, CounterValue>> read =
+      chunk.forEach(bound::addAll); // the stripes
+      List<Map.Entry<List<Object>, long[]>> read =
           tx.query(
               now == null
                   ? sql.readCounters(chunk.size())
                   : sql.readCountersNoticingEndedLeases(chunk.size()),
               rs -> {
-                CounterValue v = new CounterValue(rs.getLong(5), rs.getLong(6));
-                if (now != null && v.reserved() > 0 && rs.getInt(7) == 1) {
+                long[] v = {rs.getLong(5), rs.getLong(6), rs.getInt(7)};
+                if (now != null && v[1] > 0 && rs.getInt(8) == 1) {
                   ended[0] = true;
                 }
                 return Map.entry(
@@ -184,9 +250,19 @@ final class Counters {
                     v);
               },
               bound.toArray());
-      for (Map.Entry<List<Object>, CounterValue> row : read) {
+      for (Map.Entry<List<Object>, long[]> row : read) {
+        long[] v = row.getValue();
         for (CounterKey k : byStoredKey.getOrDefault(row.getKey(), List.of())) {
-          out.put(k, row.getValue());
+          CounterValue was = out.get(k);
+          out.put(
+              k,
+              was == null
+                  ? new CounterValue(v[0], v[1])
+                  : new CounterValue(
+                      Saturated.add(was.used(), v[0]), Saturated.add(was.reserved(), v[1])));
+          if (striped != null && v[2] == 1) {
+            striped.add(k);
+          }
         }
       }
     }

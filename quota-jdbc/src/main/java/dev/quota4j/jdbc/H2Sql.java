@@ -31,13 +31,23 @@ final class H2Sql extends Sql {
   @Override
   String readCounters(int keys) {
     return String.join(
-        " UNION ALL ",
-        Collections.nCopies(
-            keys,
-            "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved FROM "
-                + t.counters
-                + " WHERE "
-                + COUNTER_KEY));
+            " UNION ALL ",
+            Collections.nCopies(
+                keys,
+                "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved,"
+                    + " 0 AS striped FROM "
+                    + t.counters
+                    + " WHERE "
+                    + COUNTER_KEY))
+        + " UNION ALL "
+        + String.join(
+            " UNION ALL ",
+            Collections.nCopies(
+                keys,
+                "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved, 1 FROM "
+                    + t.counterStripes
+                    + " WHERE "
+                    + COUNTER_KEY));
   }
 
   @Override
@@ -53,6 +63,26 @@ final class H2Sql extends Sql {
         + COUNTER_ROW_COLUMNS
         + ", used, reserved) VALUES (s.limit_id, s.subject_kind, s.subject_id, s.window_start,"
         + " s.window_end, s.limit_amount, 0, 0)";
+  }
+
+  @Override
+  String ensureStripes(int n) {
+    return "MERGE INTO "
+        + t.counterStripes
+        + " c USING (VALUES "
+        + String.join(
+            ", ",
+            Collections.nCopies(
+                n,
+                "(CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(16)), CAST(? AS VARCHAR(255)),"
+                    + " CAST(? AS TIMESTAMP(6)), CAST(? AS INTEGER), CAST(? AS TIMESTAMP(6)))"))
+        + ") s(limit_id, subject_kind, subject_id, window_start, stripe, window_end)"
+        + " ON c.limit_id = s.limit_id AND c.subject_kind = s.subject_kind"
+        + " AND c.subject_id = s.subject_id AND c.window_start = s.window_start"
+        + " AND c.stripe = s.stripe WHEN NOT MATCHED THEN INSERT ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES (s.limit_id, s.subject_kind, s.subject_id, s.window_start, s.stripe,"
+        + " s.window_end, -1, 0, 0, 0)";
   }
 
   @Override

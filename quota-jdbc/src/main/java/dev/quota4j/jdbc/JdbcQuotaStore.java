@@ -104,6 +104,19 @@ import org.jspecify.annotations.Nullable;
  *       statement as above.
  * </ul>
  *
+ * <p><b>Hot counters in stripes</b> (schema V8). A charge that asks for more than one row ({@link
+ * Charge#stripes()}, from {@code Limit.stripes}; limits on the system subject ask for 16 by
+ * default) is kept as its counter row plus that many stripe rows in {@code counter_stripes}, each
+ * with a share of the limit. A reserve adds the amount to any stripe whose share has room, skipping
+ * stripes other transactions hold ({@code FOR UPDATE SKIP LOCKED}); when none has room it
+ * consolidates in a transaction of its own: every stripe locked in stripe order, then the counter
+ * row, the charge tested against the sums exactly as one row would be, the shares cut again. The
+ * reservation row records the stripe each charge was added to, and commit, release and reclaim
+ * settle that stripe (an actual amount above the reserved one consolidates). Reads, rejections and
+ * the {@code used} a commit returns are sums. No design admits past a limit: see {@code Stripes}
+ * for the invariant. On PostgreSQL, hot charges run statement by statement (still one transaction
+ * per reserve and commit); the admission functions of V8 leave striped counters alone.
+ *
  * <p>Release, record, reclaim and the rest run statement by statement on every database, locking
  * counters in the same order. {@link SchemaMode#VALIDATE} fails naming the script or function that
  * is missing; a store built with {@link SchemaMode#NONE} over a schema without the functions fails
@@ -142,7 +155,9 @@ import org.jspecify.annotations.Nullable;
  * written before it as rolled up (the hourly rollup already had them) and fills the two daily
  * rollups from them and from the summaries, once; V4 (PostgreSQL only) adds the admission functions
  * and the reservations' charge arrays; V5 adds {@code lease_owner} and {@code db_lease_until} to
- * the reservations (and the owner argument of PostgreSQL's reserve function).
+ * the reservations (and the owner argument of PostgreSQL's reserve function); V8 adds {@code
+ * counter_stripes}, the counters' {@code stripes} column and admission functions that leave striped
+ * counters to the statements.
  *
  * <p>MySQL and MariaDB: the driver must report matched rows for updates (the default; do not set
  * {@code useAffectedRows=true}).

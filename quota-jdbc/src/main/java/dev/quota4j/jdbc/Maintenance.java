@@ -53,6 +53,7 @@ final class Maintenance {
           }
           for (CounterKey k : ordered) {
             tx.update(sql.setUsed(), Rows.withKey(0L, k));
+            tx.update(sql.setStripesUsed(), Rows.withKey(0L, k));
           }
           return true;
         });
@@ -90,6 +91,8 @@ final class Maintenance {
               counters.ensureCounter(tx, k, m.toWindowEnd(), m.toLimit());
             }
             Long unused = tx.first(sql.lockCounter(), rs -> rs.getLong(1), Rows.withKey(null, k));
+            List<Long> unusedLockedStripes = // locked, not read
+                tx.query(sql.lockStripes(), rs -> rs.getLong(2), Rows.withKey(null, k));
           }
           // lock the events (waiting for a compaction or purge that holds some), take those
           // already rolled up out of the rollups, and move them all as not rolled up
@@ -114,10 +117,12 @@ final class Maintenance {
             }
             if (amount > 0) {
               tx.update(sql.addUsed(), Rows.withKey(amount, m.to()));
+              tx.update(sql.invalidateStripes(), Rows.withKey(null, m.to()));
             }
           }
           for (CounterKey k : sources) {
             tx.update(sql.setUsed(), Rows.withKey(0L, k));
+            tx.update(sql.setStripesUsed(), Rows.withKey(0L, k));
           }
           addToRollups(tx, events.stream().filter(ClaimedEvent::rolledUp).toList(), -1);
           for (int i = 0; i < events.size(); i += IN_CHUNK) {
@@ -379,6 +384,9 @@ final class Maintenance {
           int n = 0;
           for (int c : tx.batch(sql.deleteIdleCounter(), keys)) {
             n += c == java.sql.Statement.SUCCESS_NO_INFO ? 1 : c;
+          }
+          if (!keys.isEmpty()) {
+            int[] unused = tx.batch(sql.deleteIdleStripes(), keys);
           }
           return n;
         });

@@ -35,6 +35,24 @@ final class MySqlSql extends Sql {
         + " ON DUPLICATE KEY UPDATE used = used";
   }
 
+  /** MySQL and MariaDB cast to {@code SIGNED}, not to SQL types, and need no cast here. */
+  @Override
+  String typedParameter(String type) {
+    return "?";
+  }
+
+  /** {@code ON DUPLICATE KEY UPDATE}: existing stripes are locked exclusively, in order. */
+  @Override
+  String ensureStripes(int n) {
+    return "INSERT INTO "
+        + t.counterStripes
+        + " ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES "
+        + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, -1, 0, 0, 0)"))
+        + " ON DUPLICATE KEY UPDATE used = used";
+  }
+
   @Override
   boolean rowCountMayBeAffectedRows() {
     return true;

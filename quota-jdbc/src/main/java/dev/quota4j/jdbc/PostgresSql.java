@@ -111,8 +111,41 @@ final class PostgresSql extends Sql {
   }
 
   @Override
+  String ensureStripes(int n) {
+    return "INSERT INTO "
+        + t.counterStripes
+        + " ("
+        + STRIPE_ROW_COLUMNS
+        + ") VALUES "
+        + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, -1, 0, 0, 0)"))
+        + " ON CONFLICT DO NOTHING";
+  }
+
+  @Override
   boolean updateReturns() {
     return true;
+  }
+
+  @Override
+  boolean reservesStripeInOneStatement() {
+    return true;
+  }
+
+  /**
+   * Binds the key, limit, need, start, stripes, amount, the key. The stripes are tried from the
+   * start round: a row is locked only when it is returned, so those not taken stay free.
+   */
+  @Override
+  String reserveAnyStripe() {
+    return "WITH s AS (SELECT stripe FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " AND limit_amount = ? AND reserved <= share - ? - used"
+        + " ORDER BY MOD(stripe + ?, ?) LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE "
+        + t.counterStripes
+        + " c SET reserved = c.reserved + ? FROM s WHERE c.limit_id = ? AND c.subject_kind = ?"
+        + " AND c.subject_id = ? AND c.window_start = ? AND c.stripe = s.stripe RETURNING c.stripe";
   }
 
   @Override

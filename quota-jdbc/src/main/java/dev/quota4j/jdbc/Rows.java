@@ -195,7 +195,16 @@ final class Rows {
   // ---- packed charges -----------------------------------------------------------------------
 
   static String packCharges(List<Charge> charges) {
-    List<String> fields = new ArrayList<>(charges.size() * 7);
+    return packCharges(charges, null);
+  }
+
+  /**
+   * The charges packed, seven fields each; with {@code stripes} (per charge, the stripe it was
+   * added to, -1 for the counter's own row) one field more at the end listing them, which readers
+   * before stripes skip (they read whole groups of seven).
+   */
+  static String packCharges(List<Charge> charges, int @Nullable [] stripes) {
+    List<String> fields = new ArrayList<>(charges.size() * 7 + 1);
     for (Charge c : charges) {
       fields.add(c.key().limitId());
       fields.add(c.key().subject().kind().name());
@@ -205,13 +214,23 @@ final class Rows {
       fields.add(Long.toString(c.limit()));
       fields.add(c.windowEnd().toString());
     }
+    if (stripes != null) {
+      StringBuilder b = new StringBuilder("stripes");
+      for (int s : stripes) {
+        b.append(' ').append(s);
+      }
+      fields.add(b.toString());
+    }
     return Codec.encode(fields);
   }
 
   static List<HeldCharge> unpackCharges(String packed) {
     List<String> f = Codec.decode(packed);
     List<HeldCharge> out = new ArrayList<>(f.size() / 7);
+    String[] stripes =
+        f.size() % 7 == 1 ? f.get(f.size() - 1).split(" ") : new String[] {"stripes"};
     for (int i = 0; i + 6 < f.size(); i += 7) {
+      int n = i / 7 + 1;
       out.add(
           new HeldCharge(
               new CounterKey(
@@ -220,7 +239,8 @@ final class Rows {
                   Instant.parse(f.get(i + 3))),
               Long.parseLong(f.get(i + 4)),
               Long.parseLong(f.get(i + 5)),
-              Instant.parse(f.get(i + 6))));
+              Instant.parse(f.get(i + 6)),
+              n < stripes.length ? Integer.parseInt(stripes[n]) : -1));
     }
     return out;
   }

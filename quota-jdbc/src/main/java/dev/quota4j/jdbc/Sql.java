@@ -52,8 +52,8 @@ abstract class Sql {
 
   /**
    * The versioned schema scripts, on the class path, in the order they run: V1 to V3, the dialect's
-   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock) and V7
-   * (prompt-cache writes in the ledger).
+   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock), V7
+   * (prompt-cache writes in the ledger) and V8 (hot counters in stripes).
    */
   final List<String> schemaResources() {
     List<String> out = new ArrayList<>();
@@ -63,6 +63,7 @@ abstract class Sql {
     out.addAll(dialectSchemaResources());
     out.add(dialect().schemaLocation() + "/V5__quota4j_lease_clock.sql");
     out.add(dialect().schemaLocation() + "/V7__quota4j_cache_writes.sql");
+    out.add(dialect().schemaLocation() + "/V8__quota4j_stripes.sql");
     return out;
   }
 
@@ -110,7 +111,10 @@ abstract class Sql {
     return null;
   }
 
-  /** The SQLSTATE the commit function raises when the caller must commit statement by statement. */
+  /**
+   * The SQLSTATE the commit function raises when the caller must commit statement by statement, and
+   * (schema V8) the reserve function when a counter is kept in stripes; the call changed nothing.
+   */
   static final String COMMIT_BY_STATEMENTS = "Q4J01";
 
   // ---- counters ----------------------------------------------------------------------------
@@ -136,7 +140,7 @@ abstract class Sql {
         + t.counters
         + " SET reserved = reserved + ?, limit_amount = ? WHERE "
         + COUNTER_KEY
-        + " AND reserved <= ? - used"
+        + " AND reserved <= ? - used AND stripes = 1"
         + returning("used, reserved");
   }
 
@@ -155,27 +159,190 @@ abstract class Sql {
         + t.counters
         + " WHERE "
         + COUNTER_KEY
-        + " AND reserved <= ? - used FOR UPDATE";
+        + " AND reserved <= ? - used AND stripes = 1 FOR UPDATE";
   }
 
   /**
-   * Takes a reserved amount off (never below zero) and adds an actual amount to used. Binds
-   * reserved, actual, the key.
+   * Takes a reserved amount off (never below zero) and adds an actual amount to used, unless the
+   * counter is kept in stripes and the actual amount is more than the reserved one (that takes
+   * {@link Stripes}). Binds reserved, actual, the key, actual, reserved.
    */
   String settleCounter() {
     return "UPDATE "
         + t.counters
         + " SET reserved = GREATEST(reserved - ?, 0), used = used + ? WHERE "
         + COUNTER_KEY
+        + " AND (stripes = 1 OR ? <= ?)"
         + returning("used, reserved");
   }
 
-  /** Reads {@code keys} counters; binds the key {@code keys} times. */
+  /**
+   * Reads {@code keys} counters: limit id, subject kind, subject id, window start, used, reserved
+   * and 1 for a stripe row, else 0 (one row per counter and per stripe of it). Binds the key {@code
+   * keys} times, then again {@code keys} times.
+   */
   String readCounters(int keys) {
-    return "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved FROM "
+    String where = String.join(" OR ", Collections.nCopies(keys, "(" + COUNTER_KEY + ")"));
+    return "SELECT limit_id, subject_kind, subject_id, window_start, used, reserved, 0 AS striped"
+        + " FROM "
         + t.counters
         + " WHERE "
-        + String.join(" OR ", Collections.nCopies(keys, "(" + COUNTER_KEY + ")"));
+        + where
+        + " UNION ALL SELECT limit_id, subject_kind, subject_id, window_start, used, reserved, 1"
+        + " FROM "
+        + t.counterStripes
+        + " WHERE "
+        + where;
+  }
+
+  // ---- stripes (schema V8) ------------------------------------------------------------------
+
+  /** Whether {@link #reserveAnyStripe} picks and charges a stripe in one statement. */
+  boolean reservesStripeInOneStatement() {
+    return false;
+  }
+
+  /**
+   * Picks a stripe with room, skipping stripes other transactions hold: one whose limit is the
+   * charge's and whose {@code share - used - reserved} is at least the bound need, lowest stripe
+   * number from a bound start. Binds the key, limit, need, start. Locks the row it returns.
+   */
+  String pickStripe() {
+    return "SELECT stripe FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " AND limit_amount = ? AND reserved <= share - ? - used AND stripe >= ?"
+        + " ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED";
+  }
+
+  /**
+   * Picks and charges a stripe as {@link #pickStripe} in one statement, returning its number, or
+   * null when the dialect needs two ({@link #reservesStripeInOneStatement}).
+   */
+  @Nullable String reserveAnyStripe() {
+    return null;
+  }
+
+  /** Adds to {@code reserved} of one stripe; binds amount, the key, stripe. */
+  String addToStripe() {
+    return "UPDATE "
+        + t.counterStripes
+        + " SET reserved = reserved + ? WHERE "
+        + COUNTER_KEY
+        + " AND stripe = ?";
+  }
+
+  /**
+   * Settles one stripe as {@link #settleCounter} a counter, and only when the actual amount is at
+   * most the reserved one or the stripe's share still covers it. Binds reserved, actual, the key,
+   * stripe, actual, reserved, actual, reserved.
+   */
+  String settleStripe() {
+    return "UPDATE "
+        + t.counterStripes
+        + " SET reserved = GREATEST(reserved - ?, 0), used = used + ? WHERE "
+        + COUNTER_KEY
+        + " AND stripe = ? AND (? <= ? OR used + ? + GREATEST(reserved - ?, 0) <= share)";
+  }
+
+  /** Locks a counter row; returns used, reserved, stripes. Binds the key. */
+  String lockHeader() {
+    return "SELECT used, reserved, stripes FROM "
+        + t.counters
+        + " WHERE "
+        + COUNTER_KEY
+        + " FOR UPDATE";
+  }
+
+  /** Locks every stripe of a counter in stripe order; returns stripe, used, reserved. */
+  String lockStripes() {
+    return "SELECT stripe, used, reserved FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " ORDER BY stripe FOR UPDATE";
+  }
+
+  /** {@link #lockStripes} from a stripe number on; binds the key, the number. */
+  String lockStripesFrom() {
+    return "SELECT stripe, used, reserved FROM "
+        + t.counterStripes
+        + " WHERE "
+        + COUNTER_KEY
+        + " AND stripe >= ? ORDER BY stripe FOR UPDATE";
+  }
+
+  /**
+   * Creates the stripes that do not exist yet, {@code n} of them in stripe order, empty and to be
+   * cut (limit -1, share 0); binds per stripe the key, stripe, window end. Existing stripes are
+   * left as they are.
+   */
+  abstract String ensureStripes(int n);
+
+  static final String STRIPE_ROW_COLUMNS =
+      "limit_id, subject_kind, subject_id, window_start, stripe, window_end, limit_amount, share,"
+          + " used, reserved";
+
+  /** Sets a counter row; binds used, reserved, limit, stripes, the key. */
+  String setHeader() {
+    return "UPDATE "
+        + t.counters
+        + " SET used = ?, reserved = ?, limit_amount = ?, stripes = ? WHERE "
+        + COUNTER_KEY;
+  }
+
+  /**
+   * Sets every stripe of a counter; binds the limit, then {@code n} times stripe and share, {@code
+   * n} times stripe and used, {@code n} times stripe and reserved, then the key.
+   */
+  String setStripes(int n) {
+    return "UPDATE "
+        + t.counterStripes
+        + " SET limit_amount = ?, share = "
+        + caseOfStripe(n, "share")
+        + ", used = "
+        + caseOfStripe(n, "used")
+        + ", reserved = "
+        + caseOfStripe(n, "reserved")
+        + " WHERE "
+        + COUNTER_KEY;
+  }
+
+  private String caseOfStripe(int n, String column) {
+    return "CASE stripe"
+        + (" WHEN " + typedParameter("INTEGER") + " THEN " + typedParameter("BIGINT")).repeat(n)
+        + " ELSE "
+        + column
+        + " END";
+  }
+
+  /** A bind parameter of an SQL type where the database cannot infer it ({@code CAST}). */
+  String typedParameter(String type) {
+    return "CAST(? AS " + type + ")";
+  }
+
+  /**
+   * Makes every stripe of a counter cut its shares again before the next admission (after its usage
+   * was changed by maintenance); binds the key.
+   */
+  String invalidateStripes() {
+    return "UPDATE " + t.counterStripes + " SET limit_amount = -1 WHERE " + COUNTER_KEY;
+  }
+
+  /** Sets {@code used} of every stripe of a counter and invalidates them; binds used, the key. */
+  String setStripesUsed() {
+    return "UPDATE " + t.counterStripes + " SET used = ?, limit_amount = -1 WHERE " + COUNTER_KEY;
+  }
+
+  /** Deletes the stripes of a counter that hold nothing reserved; binds the key. */
+  String deleteIdleStripes() {
+    return "DELETE FROM " + t.counterStripes + " WHERE " + COUNTER_KEY + " AND reserved = 0";
+  }
+
+  /** Replaces a reservation's packed charges; binds the charges, the id. */
+  String setReservationCharges() {
+    return "UPDATE " + t.reservations + " SET charges = ? WHERE reservation_id = ?";
   }
 
   // ---- reservations -------------------------------------------------------------------------
@@ -211,14 +378,14 @@ abstract class Sql {
   }
 
   /**
-   * {@link #readCounters} with a seventh column, 1 when some reservation's lease has ended ({@link
+   * {@link #readCounters} with an eighth column, 1 when some reservation's lease has ended ({@link
    * #leaseEnded}, each branch an index lookup), else 0. Binds the store instance, the caller's now,
-   * then the keys.
+   * then the keys as {@link #readCounters} does.
    */
   String readCountersNoticingEndedLeases(int keys) {
     String now = utcNow();
     return "SELECT q.limit_id, q.subject_kind, q.subject_id, q.window_start, q.used, q.reserved,"
-        + " CASE WHEN EXISTS (SELECT 1 FROM "
+        + " q.striped, CASE WHEN EXISTS (SELECT 1 FROM "
         + t.reservations
         + " WHERE lease_owner = ? AND lease_until < ?) OR EXISTS (SELECT 1 FROM "
         + t.reservations

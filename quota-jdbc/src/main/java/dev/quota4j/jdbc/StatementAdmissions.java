@@ -10,8 +10,11 @@ import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,32 +59,115 @@ final class StatementAdmissions implements Admissions {
     row.add(leaseOwner);
     row.add(request.leaseMicros());
     Object[] params = row.toArray();
-    return db.inTransaction(
-        "reserve", tx -> tryReserve(tx, params, request.given(), request.ordered()));
+    Set<CounterKey> consolidate = new HashSet<>();
+    ReserveResult r =
+        db.inTransaction(
+            "reserve",
+            tx -> tryReserve(tx, params, request.given(), request.ordered(), consolidate));
+    for (int i = 0; r == RETRY && i < request.ordered().size(); i++) {
+      // a stripe the fast path looked at may stay locked until its transaction ends (a row lock
+      // taken before a recheck failed), so consolidation, which locks every stripe in order, runs
+      // in a transaction of its own that touched no stripe before
+      r =
+          db.inTransaction(
+              "reserve",
+              tx -> tryReserve(tx, params, request.given(), request.ordered(), consolidate));
+    }
+    return r;
   }
 
+  /** Rolled back: run again, consolidating the counters in the set at once. */
+  private static final ReserveResult RETRY = new ReserveResult.Duplicate();
+
+  /**
+   * The reserve: the reservation row first (a taken id is a duplicate before any counter is
+   * touched), except when a charge is hot: then the row is inserted last, with the stripe each
+   * charge was added to, and a taken id rolls everything back.
+   */
   @SuppressWarnings("ReferenceEquality") // UNKNOWN is a sentinel instance
   private ReserveResult tryReserve(
-      Db.Tx tx, Object[] reservationRow, List<Charge> given, List<Charge> ordered)
+      Db.Tx tx,
+      Object[] reservationRow,
+      List<Charge> given,
+      List<Charge> ordered,
+      Set<CounterKey> consolidate)
       throws SQLException {
-    if (tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
+    boolean hot = false;
+    Map<CounterKey, Integer> perKey = new HashMap<>();
+    for (Charge c : ordered) {
+      hot |= c.stripes() > 1;
+      perKey.merge(c.key(), 1, Integer::sum);
+    }
+    if (!hot && tx.insertUnlessPresent(sql.insertReservation(), reservationRow) == 0) {
       return new ReserveResult.Duplicate();
     }
+    Stripes stripes = counters.stripes();
+    IdentityHashMap<Charge, Integer> landed = new IdentityHashMap<>();
+    boolean onStripes = false;
     Map<CounterKey, Long> applied = new HashMap<>();
     Map<CounterKey, CounterValue> after = new HashMap<>();
     for (Charge c : ordered) {
-      CounterValue post = reserveOne(tx, c);
-      if (post == null) {
-        counters.ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+      CounterValue post;
+      int stripe = -1;
+      if (c.stripes() > 1) {
+        // a counter charged twice by one reservation consolidates (it locks every stripe in
+        // order, which a stripe already held by this transaction would break)
+        boolean direct = perKey.getOrDefault(c.key(), 1) > 1 || consolidate.contains(c.key());
+        stripe = direct ? -1 : stripes.reserveFast(tx, c);
+        if (stripe < 0 && !direct) {
+          consolidate.add(c.key());
+          tx.rollback();
+          return RETRY;
+        }
+        if (stripe < 0) {
+          Integer s = stripes.reserveConsolidating(tx, c);
+          if (s == null) {
+            ReserveResult.Rejected r = rejection(tx, given, c, applied, null);
+            tx.rollback();
+            return r;
+          }
+          stripe = s;
+        }
+        post = UNKNOWN;
+      } else {
         post = reserveOne(tx, c);
+        if (post == null) {
+          counters.ensureCounter(tx, c.key(), c.windowEnd(), c.limit());
+          post = reserveOne(tx, c);
+        }
+        if (post == null) {
+          Set<CounterKey> striped = new HashSet<>();
+          ReserveResult.Rejected r = rejection(tx, given, c, applied, striped);
+          Integer s = striped.contains(c.key()) ? stripes.reserveConsolidating(tx, c) : null;
+          if (s == null) {
+            tx.rollback();
+            return r;
+          }
+          stripe = s;
+          post = UNKNOWN;
+        }
       }
-      if (post == null) {
-        ReserveResult.Rejected r = rejection(tx, given, c, applied);
-        tx.rollback();
-        return r;
-      }
+      onStripes |= stripe >= 0;
+      landed.put(c, stripe);
       applied.merge(c.key(), c.amount(), Long::sum);
       after.put(c.key(), post);
+    }
+    if (hot || onStripes) {
+      int[] where = new int[given.size()];
+      for (int i = 0; i < where.length; i++) {
+        where[i] = landed.getOrDefault(given.get(i), -1);
+      }
+      String packed = Rows.packCharges(given, where);
+      if (hot) {
+        Object[] row = reservationRow.clone();
+        row[3] = packed;
+        if (tx.insertUnlessPresent(sql.insertReservation(), row) == 0) {
+          tx.rollback();
+          return new ReserveResult.Duplicate();
+        }
+      } else {
+        tx.update(sql.setReservationCharges(), packed, reservationRow[0]);
+      }
     }
     // every counter after the reservation that the statements returned; where UPDATE ...
     // RETURNING is missing, the ALWAYS ones are read (to report would-be denials), and every other
@@ -150,10 +236,15 @@ final class StatementAdmissions implements Admissions {
 
   /** Reads the counters and takes off what this transaction reserved, for the rejection rule. */
   private ReserveResult.Rejected rejection(
-      Db.Tx tx, List<Charge> given, Charge missed, Map<CounterKey, Long> applied)
+      Db.Tx tx,
+      List<Charge> given,
+      Charge missed,
+      Map<CounterKey, Long> applied,
+      @Nullable Set<CounterKey> striped)
       throws SQLException {
     Map<CounterKey, CounterValue> now =
-        counters.readCounters(tx, given.stream().map(Charge::key).distinct().toList());
+        counters.readCounters(
+            tx, given.stream().map(Charge::key).distinct().toList(), null, new boolean[1], striped);
     Map<CounterKey, CounterValue> before = new HashMap<>();
     now.forEach(
         (k, v) -> {

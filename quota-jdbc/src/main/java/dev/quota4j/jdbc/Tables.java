@@ -21,6 +21,10 @@ final class Tables {
   final String schemaVersion;
   final String subjects;
   final String counters;
+
+  /** The stripes of hot counters (schema V8). */
+  final String counterStripes;
+
   final String reservations;
   final String events;
   final String hourly;
@@ -38,6 +42,7 @@ final class Tables {
     schemaVersion = prefix + "schema_version";
     subjects = prefix + "subjects";
     counters = prefix + "counters";
+    counterStripes = prefix + "counter_stripes";
     reservations = prefix + "reservations";
     events = prefix + "usage_events";
     hourly = prefix + "usage_hourly";
@@ -59,7 +64,8 @@ final class Tables {
         hourly,
         daily,
         subjectDaily,
-        agentDaily);
+        agentDaily,
+        counterStripes);
   }
 
   static String validatePrefix(String prefix) {

@@ -152,6 +152,7 @@ final class TestDatabase implements AutoCloseable {
     exec(
         List.of(
             "DELETE FROM " + t.counters,
+            "DELETE FROM " + t.counterStripes,
             "DELETE FROM " + t.reservations,
             "DELETE FROM " + t.events,
             "DELETE FROM " + t.hourly,
