@@ -13,6 +13,7 @@ import java.time.YearMonth;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,6 +99,31 @@ public final class UsageReports {
     return ledger.dailyBySubject(from, to);
   }
 
+  /**
+   * One page of {@link #dailyBySubject(Instant, Instant)}, in its order (subject kind, then id,
+   * then day), read a range of subjects at a time by keyset: a page deep in the range costs what
+   * the first costs. See {@link Page} for what paging while events arrive hands out.
+   */
+  public Page<SubjectDay> dailyBySubject(Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.dailyBySubjectPager(from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #dailyBySubject(Instant, Instant)}, in its order, read a few hundred
+   * subjects at a time as the stream is consumed: memory does not grow with the number of rows.
+   * Close the stream (try-with-resources); each read is its own snapshot, as with pages.
+   *
+   * <pre>{@code
+   * try (Stream<SubjectDay> rows = reports.streamDailyBySubject(from, to)) {
+   *   Csv.write(writer, SubjectDay.HEADER, rows);
+   * }
+   * }</pre>
+   */
+  public Stream<SubjectDay> streamDailyBySubject(Instant from, Instant to) {
+    return ledger.dailyBySubjectPager(from, to).stream();
+  }
+
   /** The agents with the most tokens (events naming no agent left out), most first. */
   public List<TopEntry> topAgents(Instant from, Instant to, int limit) {
     return ledger.topAgents(from, to, limit);
@@ -114,6 +140,23 @@ public final class UsageReports {
   /** Per subject and operation: calls, errors, tokens and cost; by subject, then most tokens. */
   public List<OperationActivity> activityByOperation(Instant from, Instant to) {
     return ledger.activityByOperation(from, to);
+  }
+
+  /**
+   * One page of {@link #activityByOperation(Instant, Instant)}, in its order; see {@link
+   * #dailyBySubject(Instant, Instant, PageRequest)}.
+   */
+  public Page<OperationActivity> activityByOperation(Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.activityByOperationPager(from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #activityByOperation(Instant, Instant)}, in its order, with memory flat in
+   * the number of rows; close the stream. See {@link #streamDailyBySubject}.
+   */
+  public Stream<OperationActivity> streamActivityByOperation(Instant from, Instant to) {
+    return ledger.activityByOperationPager(from, to).stream();
   }
 
   /**
@@ -140,6 +183,25 @@ public final class UsageReports {
    */
   public List<SubjectStats> subjectStats(@Nullable SubjectKind kind, Instant from, Instant to) {
     return ledger.subjectStats(kind, from, to);
+  }
+
+  /**
+   * One page of {@link #subjectStats(SubjectKind, Instant, Instant)}, in its order (subject kind,
+   * then id); see {@link #dailyBySubject(Instant, Instant, PageRequest)}.
+   */
+  public Page<SubjectStats> subjectStats(
+      @Nullable SubjectKind kind, Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.subjectStatsPager(kind, from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #subjectStats(SubjectKind, Instant, Instant)}, in its order, with memory
+   * flat in the number of rows; close the stream. See {@link #streamDailyBySubject}.
+   */
+  public Stream<SubjectStats> streamSubjectStats(
+      @Nullable SubjectKind kind, Instant from, Instant to) {
+    return ledger.subjectStatsPager(kind, from, to).stream();
   }
 
   /**
