@@ -12,10 +12,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,6 +65,42 @@ final class Aggregates {
             tx.update(settings);
           }
           return tx.query(st.sql(), rs -> aggregateRow(rs, q), st.params().toArray());
+        });
+  }
+
+  /** See {@link JdbcQuotaStore#subjectIds}. */
+  List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    if (!from.isBefore(to)) {
+      return List.of();
+    }
+    return db.inTransaction(
+        "list subjects",
+        tx -> {
+          TreeSet<String> ids = new TreeSet<>(sql::compareIds);
+          for (boolean summaries : new boolean[] {false, true}) {
+            List<Object> params = new ArrayList<>();
+            params.add(kind.name());
+            if (after != null) {
+              params.add(after);
+            }
+            params.add(Times.clamped(from));
+            params.add(Times.clamped(to));
+            params.add(limit);
+            ids.addAll(
+                tx.query(
+                    aggregateSql.subjectIds(summaries, after != null),
+                    rs -> rows.text(rs, 1),
+                    params.toArray()));
+          }
+          List<String> out = new ArrayList<>(Math.min(limit, ids.size()));
+          for (String id : ids) {
+            if (out.size() == limit) {
+              break;
+            }
+            out.add(id);
+          }
+          return out;
         });
   }
 

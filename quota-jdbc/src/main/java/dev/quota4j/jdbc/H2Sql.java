@@ -18,6 +18,12 @@ final class H2Sql extends Sql {
     super(t);
   }
 
+  /** H2 compares text as {@link String#compareTo} does (by UTF-16 code unit). */
+  @Override
+  int compareIds(String a, String b) {
+    return a.compareTo(b);
+  }
+
   @Override
   JdbcDialect dialect() {
     return JdbcDialect.H2;

@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.QuotaStoreUnavailableException;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.Admission;
 import dev.quota4j.spi.AggregateQuery;
@@ -382,6 +383,21 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
     return aggregates.aggregate(q);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads the subject indexes of the ledger and of the daily summaries, one range scan each from
+   * {@code after}, and merges them. Ids are in code point order of the stored text (on PostgreSQL,
+   * where U+0000 is stored escaped, an id holding U+0000 or U+E000 sorts by its escaped form); on
+   * H2, as {@link String#compareTo}.
+   */
+  @Override
+  public List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    Args.argument(limit > 0, "limit", "must be greater than zero", limit);
+    return aggregates.subjectIds(kind, from, to, after, limit);
   }
 
   @Override

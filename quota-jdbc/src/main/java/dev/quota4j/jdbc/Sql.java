@@ -52,7 +52,8 @@ abstract class Sql {
 
   /**
    * The versioned schema scripts, on the class path, in the order they run: V1 to V3, the dialect's
-   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock).
+   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock) and V6
+   * (report pages, denial codes in the daily summaries).
    */
   final List<String> schemaResources() {
     List<String> out = new ArrayList<>();
@@ -61,6 +62,7 @@ abstract class Sql {
     out.add(dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
     out.addAll(dialectSchemaResources());
     out.add(dialect().schemaLocation() + "/V5__quota4j_lease_clock.sql");
+    out.add(dialect().schemaLocation() + "/V6__quota4j_report_pages.sql");
     return out;
   }
 
@@ -587,6 +589,35 @@ abstract class Sql {
   }
 
   /** The database's current time in UTC, as one {@code TIMESTAMP} column. */
+  /**
+   * An id column as reports order and compare it when they page over subjects: by code point of the
+   * stored text, whatever the database's collation ({@link #compareIds}). H2 and MySQL/MariaDB
+   * (whose id columns are binary) compare so already.
+   */
+  String idOrder(String column) {
+    return column;
+  }
+
+  /** Compares two ids as the database does under {@link #idOrder}. */
+  int compareIds(String a, String b) {
+    return compareCodePoints(text(a), text(b));
+  }
+
+  static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(j);
+      if (x != y) {
+        return Integer.compare(x, y);
+      }
+      i += Character.charCount(x);
+      j += Character.charCount(y);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
+  }
+
   /**
    * A statement run first in a report's transaction to give its grouping room, or null. Only
    * PostgreSQL has one: see {@link PostgresSql#reportSettings()}.

@@ -171,7 +171,7 @@ public abstract class ReportsPagingTests extends ReportsFixture {
   @Test
   void aCursorStaysValidWhileEventsArriveAndRetentionRuns() {
     QuotaStore s = fresh();
-    ReportsWorkload small = ReportsWorkload.generate(5, 3_000, NOW, 40);
+    ReportsWorkload small = ReportsWorkload.generate(5, 1_500, NOW, 40);
     small.load(s, loadThreads());
     MutableClock clock = MutableClock.at(NOW);
     UsageReports r = UsageReports.of(manager(s, reportsPolicy(), clock));
@@ -189,7 +189,7 @@ public abstract class ReportsPagingTests extends ReportsFixture {
         p -> r.dailyBySubject(f, t, p),
         r.dailyBySubject(f, t),
         d -> d.subject() + "|" + d.day(),
-        40);
+        80);
     checkPagingWhileWriting(
         s,
         small,
@@ -197,7 +197,7 @@ public abstract class ReportsPagingTests extends ReportsFixture {
         p -> r.activityByOperation(f, t, p),
         r.activityByOperation(f, t),
         a -> a.subject() + "|" + a.operation(),
-        8);
+        20);
     checkPagingWhileWriting(
         s,
         small,
@@ -205,7 +205,7 @@ public abstract class ReportsPagingTests extends ReportsFixture {
         p -> r.subjectStats(null, f, t, p),
         r.subjectStats(f, t),
         a -> a.subject().toString(),
-        5);
+        4);
   }
 
   private int written;
