@@ -59,6 +59,7 @@ public final class UsageReports {
   private final LoadReports load;
   private final PeriodReports periods;
   private final StatusReports status;
+  private final TopReports top;
 
   private UsageReports(QuotaManager manager, int keyWarningPercent, int keyCriticalPercent) {
     this.manager = manager;
@@ -66,6 +67,7 @@ public final class UsageReports {
     this.load = new LoadReports(manager, manager.store());
     this.periods = new PeriodReports(manager.store(), manager.clock());
     this.status = new StatusReports(manager, keyWarningPercent, keyCriticalPercent);
+    this.top = new TopReports(manager.store());
   }
 
   /** Reports over the manager's store, policy and clock. */
@@ -122,6 +124,35 @@ public final class UsageReports {
    */
   public Stream<SubjectDay> streamDailyBySubject(Instant from, Instant to) {
     return ledger.dailyBySubjectPager(from, to).stream();
+  }
+
+  /**
+   * The {@code n} subjects (of one kind, or of every kind when {@code kind} is null) with the most
+   * tokens, cost, requests or denials over the range, most first (on a tie, by subject); subjects
+   * with none of it are left out. Answered from one aggregate by subject (on JDBC, from the subject
+   * rollup), keeping only the best {@code n} in memory.
+   *
+   * @param n 1 to {@value PageRequest#MAX_SIZE}
+   */
+  public List<SubjectTotals> topSubjects(
+      TopBy by, @Nullable SubjectKind kind, Instant from, Instant to, int n) {
+    return top.topSubjects(by, kind, from, to, n);
+  }
+
+  /**
+   * Denials per code over the range, most first (on a tie, by code): every kind of subject together
+   * ({@link CodeDenials#subjectKind()} null). Denials retention rolled into daily summaries keep
+   * their code and count by their day.
+   */
+  public List<CodeDenials> denialsByCode(Instant from, Instant to) {
+    return top.denialsByCode(from, to, false);
+  }
+
+  /**
+   * Denials per code and kind of subject over the range, most first; see {@link #denialsByCode}.
+   */
+  public List<CodeDenials> denialsByCodeAndKind(Instant from, Instant to) {
+    return top.denialsByCode(from, to, true);
   }
 
   /** The agents with the most tokens (events naming no agent left out), most first. */

@@ -175,6 +175,17 @@ public interface QuotaStore extends AutoCloseable {
   }
 
   /**
+   * Denials (QUOTA_EXCEEDED events) with {@code from <= time < to}, counted per code and kind of
+   * subject, in no particular order; those retention rolled into daily summaries count by the start
+   * of their UTC day, with their code.
+   *
+   * @throws UnsupportedOperationException when the store cannot count denials
+   */
+  default List<DenialCount> denialsByCode(Instant from, Instant to) {
+    throw unsupported(this, "denialsByCode");
+  }
+
+  /**
    * The ids of the subjects of one kind that have outcome events in {@code [from, to)} (in the
    * ledger or, by the start of their day, in the daily summaries), after {@code after} (none: from
    * the first), in ascending order, at most {@code limit}: the keyset by which reports page over

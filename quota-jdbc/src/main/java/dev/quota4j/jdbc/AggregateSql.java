@@ -181,6 +181,21 @@ final class AggregateSql {
   }
 
   /**
+   * Denials per code and subject kind over the ledger (by event time) and the daily summaries (by
+   * day, with the code they kept from schema V6); binds from, to, from, to.
+   */
+  String denialsByCode() {
+    return "SELECT error_code, subject_kind, SUM(n) FROM (SELECT error_code, subject_kind, 1 AS n"
+        + " FROM "
+        + dialect.t.events
+        + " WHERE status = 'QUOTA_EXCEEDED' AND event_time >= ? AND event_time < ?"
+        + " UNION ALL SELECT error_code, subject_kind, events AS n FROM "
+        + dialect.t.daily
+        + " WHERE status = 'QUOTA_EXCEEDED' AND day_start >= ? AND day_start < ?"
+        + ") u GROUP BY error_code, subject_kind";
+  }
+
+  /**
    * The aliases an aggregate groups by, in the order it selects them: the bucket, the subject's
    * kind and id, then each grouped dimension of {@link #GROUP_DIMENSIONS}.
    */

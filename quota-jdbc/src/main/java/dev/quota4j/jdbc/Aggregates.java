@@ -5,6 +5,7 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventStatus;
 import java.sql.ResultSet;
@@ -66,6 +67,27 @@ final class Aggregates {
           }
           return tx.query(st.sql(), rs -> aggregateRow(rs, q), st.params().toArray());
         });
+  }
+
+  /** See {@link JdbcQuotaStore#denialsByCode}. */
+  List<DenialCount> denialsByCode(Instant from, Instant to) {
+    if (!from.isBefore(to)) {
+      return List.of();
+    }
+    LocalDateTime f = Times.clamped(from);
+    LocalDateTime t = Times.clamped(to);
+    return db.inTransaction(
+        "count denials",
+        tx ->
+            tx.query(
+                aggregateSql.denialsByCode(),
+                rs ->
+                    new DenialCount(
+                        rows.optText(rs, 1), SubjectKind.valueOf(rows.text(rs, 2)), rs.getLong(3)),
+                f,
+                t,
+                f,
+                t));
   }
 
   /** See {@link JdbcQuotaStore#subjectIds}. */

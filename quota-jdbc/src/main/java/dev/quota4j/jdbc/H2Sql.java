@@ -123,6 +123,7 @@ final class H2Sql extends Sql {
     for (int i = 0; i < DAILY_SUMS.length; i++) {
       sql.append(", CAST(? AS BIGINT)");
     }
+    sql.append(", CAST(? AS VARCHAR(255))");
     sql.append(")) s(")
         .append(DAILY_COLUMNS)
         .append(") ON d.day_start = s.day_start AND d.subject_kind = s.subject_kind")

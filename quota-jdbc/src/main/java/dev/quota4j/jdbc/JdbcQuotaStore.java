@@ -11,6 +11,7 @@ import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
@@ -383,6 +384,18 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
     return aggregates.aggregate(q);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement over the ledger and the daily summaries; summaries written before schema V6
+   * count under a null code.
+   */
+  @Override
+  public List<DenialCount> denialsByCode(Instant from, Instant to) {
+    Args.argument(!to.isBefore(from), "to", "must not be before from (" + from + ")", to);
+    return aggregates.denialsByCode(from, to);
   }
 
   /**

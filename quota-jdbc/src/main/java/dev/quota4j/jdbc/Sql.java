@@ -323,8 +323,8 @@ abstract class Sql {
   static final String DAILY_COLUMNS =
       "day_start, subject_kind, subject_id, dims_hash, status, operation, provider, model, agent,"
           + " tool, provider_key, events, input_tokens, output_tokens, cached_tokens, characters,"
-          + " cost_micros";
-  static final int DAILY_PARAMS = 17;
+          + " cost_micros, error_code";
+  static final int DAILY_PARAMS = 18;
   static final String[] DAILY_SUMS = {
     "events", "input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros"
   };
@@ -523,14 +523,14 @@ abstract class Sql {
   }
 
   /**
-   * Summary rows of {@code n} claimed events: day, subject, status, the six dimensions, count and
-   * sums; binds n seqs.
+   * Summary rows of {@code n} claimed events: day, subject, status, the six dimensions, the error
+   * code, count and sums; binds n seqs.
    */
   String summarizeEvents(int n) {
     String keys =
         truncate(Bucket.DAY, "event_time")
             + ", subject_kind, subject_id, status, operation, provider, model, agent, tool,"
-            + " provider_key";
+            + " provider_key, error_code";
     return "SELECT "
         + keys
         + ", COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens),"

@@ -10,12 +10,15 @@ import dev.quota4j.Retention;
 import dev.quota4j.RetentionPolicy;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
+import dev.quota4j.reports.CodeDenials;
 import dev.quota4j.reports.Csv;
 import dev.quota4j.reports.OperationActivity;
 import dev.quota4j.reports.Page;
 import dev.quota4j.reports.PageRequest;
 import dev.quota4j.reports.SubjectDay;
 import dev.quota4j.reports.SubjectStats;
+import dev.quota4j.reports.SubjectTotals;
+import dev.quota4j.reports.TopBy;
 import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.QuotaStore;
@@ -23,10 +26,15 @@ import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -37,7 +45,8 @@ import org.junit.jupiter.api.TestInstance;
  * The paged and streamed forms of the reports over every subject: on the shared workload, the pages
  * concatenated and the stream equal the list form row for row, for page sizes that end pages inside
  * a subject's rows and between subjects; and a cursor stays valid while events arrive and
- * compaction and retention run.
+ * compaction and retention run. Also the top lists of subjects and denials by code, against figures
+ * computed here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ReportsPagingTests extends ReportsFixture {
@@ -262,5 +271,153 @@ public abstract class ReportsPagingTests extends ReportsFixture {
             .costMicros(7)
             .build();
     ReportsWorkload.write(s, e);
+  }
+
+  // ---------------------------------------------------------------- top lists and denial codes
+
+  @Test
+  void topSubjectsEqualTheirOwnFigures() {
+    UsageReports r = reports();
+    for (Instant[] range : new Instant[][] {{from(), NOW.plusSeconds(1)}, {oddFrom(), oddTo()}}) {
+      Map<SubjectRef, long[]> sums = groupSums(counted(range[0], range[1]), UsageEvent::subject);
+      for (TopBy by : TopBy.values()) {
+        int figure =
+            switch (by) {
+              case TOKENS -> -1;
+              case COST -> 7;
+              case REQUESTS -> 0;
+              case DENIALS -> 2;
+            };
+        for (SubjectKind kind : Arrays.asList(null, SubjectKind.ANONYMOUS)) {
+          List<Map.Entry<SubjectRef, long[]>> expected = new ArrayList<>();
+          for (Map.Entry<SubjectRef, long[]> e : sums.entrySet()) {
+            if ((kind == null || e.getKey().kind() == kind) && value(e.getValue(), figure) > 0) {
+              expected.add(e);
+            }
+          }
+          expected.sort(
+              Comparator.comparingLong(
+                      (Map.Entry<SubjectRef, long[]> e) -> value(e.getValue(), figure))
+                  .reversed()
+                  .thenComparing(Map.Entry::getKey));
+          for (int n : new int[] {1, 7, 1_000}) {
+            List<SubjectTotals> top = r.topSubjects(by, kind, range[0], range[1], n);
+            assertEquals(Math.min(n, expected.size()), top.size(), by + " " + kind + " " + n);
+            for (int i = 0; i < top.size(); i++) {
+              long[] x = expected.get(i).getValue();
+              assertEquals(
+                  new SubjectTotals(
+                      expected.get(i).getKey(), x[0], x[1], x[2], x[3] + x[4], money(x[7])),
+                  top.get(i),
+                  by + " " + kind + " rank " + i);
+            }
+          }
+        }
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class, () -> r.topSubjects(TopBy.TOKENS, null, from(), NOW, 0));
+  }
+
+  private static long value(long[] sums, int figure) {
+    return figure < 0 ? sums[3] + sums[4] : sums[figure];
+  }
+
+  static final String[] CODES = {
+    "DAILY_TOKEN_QUOTA_EXCEEDED",
+    "MONTHLY_COST_QUOTA_EXCEEDED",
+    "SYSTEM_HOURLY_LIMIT_EXCEEDED",
+    null
+  };
+
+  /**
+   * Denials by code, and by code and kind of subject, equal counts made here from the events,
+   * before and after retention rolled most of them into the daily summaries: the codes survive it.
+   */
+  @Test
+  void denialsByCodeEqualTheirOwnCountsAndSurviveRetention() {
+    QuotaStore s = fresh();
+    Random random = new Random(15);
+    List<SubjectRef> subjects =
+        List.of(
+            SubjectRef.user("u-1"),
+            SubjectRef.user("u-2"),
+            SubjectRef.anonymous("a-1"),
+            SubjectRef.apiKey("k-1"));
+    Instant start = NOW.minus(Duration.ofDays(40));
+    List<UsageEvent> events = new ArrayList<>();
+    for (int i = 0; i < 1_200; i++) {
+      Instant time = start.plusSeconds(random.nextLong(Duration.ofDays(40).toSeconds()));
+      SubjectRef subject = subjects.get(random.nextInt(subjects.size()));
+      boolean denial = random.nextInt(4) > 0;
+      UsageEvent.Builder b =
+          UsageEvent.builder(
+              "den-" + i, time, denial ? EventStatus.QUOTA_EXCEEDED : EventStatus.ERROR, subject);
+      String code = CODES[random.nextInt(CODES.length)];
+      b.errorCode(denial ? code : "TimeoutException").inputTokens(denial ? 0 : 3);
+      events.add(b.build());
+    }
+    for (UsageEvent e : events) {
+      ReportsWorkload.write(s, e);
+    }
+    MutableClock clock = MutableClock.at(NOW);
+    UsageReports r = UsageReports.of(manager(s, reportsPolicy(), clock));
+    Instant[][] ranges = {
+      {start.minusSeconds(1), NOW.plusSeconds(1)},
+      {start.plus(Duration.ofDays(3)).truncatedTo(ChronoUnit.DAYS), NOW.minus(Duration.ofDays(5))}
+    };
+    for (int round = 0; round < 2; round++) {
+      for (Instant[] range : ranges) {
+        Map<List<Object>, Long> byCode = new HashMap<>();
+        Map<List<Object>, Long> byCodeAndKind = new HashMap<>();
+        for (UsageEvent e : events) {
+          // purged events count by the start of their day
+          Instant t = round == 0 ? e.time() : e.time().truncatedTo(ChronoUnit.DAYS);
+          if (e.status() == EventStatus.QUOTA_EXCEEDED
+              && !t.isBefore(range[0])
+              && t.isBefore(range[1])) {
+            byCode.merge(Arrays.asList(e.errorCode(), null), 1L, Long::sum);
+            byCodeAndKind.merge(Arrays.asList(e.errorCode(), e.subject().kind()), 1L, Long::sum);
+          }
+        }
+        assertEquals(byCode, codeCounts(r.denialsByCode(range[0], range[1])), "round " + round);
+        assertEquals(
+            byCodeAndKind,
+            codeCounts(r.denialsByCodeAndKind(range[0], range[1])),
+            "round " + round);
+        List<CodeDenials> list = r.denialsByCode(range[0], range[1]);
+        for (int i = 1; i < list.size(); i++) {
+          assertTrue(list.get(i - 1).denials() >= list.get(i).denials(), "most first");
+        }
+      }
+      if (round == 0) {
+        // everything older than a day goes into the daily summaries
+        Retention retention =
+            Retention.of(
+                s,
+                RetentionPolicy.defaults().withEventAge(Duration.ofDays(1)).withBatchSize(200),
+                clock);
+        long purged = 0;
+        for (long n = retention.runOnce().eventsPurged(); n > 0; ) {
+          purged += n;
+          n = retention.runOnce().eventsPurged();
+        }
+        assertTrue(purged > 1_000, "purged " + purged);
+        // the ranges then start and end on whole days, so the two rounds compare alike
+        ranges =
+            new Instant[][] {
+              {start.truncatedTo(ChronoUnit.DAYS), NOW.truncatedTo(ChronoUnit.DAYS)},
+              {ranges[1][0], NOW.minus(Duration.ofDays(5)).truncatedTo(ChronoUnit.DAYS)}
+            };
+      }
+    }
+  }
+
+  private static Map<List<Object>, Long> codeCounts(List<CodeDenials> rows) {
+    Map<List<Object>, Long> out = new HashMap<>();
+    for (CodeDenials d : rows) {
+      assertTrue(out.put(Arrays.asList(d.code(), d.subjectKind()), d.denials()) == null);
+    }
+    return out;
   }
 }

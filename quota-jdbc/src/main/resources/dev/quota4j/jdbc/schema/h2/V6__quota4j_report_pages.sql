@@ -12,5 +12,9 @@
 
 ALTER TABLE ${table_prefix}usage_daily ADD COLUMN IF NOT EXISTS error_code VARCHAR(255);
 
+-- Denials by code read the denials of a range by this index.
+CREATE INDEX IF NOT EXISTS ${table_prefix}usage_events_status_idx
+  ON ${table_prefix}usage_events (status, event_time);
+
 MERGE INTO ${table_prefix}schema_version (version, description, installed_at)
   KEY (version) VALUES (6, 'quota4j report pages and denial codes', LOCALTIMESTAMP);

@@ -23,5 +23,17 @@ EXECUTE quota4j_stmt;
 
 DEALLOCATE PREPARE quota4j_stmt;
 
+-- Denials by code read the denials of a range by this index.
+SET @quota4j_ddl = (SELECT IF(COUNT(*) = 0,
+  'CREATE INDEX ${table_prefix}usage_events_status_idx ON ${table_prefix}usage_events (status, event_time)',
+  'DO 0') FROM information_schema.statistics WHERE table_schema = DATABASE()
+  AND table_name = '${table_prefix}usage_events' AND index_name = '${table_prefix}usage_events_status_idx');
+
+PREPARE quota4j_stmt FROM @quota4j_ddl;
+
+EXECUTE quota4j_stmt;
+
+DEALLOCATE PREPARE quota4j_stmt;
+
 INSERT IGNORE INTO ${table_prefix}schema_version (version, description, installed_at)
   VALUES (6, 'quota4j report pages and denial codes', UTC_TIMESTAMP(6));

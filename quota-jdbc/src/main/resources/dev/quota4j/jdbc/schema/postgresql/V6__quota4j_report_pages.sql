@@ -22,5 +22,10 @@ CREATE INDEX IF NOT EXISTS ${table_prefix}usage_daily_subject_c_idx
 CREATE INDEX IF NOT EXISTS ${table_prefix}usage_subject_daily_subject_c_idx
   ON ${table_prefix}usage_subject_daily (subject_kind, subject_id COLLATE "C", day_start);
 
+-- Denials by code read the denials of a range from this partial index alone.
+CREATE INDEX IF NOT EXISTS ${table_prefix}usage_events_denials_idx
+  ON ${table_prefix}usage_events (event_time, error_code, subject_kind)
+  WHERE status = 'QUOTA_EXCEEDED';
+
 INSERT INTO ${table_prefix}schema_version (version, description, installed_at)
   VALUES (6, 'quota4j report pages and denial codes', (now() AT TIME ZONE 'UTC')) ON CONFLICT DO NOTHING;
