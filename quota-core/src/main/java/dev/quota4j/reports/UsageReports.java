@@ -55,27 +55,47 @@ public final class UsageReports {
   public static final int TREND_THRESHOLD_PERCENT = 10;
 
   private final QuotaManager manager;
+  private final QuotaStore reads;
+  private final int keyWarningPercent;
+  private final int keyCriticalPercent;
   private final LedgerReports ledger;
   private final LoadReports load;
   private final PeriodReports periods;
   private final StatusReports status;
   private final TopReports top;
 
-  private UsageReports(QuotaManager manager, int keyWarningPercent, int keyCriticalPercent) {
+  private UsageReports(
+      QuotaManager manager, QuotaStore reads, int keyWarningPercent, int keyCriticalPercent) {
     this.manager = manager;
-    this.ledger = new LedgerReports(manager.store());
-    this.load = new LoadReports(manager, manager.store());
-    this.periods = new PeriodReports(manager.store(), manager.clock());
+    this.reads = reads;
+    this.keyWarningPercent = keyWarningPercent;
+    this.keyCriticalPercent = keyCriticalPercent;
+    this.ledger = new LedgerReports(reads);
+    this.load = new LoadReports(manager, reads);
+    this.periods = new PeriodReports(reads, manager.clock());
     this.status = new StatusReports(manager, keyWarningPercent, keyCriticalPercent);
-    this.top = new TopReports(manager.store());
+    this.top = new TopReports(reads);
   }
 
   /** Reports over the manager's store, policy and clock. */
   public static UsageReports of(QuotaManager manager) {
+    Checks.notNull("manager", manager);
     return new UsageReports(
-        Checks.notNull("manager", manager),
-        DEFAULT_KEY_WARNING_PERCENT,
-        DEFAULT_KEY_CRITICAL_PERCENT);
+        manager, manager.store(), DEFAULT_KEY_WARNING_PERCENT, DEFAULT_KEY_CRITICAL_PERCENT);
+  }
+
+  /**
+   * The same reports with the ledger reports (every report but {@link #providerKeys}, {@link
+   * #chooseProviderKey} and {@link #health}, which read the live counters through the manager) read
+   * from {@code replica}: a store over a read replica of the manager's database, so that reports do
+   * not load the primary that admission writes to. For the JDBC store, build it on the replica's
+   * {@code DataSource} with the same table prefix and {@code SchemaMode.NONE} (it then writes
+   * nothing at build time; reports only read). The replica's lag shows in the reports: see the
+   * README.
+   */
+  public UsageReports readingFrom(QuotaStore replica) {
+    return new UsageReports(
+        manager, Checks.notNull("replica", replica), keyWarningPercent, keyCriticalPercent);
   }
 
   /**
@@ -90,7 +110,7 @@ public final class UsageReports {
         "critical",
         "must be above warning (" + warning + ") and at most 99",
         critical);
-    return new UsageReports(manager, warning, critical);
+    return new UsageReports(manager, reads, warning, critical);
   }
 
   // ---------------------------------------------------------------- ledger reports

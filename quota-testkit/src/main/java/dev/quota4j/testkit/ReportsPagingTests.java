@@ -420,4 +420,28 @@ public abstract class ReportsPagingTests extends ReportsFixture {
     }
     return out;
   }
+
+  /**
+   * Reports read from the replica store they are given, and the live status from the manager's:
+   * here the "replica" holds the workload and the primary nothing, so every figure shows which one
+   * was read.
+   */
+  @Test
+  void ledgerReportsReadFromTheReplica() {
+    QuotaStore primary = fresh();
+    UsageReports onPrimary =
+        UsageReports.of(manager(primary, reportsPolicy(), MutableClock.at(NOW)));
+    UsageReports onReplica = onPrimary.readingFrom(shared);
+    Instant t = NOW.plusSeconds(1);
+    assertEquals(reports().dailyBySubject(from(), t), onReplica.dailyBySubject(from(), t));
+    assertEquals(
+        reports().dailyBySubject(from(), t, PageRequest.first(50)),
+        onReplica.dailyBySubject(from(), t, PageRequest.first(50)));
+    assertEquals(
+        reports().denialsByCode(from(), t),
+        onReplica.withKeyThresholds(70, 95).denialsByCode(from(), t));
+    assertTrue(onPrimary.dailyBySubject(from(), t).isEmpty());
+    assertEquals(
+        onPrimary.health(SubjectRef.user("u-01")), onReplica.health(SubjectRef.user("u-01")));
+  }
 }
