@@ -9,11 +9,17 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.Window;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
+import dev.quota4j.reports.Csv;
+import dev.quota4j.reports.Page;
+import dev.quota4j.reports.PageRequest;
+import dev.quota4j.reports.SubjectDay;
+import dev.quota4j.reports.TopBy;
 import dev.quota4j.reports.UsageReports;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.testing.MutableClock;
+import java.io.Writer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -33,6 +39,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * Every report of {@link UsageReports} over a ledger of {@code N} events (default 1,000,000) on
@@ -67,6 +74,9 @@ public final class ReportsBenchmark {
   };
   private static final String[] KEYS = {"groq_1", "groq_2", "groq_3", "openai_main", "openai_2"};
   private static final int USERS = 5_000;
+  private static final String[] DENIAL_CODES = {
+    "DAILY_TOKEN_QUOTA_EXCEEDED", "MONTHLY_COST_QUOTA_EXCEEDED", "SYSTEM_HOURLY_LIMIT_EXCEEDED"
+  };
 
   static {
     for (int i = 0; i < AGENTS.length; i++) {
@@ -190,6 +200,10 @@ public final class ReportsBenchmark {
     System.out.println(
         "report                                               rows      min   median      max  (ms)");
     Instant lastMonth = NOW.minus(Duration.ofDays(30));
+    pagesTopsAndExport(r, from, lastMonth, lastWeek);
+    if (Boolean.getBoolean("bench.pagesOnly")) {
+      return;
+    }
     time("dailyBySubject, 90 days", () -> r.dailyBySubject(from, NOW).size());
     time("dailyBySubject, 30 days", () -> r.dailyBySubject(lastMonth, NOW).size());
     time("dailyBySubject, 7 days", () -> r.dailyBySubject(lastWeek, NOW).size());
@@ -240,6 +254,103 @@ public final class ReportsBenchmark {
             + totals.stream().distinct().count()
             + " distinct total(s) "
             + totals.get(0));
+  }
+
+  /**
+   * Pages (the first, and one from the middle of the range), top lists, denials by code, each for
+   * 90, 30 and 7 days, then the 90-day per-subject-per-day export streamed into a writer that
+   * counts characters: rows per second and heap growth (used heap sampled every 10,000 rows, after
+   * a GC before the export).
+   */
+  private static void pagesTopsAndExport(
+      UsageReports r, Instant from, Instant lastMonth, Instant lastWeek) {
+    for (Instant f : new Instant[] {from, lastMonth, lastWeek}) {
+      long days = Duration.between(f, NOW).toDays();
+      time(
+          "page 1 of dailyBySubject, " + days + " days",
+          () -> r.dailyBySubject(f, NOW, PageRequest.first()).rows().size());
+      // the middle: half the rows, paged by the largest size
+      int total = 0;
+      String cursor = null;
+      List<String> cursors = new ArrayList<>();
+      do {
+        Page<SubjectDay> p =
+            r.dailyBySubject(f, NOW, new PageRequest(PageRequest.MAX_SIZE, cursor));
+        total += p.rows().size();
+        cursor = p.next();
+        if (cursor != null) {
+          cursors.add(cursor);
+        }
+      } while (cursor != null);
+      String middle = cursors.get(cursors.size() / 2);
+      time(
+          "middle page of dailyBySubject, " + days + " days (" + total + " rows)",
+          () -> r.dailyBySubject(f, NOW, PageRequest.after(middle)).rows().size());
+      time(
+          "page 1 of activityByOperation, " + days + " days",
+          () -> r.activityByOperation(f, NOW, PageRequest.first()).rows().size());
+      time(
+          "page 1 of subjectStats, users, " + days + " days",
+          () -> r.subjectStats(SubjectKind.USER, f, NOW, PageRequest.first()).rows().size());
+      for (TopBy by : TopBy.values()) {
+        time(
+            "topSubjects by " + by + ", 10, " + days + " days",
+            () -> r.topSubjects(by, null, f, NOW, 10).size());
+      }
+      time("denialsByCode, " + days + " days", () -> r.denialsByCode(f, NOW).size());
+      time("denialsByCodeAndKind, " + days + " days", () -> r.denialsByCodeAndKind(f, NOW).size());
+    }
+    for (int run = 0; run < 2; run++) {
+      Runtime rt = Runtime.getRuntime();
+      System.gc();
+      long before = rt.totalMemory() - rt.freeMemory();
+      long[] peak = {before};
+      long[] chars = {0};
+      Writer sink =
+          new Writer() {
+            @Override
+            public void write(char[] buf, int off, int len) {
+              chars[0] += len;
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+          };
+      long t = System.nanoTime();
+      long rows;
+      try (Stream<SubjectDay> stream =
+          r.streamDailyBySubject(from, NOW)
+              .peek(
+                  new java.util.function.Consumer<SubjectDay>() {
+                    private long n;
+
+                    @Override
+                    public void accept(SubjectDay d) {
+                      if (++n % 10_000 == 0) {
+                        peak[0] = Math.max(peak[0], rt.totalMemory() - rt.freeMemory());
+                      }
+                    }
+                  })) {
+        rows = Csv.write(sink, SubjectDay.HEADER, stream);
+      }
+      double s = (System.nanoTime() - t) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "export dailyBySubject, 90 days, run %d: %,d rows (%,d chars) in %.2f s = %,.0f rows/s;"
+              + " heap before %,d KB, peak %,d KB, growth %,d KB (max heap %,d MB)%n",
+          run + 1,
+          rows,
+          chars[0],
+          s,
+          rows / s,
+          before / 1024,
+          peak[0] / 1024,
+          (peak[0] - before) / 1024,
+          rt.maxMemory() / (1024 * 1024));
+    }
   }
 
   /** The rows' sums in one row without keys. */
@@ -338,7 +449,11 @@ public final class ReportsBenchmark {
           ps.setLong(15, in * 4);
           ps.setLong(16, cost);
           ps.setLong(17, in + out);
-          ps.setString(18, status.equals("ERROR") ? "TimeoutException" : null);
+          ps.setString(
+              18,
+              status.equals("ERROR")
+                  ? "TimeoutException"
+                  : usage ? null : DENIAL_CODES[Math.floorMod(i, DENIAL_CODES.length)]);
           ps.addBatch();
           if (i % 5_000 == 4_999) {
             ps.executeBatch();

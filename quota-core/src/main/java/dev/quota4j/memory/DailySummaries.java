@@ -8,14 +8,16 @@ import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The sums of the events that left the ledger, one entry per UTC day, subject, operation, provider,
- * model, agent, tool, provider key and status; no workflow. Not thread-safe: {@link MemoryLedger}
- * guards it with its lock.
+ * model, agent, tool, provider key, status and error code; no workflow. Not thread-safe: {@link
+ * MemoryLedger} guards it with its lock.
  */
 final class DailySummaries {
   /** A summary's key. */
@@ -28,7 +30,8 @@ final class DailySummaries {
       @Nullable String model,
       @Nullable String agent,
       @Nullable String tool,
-      @Nullable String providerKey) {
+      @Nullable String providerKey,
+      @Nullable String errorCode) {
     @Nullable String[] dims() {
       @Nullable String[] v = new String[Dimension.values().length];
       v[Dimension.OPERATION.ordinal()] = operation;
@@ -62,7 +65,8 @@ final class DailySummaries {
             e.model(),
             e.agent(),
             e.tool(),
-            e.providerKey()),
+            e.providerKey(),
+            e.errorCode()),
         e.inputTokens(),
         e.outputTokens(),
         e.cachedInputTokens(),
@@ -82,7 +86,8 @@ final class DailySummaries {
             ring.model(pos),
             ring.agent(pos),
             ring.tool(pos),
-            ring.providerKey(pos)),
+            ring.providerKey(pos),
+            ring.errorCode(pos)),
         ring.input(pos),
         ring.output(pos),
         ring.cached(pos),
@@ -124,6 +129,21 @@ final class DailySummaries {
           dims,
           v[0],
           new long[] {v[1], v[2], v[3], v[4], v[5]});
+    }
+  }
+
+  /** Adds the denials of the summaries whose day is in {@code [from, to)}, by code and kind. */
+  void addDenials(Map<List<@Nullable Object>, long[]> out, Instant from, Instant to) {
+    for (Map.Entry<Key, long[]> s : sums.entrySet()) {
+      Key k = s.getKey();
+      if (k.status() != EventStatus.QUOTA_EXCEEDED
+          || k.day().isBefore(from)
+          || !k.day().isBefore(to)) {
+        continue;
+      }
+      long[] n =
+          out.computeIfAbsent(Arrays.asList(k.errorCode(), k.subject().kind()), x -> new long[1]);
+      n[0] = Saturated.add(n[0], s.getValue()[0]);
     }
   }
 

@@ -215,6 +215,10 @@ final class EventRing {
     return opt(pos * REFS + PROVIDER_KEY);
   }
 
+  @Nullable String errorCode(int pos) {
+    return opt(pos * REFS + ERROR_CODE);
+  }
+
   long input(int pos) {
     return longs[pos * LONGS + INPUT];
   }

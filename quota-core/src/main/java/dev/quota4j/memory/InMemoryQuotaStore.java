@@ -10,6 +10,7 @@ import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CommitResult.Status;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.QuotaStore;
@@ -333,6 +334,12 @@ public final class InMemoryQuotaStore implements QuotaStore {
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
     return ledger.aggregate(q);
+  }
+
+  @Override
+  public List<DenialCount> denialsByCode(Instant from, Instant to) {
+    Checks.argument(!to.isBefore(from), "to", "must not be before from (" + from + ")", to);
+    return ledger.denialsByCode(from, to);
   }
 
   // ---- maintenance -------------------------------------------------------------------------

@@ -1,16 +1,22 @@
 package dev.quota4j.memory;
 
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.internal.Saturated;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.EventQuery;
+import dev.quota4j.spi.EventStatus;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.spi.UsageMove;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -155,6 +161,33 @@ final class MemoryLedger {
       }
       out.sort(Comparator.comparing(UsageEvent::time));
       return out.size() > q.limit() ? List.copyOf(out.subList(0, q.limit())) : out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Denials of the ring and the daily summaries in {@code [from, to)}, by code and kind. */
+  List<DenialCount> denialsByCode(Instant from, Instant to) {
+    lock.lock();
+    try {
+      Map<List<@Nullable Object>, long[]> out = new HashMap<>();
+      for (long s = oldest(); s < eventsNext; s++) {
+        int pos = (int) (s % events.length());
+        if (!inRange(pos, from, to) || events.status(pos) != EventStatus.QUOTA_EXCEEDED) {
+          continue;
+        }
+        long[] n =
+            out.computeIfAbsent(
+                Arrays.asList(events.errorCode(pos), events.subject(pos).kind()), x -> new long[1]);
+        n[0]++;
+      }
+      if (summaries != null) {
+        summaries.addDenials(out, from, to);
+      }
+      List<DenialCount> rows = new ArrayList<>(out.size());
+      out.forEach(
+          (k, n) -> rows.add(new DenialCount((String) k.get(0), (SubjectKind) k.get(1), n[0])));
+      return rows;
     } finally {
       lock.unlock();
     }

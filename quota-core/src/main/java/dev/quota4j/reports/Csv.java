@@ -1,10 +1,13 @@
 package dev.quota4j.reports;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.internal.Checks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Writes report rows as CSV by RFC 4180: fields separated by commas, records ended by CRLF, a field
@@ -39,6 +42,39 @@ public final class Csv {
             values.size());
         record(out, values);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write CSV", e);
+    }
+  }
+
+  /**
+   * Writes the header and then one record per row as the stream hands them over, holding none of
+   * them: for exports of any size. Does not close the stream.
+   *
+   * <pre>{@code
+   * try (Stream<SubjectDay> rows = reports.streamDailyBySubject(from, to)) {
+   *   Csv.write(writer, SubjectDay.HEADER, rows);
+   * }
+   * }</pre>
+   *
+   * @return the number of rows written
+   */
+  @CanIgnoreReturnValue
+  public static long write(Appendable out, List<String> header, Stream<? extends ReportRow> rows) {
+    try {
+      record(out, header);
+      long n = 0;
+      for (Iterator<? extends ReportRow> it = rows.iterator(); it.hasNext(); ) {
+        List<String> values = it.next().csvValues();
+        Checks.argument(
+            values.size() == header.size(),
+            "rows",
+            "must have " + header.size() + " values each",
+            values.size());
+        record(out, values);
+        n++;
+      }
+      return n;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write CSV", e);
     }

@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,10 +38,29 @@ final class LedgerReports {
 
   List<SubjectDay> dailyBySubject(Instant from, Instant to) {
     range(from, to);
+    return dailyBySubject(from, to, q -> q);
+  }
+
+  SubjectPager<SubjectDay> dailyBySubjectPager(Instant from, Instant to) {
+    range(from, to);
+    return new SubjectPager<>(
+        store,
+        "dailyBySubject",
+        from,
+        to,
+        null,
+        scope -> dailyBySubject(from, to, scope),
+        SubjectDay::subject,
+        r -> r.day().toString());
+  }
+
+  private List<SubjectDay> dailyBySubject(
+      Instant from, Instant to, UnaryOperator<AggregateQuery> scope) {
     List<SubjectDay> out = new ArrayList<>();
     for (AggregateRow r :
         store.aggregate(
-            AggregateQuery.between(from, to).groupBy(Dimension.SUBJECT).bucket(Bucket.DAY))) {
+            scope.apply(
+                AggregateQuery.between(from, to).groupBy(Dimension.SUBJECT).bucket(Bucket.DAY)))) {
       out.add(
           new SubjectDay(
               Checks.notNull("subject", r.subject()),
@@ -99,10 +119,30 @@ final class LedgerReports {
 
   List<OperationActivity> activityByOperation(Instant from, Instant to) {
     range(from, to);
+    return activityByOperation(from, to, q -> q);
+  }
+
+  SubjectPager<OperationActivity> activityByOperationPager(Instant from, Instant to) {
+    range(from, to);
+    return new SubjectPager<>(
+        store,
+        "activityByOperation",
+        from,
+        to,
+        null,
+        scope -> activityByOperation(from, to, scope),
+        OperationActivity::subject,
+        r -> r.operation() == null ? "" : "=" + r.operation());
+  }
+
+  private List<OperationActivity> activityByOperation(
+      Instant from, Instant to, UnaryOperator<AggregateQuery> scope) {
     List<OperationActivity> out = new ArrayList<>();
     for (AggregateRow r :
         store.aggregate(
-            AggregateQuery.between(from, to).groupBy(Dimension.SUBJECT, Dimension.OPERATION))) {
+            scope.apply(
+                AggregateQuery.between(from, to)
+                    .groupBy(Dimension.SUBJECT, Dimension.OPERATION)))) {
       if (r.calls() == 0 && r.denials() == 0) {
         continue;
       }
@@ -127,13 +167,33 @@ final class LedgerReports {
 
   List<SubjectStats> subjectStats(@Nullable SubjectKind kind, Instant from, Instant to) {
     range(from, to);
+    return subjectStats(kind, from, to, q -> q);
+  }
+
+  SubjectPager<SubjectStats> subjectStatsPager(
+      @Nullable SubjectKind kind, Instant from, Instant to) {
+    range(from, to);
+    return new SubjectPager<>(
+        store,
+        "subjectStats",
+        from,
+        to,
+        kind,
+        scope -> subjectStats(kind, from, to, scope),
+        SubjectStats::subject,
+        r -> "");
+  }
+
+  private List<SubjectStats> subjectStats(
+      @Nullable SubjectKind kind, Instant from, Instant to, UnaryOperator<AggregateQuery> scope) {
     Map<SubjectRef, AggregateRow> totals = new HashMap<>();
     Map<SubjectRef, Long> workflows = new HashMap<>();
     for (AggregateRow r :
         store.aggregate(
-            AggregateQuery.between(from, to)
-                .forSubjectKind(kind)
-                .groupBy(Dimension.SUBJECT, Dimension.WORKFLOW))) {
+            scope.apply(
+                AggregateQuery.between(from, to)
+                    .forSubjectKind(kind)
+                    .groupBy(Dimension.SUBJECT, Dimension.WORKFLOW)))) {
       SubjectRef subject = Checks.notNull("subject", r.subject());
       totals.merge(subject, r, AggregateRow::plus);
       if (r.workflowId() != null && (r.calls() > 0 || r.denials() > 0)) {

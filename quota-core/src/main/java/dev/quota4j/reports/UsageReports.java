@@ -13,6 +13,7 @@ import java.time.YearMonth;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,25 +55,47 @@ public final class UsageReports {
   public static final int TREND_THRESHOLD_PERCENT = 10;
 
   private final QuotaManager manager;
+  private final QuotaStore reads;
+  private final int keyWarningPercent;
+  private final int keyCriticalPercent;
   private final LedgerReports ledger;
   private final LoadReports load;
   private final PeriodReports periods;
   private final StatusReports status;
+  private final TopReports top;
 
-  private UsageReports(QuotaManager manager, int keyWarningPercent, int keyCriticalPercent) {
+  private UsageReports(
+      QuotaManager manager, QuotaStore reads, int keyWarningPercent, int keyCriticalPercent) {
     this.manager = manager;
-    this.ledger = new LedgerReports(manager.store());
-    this.load = new LoadReports(manager, manager.store());
-    this.periods = new PeriodReports(manager.store(), manager.clock());
+    this.reads = reads;
+    this.keyWarningPercent = keyWarningPercent;
+    this.keyCriticalPercent = keyCriticalPercent;
+    this.ledger = new LedgerReports(reads);
+    this.load = new LoadReports(manager, reads);
+    this.periods = new PeriodReports(reads, manager.clock());
     this.status = new StatusReports(manager, keyWarningPercent, keyCriticalPercent);
+    this.top = new TopReports(reads);
   }
 
   /** Reports over the manager's store, policy and clock. */
   public static UsageReports of(QuotaManager manager) {
+    Checks.notNull("manager", manager);
     return new UsageReports(
-        Checks.notNull("manager", manager),
-        DEFAULT_KEY_WARNING_PERCENT,
-        DEFAULT_KEY_CRITICAL_PERCENT);
+        manager, manager.store(), DEFAULT_KEY_WARNING_PERCENT, DEFAULT_KEY_CRITICAL_PERCENT);
+  }
+
+  /**
+   * The same reports with the ledger reports (every report but {@link #providerKeys}, {@link
+   * #chooseProviderKey} and {@link #health}, which read the live counters through the manager) read
+   * from {@code replica}: a store over a read replica of the manager's database, so that reports do
+   * not load the primary that admission writes to. For the JDBC store, build it on the replica's
+   * {@code DataSource} with the same table prefix and {@code SchemaMode.NONE} (it then writes
+   * nothing at build time; reports only read). The replica's lag shows in the reports: see the
+   * README.
+   */
+  public UsageReports readingFrom(QuotaStore replica) {
+    return new UsageReports(
+        manager, Checks.notNull("replica", replica), keyWarningPercent, keyCriticalPercent);
   }
 
   /**
@@ -87,7 +110,7 @@ public final class UsageReports {
         "critical",
         "must be above warning (" + warning + ") and at most 99",
         critical);
-    return new UsageReports(manager, warning, critical);
+    return new UsageReports(manager, reads, warning, critical);
   }
 
   // ---------------------------------------------------------------- ledger reports
@@ -96,6 +119,60 @@ public final class UsageReports {
   /** Per subject per UTC day: calls, denials, tokens and cost; by subject, then day. */
   public List<SubjectDay> dailyBySubject(Instant from, Instant to) {
     return ledger.dailyBySubject(from, to);
+  }
+
+  /**
+   * One page of {@link #dailyBySubject(Instant, Instant)}, in its order (subject kind, then id,
+   * then day), read a range of subjects at a time by keyset: a page deep in the range costs what
+   * the first costs. See {@link Page} for what paging while events arrive hands out.
+   */
+  public Page<SubjectDay> dailyBySubject(Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.dailyBySubjectPager(from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #dailyBySubject(Instant, Instant)}, in its order, read a few hundred
+   * subjects at a time as the stream is consumed: memory does not grow with the number of rows.
+   * Close the stream (try-with-resources); each read is its own snapshot, as with pages.
+   *
+   * <pre>{@code
+   * try (Stream<SubjectDay> rows = reports.streamDailyBySubject(from, to)) {
+   *   Csv.write(writer, SubjectDay.HEADER, rows);
+   * }
+   * }</pre>
+   */
+  public Stream<SubjectDay> streamDailyBySubject(Instant from, Instant to) {
+    return ledger.dailyBySubjectPager(from, to).stream();
+  }
+
+  /**
+   * The {@code n} subjects (of one kind, or of every kind when {@code kind} is null) with the most
+   * tokens, cost, requests or denials over the range, most first (on a tie, by subject); subjects
+   * with none of it are left out. Answered from one aggregate by subject (on JDBC, from the subject
+   * rollup), keeping only the best {@code n} in memory.
+   *
+   * @param n 1 to {@value PageRequest#MAX_SIZE}
+   */
+  public List<SubjectTotals> topSubjects(
+      TopBy by, @Nullable SubjectKind kind, Instant from, Instant to, int n) {
+    return top.topSubjects(by, kind, from, to, n);
+  }
+
+  /**
+   * Denials per code over the range, most first (on a tie, by code): every kind of subject together
+   * ({@link CodeDenials#subjectKind()} null). Denials retention rolled into daily summaries keep
+   * their code and count by their day.
+   */
+  public List<CodeDenials> denialsByCode(Instant from, Instant to) {
+    return top.denialsByCode(from, to, false);
+  }
+
+  /**
+   * Denials per code and kind of subject over the range, most first; see {@link #denialsByCode}.
+   */
+  public List<CodeDenials> denialsByCodeAndKind(Instant from, Instant to) {
+    return top.denialsByCode(from, to, true);
   }
 
   /** The agents with the most tokens (events naming no agent left out), most first. */
@@ -114,6 +191,23 @@ public final class UsageReports {
   /** Per subject and operation: calls, errors, tokens and cost; by subject, then most tokens. */
   public List<OperationActivity> activityByOperation(Instant from, Instant to) {
     return ledger.activityByOperation(from, to);
+  }
+
+  /**
+   * One page of {@link #activityByOperation(Instant, Instant)}, in its order; see {@link
+   * #dailyBySubject(Instant, Instant, PageRequest)}.
+   */
+  public Page<OperationActivity> activityByOperation(Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.activityByOperationPager(from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #activityByOperation(Instant, Instant)}, in its order, with memory flat in
+   * the number of rows; close the stream. See {@link #streamDailyBySubject}.
+   */
+  public Stream<OperationActivity> streamActivityByOperation(Instant from, Instant to) {
+    return ledger.activityByOperationPager(from, to).stream();
   }
 
   /**
@@ -140,6 +234,25 @@ public final class UsageReports {
    */
   public List<SubjectStats> subjectStats(@Nullable SubjectKind kind, Instant from, Instant to) {
     return ledger.subjectStats(kind, from, to);
+  }
+
+  /**
+   * One page of {@link #subjectStats(SubjectKind, Instant, Instant)}, in its order (subject kind,
+   * then id); see {@link #dailyBySubject(Instant, Instant, PageRequest)}.
+   */
+  public Page<SubjectStats> subjectStats(
+      @Nullable SubjectKind kind, Instant from, Instant to, PageRequest page) {
+    Checks.notNull("page", page);
+    return ledger.subjectStatsPager(kind, from, to).page(page);
+  }
+
+  /**
+   * Every row of {@link #subjectStats(SubjectKind, Instant, Instant)}, in its order, with memory
+   * flat in the number of rows; close the stream. See {@link #streamDailyBySubject}.
+   */
+  public Stream<SubjectStats> streamSubjectStats(
+      @Nullable SubjectKind kind, Instant from, Instant to) {
+    return ledger.subjectStatsPager(kind, from, to).stream();
   }
 
   /**

@@ -35,6 +35,12 @@ import org.jspecify.annotations.Nullable;
  * @param subjectKind only events whose primary subject is of this kind, if not null
  * @param filters only events whose dimension equals the value; {@link Dimension#STATUS} takes a
  *     status name; {@link Dimension#SUBJECT} is not allowed here (use {@code subject})
+ * @param subjectIdAfter only events whose primary subject's id is after this one ({@link
+ *     String#compareTo}), if not null; needs {@code subjectKind}. With {@code subjectIdUpTo}, it
+ *     reads a range of subjects for a report that pages over them (a store compares ids by code
+ *     point, which is the same order but for ids holding characters above U+FFFF)
+ * @param subjectIdUpTo only events whose primary subject's id is this one or before it, if not
+ *     null; needs {@code subjectKind}
  */
 @Beta
 public record AggregateQuery(
@@ -44,7 +50,9 @@ public record AggregateQuery(
     Bucket bucket,
     @Nullable SubjectRef subject,
     @Nullable SubjectKind subjectKind,
-    Map<Dimension, String> filters) {
+    Map<Dimension, String> filters,
+    @Nullable String subjectIdAfter,
+    @Nullable String subjectIdUpTo) {
 
   /** Validates the range and the filters; copies the collections. */
   public AggregateQuery {
@@ -69,6 +77,29 @@ public record AggregateQuery(
           "must be the kind of subject " + subject,
           subjectKind);
     }
+    if (subjectIdAfter != null || subjectIdUpTo != null) {
+      Checks.argument(
+          subjectKind != null,
+          "subjectKind",
+          "must be given with a range of subject ids ("
+              + subjectIdAfter
+              + ", "
+              + subjectIdUpTo
+              + "]",
+          String.valueOf(subjectKind));
+    }
+  }
+
+  /** A query over every subject id of the kind: the components before the subject id range. */
+  public AggregateQuery(
+      Instant from,
+      Instant to,
+      Set<Dimension> groupBy,
+      Bucket bucket,
+      @Nullable SubjectRef subject,
+      @Nullable SubjectKind subjectKind,
+      Map<Dimension, String> filters) {
+    this(from, to, groupBy, bucket, subject, subjectKind, filters, null, null);
   }
 
   /** Every outcome event with {@code from <= time < to}, in one row. */
@@ -78,22 +109,34 @@ public record AggregateQuery(
 
   /** The same query grouped by these dimensions. */
   public AggregateQuery groupBy(Dimension... dimensions) {
-    return new AggregateQuery(from, to, Set.of(dimensions), bucket, subject, subjectKind, filters);
+    return new AggregateQuery(
+        from,
+        to,
+        Set.of(dimensions),
+        bucket,
+        subject,
+        subjectKind,
+        filters,
+        subjectIdAfter,
+        subjectIdUpTo);
   }
 
   /** The same query split into buckets. */
   public AggregateQuery bucket(Bucket newBucket) {
-    return new AggregateQuery(from, to, groupBy, newBucket, subject, subjectKind, filters);
+    return new AggregateQuery(
+        from, to, groupBy, newBucket, subject, subjectKind, filters, subjectIdAfter, subjectIdUpTo);
   }
 
   /** The same query for one subject. */
   public AggregateQuery forSubject(@Nullable SubjectRef s) {
-    return new AggregateQuery(from, to, groupBy, bucket, s, subjectKind, filters);
+    return new AggregateQuery(
+        from, to, groupBy, bucket, s, subjectKind, filters, subjectIdAfter, subjectIdUpTo);
   }
 
   /** The same query for one kind of subject. */
   public AggregateQuery forSubjectKind(@Nullable SubjectKind kind) {
-    return new AggregateQuery(from, to, groupBy, bucket, subject, kind, filters);
+    return new AggregateQuery(
+        from, to, groupBy, bucket, subject, kind, filters, subjectIdAfter, subjectIdUpTo);
   }
 
   /** The same query with one more equality filter. */
@@ -101,7 +144,23 @@ public record AggregateQuery(
     Map<Dimension, String> f = new EnumMap<>(Dimension.class);
     f.putAll(filters);
     f.put(dimension, value);
-    return new AggregateQuery(from, to, groupBy, bucket, subject, subjectKind, f);
+    return new AggregateQuery(
+        from, to, groupBy, bucket, subject, subjectKind, f, subjectIdAfter, subjectIdUpTo);
+  }
+
+  /**
+   * The same query for the subjects of its kind whose id is after {@code after} (none: from the
+   * first) and not after {@code upTo} (none: to the last).
+   */
+  public AggregateQuery forSubjectIds(@Nullable String after, @Nullable String upTo) {
+    return new AggregateQuery(
+        from, to, groupBy, bucket, subject, subjectKind, filters, after, upTo);
+  }
+
+  /** Whether a subject id lies in {@code (subjectIdAfter, subjectIdUpTo]}. */
+  public boolean inSubjectIdRange(String id) {
+    return (subjectIdAfter == null || id.compareTo(subjectIdAfter) > 0)
+        && (subjectIdUpTo == null || id.compareTo(subjectIdUpTo) <= 0);
   }
 
   /** Whether {@code status} is a status the aggregate counts. */
@@ -137,6 +196,9 @@ public record AggregateQuery(
       return false;
     }
     if (subjectKind != null && subjectKind != s.kind()) {
+      return false;
+    }
+    if (!inSubjectIdRange(s.id())) {
       return false;
     }
     for (Map.Entry<Dimension, String> f : filters.entrySet()) {

@@ -3,13 +3,17 @@ package dev.quota4j.spi;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.Beta;
 import dev.quota4j.QuotaStoreUnavailableException;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.internal.Checks;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where counters, reservations, the subject directory and the usage ledger live. The {@link
@@ -168,6 +172,49 @@ public interface QuotaStore extends AutoCloseable {
    */
   default List<AggregateRow> aggregate(AggregateQuery query) {
     throw unsupported(this, "aggregate");
+  }
+
+  /**
+   * Denials (QUOTA_EXCEEDED events) with {@code from <= time < to}, counted per code and kind of
+   * subject, in no particular order; those retention rolled into daily summaries count by the start
+   * of their UTC day, with their code.
+   *
+   * @throws UnsupportedOperationException when the store cannot count denials
+   */
+  default List<DenialCount> denialsByCode(Instant from, Instant to) {
+    throw unsupported(this, "denialsByCode");
+  }
+
+  /**
+   * The ids of the subjects of one kind that have outcome events in {@code [from, to)} (in the
+   * ledger or, by the start of their day, in the daily summaries), after {@code after} (none: from
+   * the first), in ascending order, at most {@code limit}: the keyset by which reports page over
+   * subjects. It may also name a subject whose events there are all of other statuses; a report
+   * then finds no rows for it.
+   *
+   * <p>The default groups {@link #aggregate} by subject over every later subject and sorts the ids
+   * ({@link String#compareTo}); a store with an index on subjects answers from it instead, reading
+   * no more than the subjects it returns.
+   *
+   * @throws UnsupportedOperationException when the store cannot aggregate
+   */
+  default List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    Checks.positive("limit", limit);
+    List<String> ids = new ArrayList<>();
+    for (AggregateRow r :
+        aggregate(
+            AggregateQuery.between(from, to)
+                .forSubjectKind(kind)
+                .forSubjectIds(after, null)
+                .groupBy(Dimension.SUBJECT))) {
+      SubjectRef s = r.subject();
+      if (s != null && (after == null || s.id().compareTo(after) > 0)) {
+        ids.add(s.id());
+      }
+    }
+    Collections.sort(ids);
+    return ids.size() > limit ? List.copyOf(ids.subList(0, limit)) : ids;
   }
 
   /**

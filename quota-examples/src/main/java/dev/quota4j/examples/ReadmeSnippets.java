@@ -26,6 +26,8 @@ import dev.quota4j.jdbc.SchemaMode;
 import dev.quota4j.memory.InMemoryQuotaStore;
 import dev.quota4j.reports.Csv;
 import dev.quota4j.reports.HourLoad;
+import dev.quota4j.reports.Page;
+import dev.quota4j.reports.PageRequest;
 import dev.quota4j.reports.ProviderKeyStatus;
 import dev.quota4j.reports.SubjectDay;
 import dev.quota4j.reports.TopEntry;
@@ -48,6 +50,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -242,6 +245,33 @@ public final class ReadmeSnippets {
       Csv.write(out, SubjectDay.HEADER, reports.dailyBySubject(from, to)); // RFC 4180
     }
     // README-END
+  }
+
+  /** Every page of the per-subject-per-day report; returns how many rows they held. */
+  public static int paging(UsageReports reports, Instant from, Instant to) {
+    int rows = 0;
+    // README-START paging
+    String cursor = null; // null: the first page
+    do {
+      Page<SubjectDay> page = reports.dailyBySubject(from, to, new PageRequest(500, cursor));
+      rows += page.rows().size(); // show them; hand page.next() to whoever asks for more
+      cursor = page.next(); // opaque; null after the last page
+    } while (cursor != null);
+    // README-END
+    return rows;
+  }
+
+  /** The per-subject-per-day report exported as CSV, read as it is written. */
+  public static long export(UsageReports reports, Instant from, Instant to, Path file)
+      throws IOException {
+    long written;
+    // README-START export
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        Stream<SubjectDay> rows = reports.streamDailyBySubject(from, to)) {
+      written = Csv.write(out, SubjectDay.HEADER, rows); // memory flat in the number of rows
+    }
+    // README-END
+    return written;
   }
 
   /** An operator's changes. */

@@ -194,6 +194,12 @@ class ReadmeSnippetsTest {
     assertEquals(
         r.perUserPerDay().stream().map(SubjectDay::csvValues).toList(), csv.subList(1, csv.size()));
 
+    Instant from = to.minus(Duration.ofDays(7));
+    assertEquals(3, ReadmeSnippets.paging(UsageReports.of(q), from, to));
+    Path export = dir.resolve("export.csv");
+    assertEquals(3, ReadmeSnippets.export(UsageReports.of(q), from, to, export));
+    assertEquals(Files.readString(file), Files.readString(export), "the same CSV as the list");
+
     ReadmeSnippets.admin(q, "s-1");
     LimitStatus u42 = q.status(SubjectRef.user("u-42")).limit("user-daily-tokens").orElseThrow();
     assertEquals("pro", q.status(SubjectRef.user("u-42")).plan());

@@ -63,8 +63,7 @@ final class AggregateSql {
   /** A statement and its parameters. */
   record Statement(String sql, List<Object> params) {}
 
-  private static void filters(
-      AggregateQuery q, StringBuilder sql, List<Object> params, boolean subjects) {
+  private void filters(AggregateQuery q, StringBuilder sql, List<Object> params, boolean subjects) {
     SubjectRef subject = q.subject();
     if (subjects && subject != null) {
       sql.append(" AND subject_kind = ? AND subject_id = ?");
@@ -75,6 +74,16 @@ final class AggregateSql {
     if (subjects && kind != null) {
       sql.append(" AND subject_kind = ?");
       params.add(kind.name());
+    }
+    String after = q.subjectIdAfter();
+    if (subjects && after != null) {
+      sql.append(" AND ").append(dialect.idOrder("subject_id")).append(" > ?");
+      params.add(after);
+    }
+    String upTo = q.subjectIdUpTo();
+    if (subjects && upTo != null) {
+      sql.append(" AND ").append(dialect.idOrder("subject_id")).append(" <= ?");
+      params.add(upTo);
     }
     for (Dimension d : COLUMN_DIMENSIONS) {
       String v = q.filters().get(d);
@@ -146,6 +155,44 @@ final class AggregateSql {
     // row whose events were all moved to another subject), and is left out like an empty group
     sql.append(" HAVING SUM(c_calls) + SUM(c_denials) > 0");
     return new Statement(sql.toString(), params);
+  }
+
+  /**
+   * The ids of subjects of one kind after {@code after} with outcome events in a range of one
+   * source (the ledger by event time, or the daily summaries by day), in the order of {@link
+   * Sql#idOrder}, at most {@code limit}: an index range scan of the source's subject index. Binds
+   * kind, [after], from, to, limit.
+   */
+  String subjectIds(boolean summaries, boolean after) {
+    String time = summaries ? "day_start" : "event_time";
+    return "SELECT DISTINCT "
+        + dialect.idOrder("subject_id")
+        + " AS sid FROM "
+        + (summaries ? dialect.t.daily : dialect.t.events)
+        + " WHERE subject_kind = ?"
+        + (after ? " AND " + dialect.idOrder("subject_id") + " > ?" : "")
+        + " AND "
+        + time
+        + " >= ? AND "
+        + time
+        + " < ? AND status IN "
+        + Sql.OUTCOME_STATUSES
+        + " ORDER BY sid LIMIT ?";
+  }
+
+  /**
+   * Denials per code and subject kind over the ledger (by event time) and the daily summaries (by
+   * day, with the code they kept from schema V6); binds from, to, from, to.
+   */
+  String denialsByCode() {
+    return "SELECT error_code, subject_kind, SUM(n) FROM (SELECT error_code, subject_kind, 1 AS n"
+        + " FROM "
+        + dialect.t.events
+        + " WHERE status = 'QUOTA_EXCEEDED' AND event_time >= ? AND event_time < ?"
+        + " UNION ALL SELECT error_code, subject_kind, events AS n FROM "
+        + dialect.t.daily
+        + " WHERE status = 'QUOTA_EXCEEDED' AND day_start >= ? AND day_start < ?"
+        + ") u GROUP BY error_code, subject_kind";
   }
 
   /**

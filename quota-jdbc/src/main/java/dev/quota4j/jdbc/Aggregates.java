@@ -5,6 +5,7 @@ import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventStatus;
 import java.sql.ResultSet;
@@ -12,10 +13,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,6 +66,63 @@ final class Aggregates {
             tx.update(settings);
           }
           return tx.query(st.sql(), rs -> aggregateRow(rs, q), st.params().toArray());
+        });
+  }
+
+  /** See {@link JdbcQuotaStore#denialsByCode}. */
+  List<DenialCount> denialsByCode(Instant from, Instant to) {
+    if (!from.isBefore(to)) {
+      return List.of();
+    }
+    LocalDateTime f = Times.clamped(from);
+    LocalDateTime t = Times.clamped(to);
+    return db.inTransaction(
+        "count denials",
+        tx ->
+            tx.query(
+                aggregateSql.denialsByCode(),
+                rs ->
+                    new DenialCount(
+                        rows.optText(rs, 1), SubjectKind.valueOf(rows.text(rs, 2)), rs.getLong(3)),
+                f,
+                t,
+                f,
+                t));
+  }
+
+  /** See {@link JdbcQuotaStore#subjectIds}. */
+  List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    if (!from.isBefore(to)) {
+      return List.of();
+    }
+    return db.inTransaction(
+        "list subjects",
+        tx -> {
+          TreeSet<String> ids = new TreeSet<>(sql::compareIds);
+          for (boolean summaries : new boolean[] {false, true}) {
+            List<Object> params = new ArrayList<>();
+            params.add(kind.name());
+            if (after != null) {
+              params.add(after);
+            }
+            params.add(Times.clamped(from));
+            params.add(Times.clamped(to));
+            params.add(limit);
+            ids.addAll(
+                tx.query(
+                    aggregateSql.subjectIds(summaries, after != null),
+                    rs -> rows.text(rs, 1),
+                    params.toArray()));
+          }
+          List<String> out = new ArrayList<>(Math.min(limit, ids.size()));
+          for (String id : ids) {
+            if (out.size() == limit) {
+              break;
+            }
+            out.add(id);
+          }
+          return out;
         });
   }
 

@@ -18,6 +18,12 @@ final class H2Sql extends Sql {
     super(t);
   }
 
+  /** H2 compares text as {@link String#compareTo} does (by UTF-16 code unit). */
+  @Override
+  int compareIds(String a, String b) {
+    return a.compareTo(b);
+  }
+
   @Override
   JdbcDialect dialect() {
     return JdbcDialect.H2;
@@ -147,6 +153,7 @@ final class H2Sql extends Sql {
     for (int i = 0; i < DAILY_SUMS.length; i++) {
       sql.append(", CAST(? AS BIGINT)");
     }
+    sql.append(", CAST(? AS VARCHAR(255))");
     sql.append(")) s(")
         .append(DAILY_COLUMNS)
         .append(") ON d.day_start = s.day_start AND d.subject_kind = s.subject_kind")

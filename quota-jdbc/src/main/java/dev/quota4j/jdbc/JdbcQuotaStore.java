@@ -2,6 +2,7 @@ package dev.quota4j.jdbc;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.QuotaStoreUnavailableException;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.Admission;
 import dev.quota4j.spi.AggregateQuery;
@@ -10,6 +11,7 @@ import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.Dimension;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.EventStatus;
@@ -402,6 +404,33 @@ public final class JdbcQuotaStore implements QuotaStore {
   @Override
   public List<AggregateRow> aggregate(AggregateQuery q) {
     return aggregates.aggregate(q);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement over the ledger and the daily summaries; summaries written before schema V6
+   * count under a null code.
+   */
+  @Override
+  public List<DenialCount> denialsByCode(Instant from, Instant to) {
+    Args.argument(!to.isBefore(from), "to", "must not be before from (" + from + ")", to);
+    return aggregates.denialsByCode(from, to);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads the subject indexes of the ledger and of the daily summaries, one range scan each from
+   * {@code after}, and merges them. Ids are in code point order of the stored text (on PostgreSQL,
+   * where U+0000 is stored escaped, an id holding U+0000 or U+E000 sorts by its escaped form); on
+   * H2, as {@link String#compareTo}.
+   */
+  @Override
+  public List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    Args.argument(limit > 0, "limit", "must be greater than zero", limit);
+    return aggregates.subjectIds(kind, from, to, after, limit);
   }
 
   @Override

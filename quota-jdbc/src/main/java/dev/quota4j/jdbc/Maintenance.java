@@ -347,16 +347,22 @@ final class Maintenance {
       dims.add(v == null ? "" : v);
       row[5 + i] = Db.str(v);
     }
+    // the code joins the key only when there is one, so that rows written before it keep theirs
+    String code = rows.optText(rs, 11);
+    if (code != null) {
+      dims.add(code);
+    }
     row[3] = Rows.sha256(Codec.encode(dims));
     for (int i = 0; i < 6; i++) {
-      row[11 + i] = rs.getLong(11 + i);
+      row[11 + i] = rs.getLong(12 + i);
     }
+    row[17] = Db.str(code);
     return row;
   }
 
   private static Object[] addSums(Object[] a, Object[] b) {
     Object[] out = a.clone();
-    for (int i = 11; i < Sql.DAILY_PARAMS; i++) {
+    for (int i = 11; i < 11 + Sql.DAILY_SUMS.length; i++) {
       out[i] = Args.add("summary sum", (Long) a[i], (Long) b[i]);
     }
     return out;

@@ -65,6 +65,12 @@ final class PostgresSql extends Sql {
     return out.toString();
   }
 
+  /** Byte order of UTF-8, which is code point order, whatever the database's collation. */
+  @Override
+  String idOrder(String column) {
+    return column + " COLLATE \"C\"";
+  }
+
   @Override
   List<String> dialectSchemaResources() {
     return List.of(dialect().schemaLocation() + "/V4__quota4j_admission_functions.sql");

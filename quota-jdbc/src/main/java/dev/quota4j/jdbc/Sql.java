@@ -52,8 +52,9 @@ abstract class Sql {
 
   /**
    * The versioned schema scripts, on the class path, in the order they run: V1 to V3, the dialect's
-   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock), V7
-   * (prompt-cache writes in the ledger) and V8 (hot counters in stripes).
+   * own ({@link #dialectSchemaResources}), then V5 (lease ends by the database's clock), V6 (report
+   * pages, denial codes in the daily summaries), V7 (prompt-cache writes in the ledger) and V8 (hot
+   * counters in stripes).
    */
   final List<String> schemaResources() {
     List<String> out = new ArrayList<>();
@@ -62,6 +63,7 @@ abstract class Sql {
     out.add(dialect().schemaLocation() + "/V3__quota4j_compaction.sql");
     out.addAll(dialectSchemaResources());
     out.add(dialect().schemaLocation() + "/V5__quota4j_lease_clock.sql");
+    out.add(dialect().schemaLocation() + "/V6__quota4j_report_pages.sql");
     out.add(dialect().schemaLocation() + "/V7__quota4j_cache_writes.sql");
     out.add(dialect().schemaLocation() + "/V8__quota4j_stripes.sql");
     return out;
@@ -490,8 +492,8 @@ abstract class Sql {
   static final String DAILY_COLUMNS =
       "day_start, subject_kind, subject_id, dims_hash, status, operation, provider, model, agent,"
           + " tool, provider_key, events, input_tokens, output_tokens, cached_tokens, characters,"
-          + " cost_micros";
-  static final int DAILY_PARAMS = 17;
+          + " cost_micros, error_code";
+  static final int DAILY_PARAMS = 18;
   static final String[] DAILY_SUMS = {
     "events", "input_tokens", "output_tokens", "cached_tokens", "characters", "cost_micros"
   };
@@ -690,14 +692,14 @@ abstract class Sql {
   }
 
   /**
-   * Summary rows of {@code n} claimed events: day, subject, status, the six dimensions, count and
-   * sums; binds n seqs.
+   * Summary rows of {@code n} claimed events: day, subject, status, the six dimensions, the error
+   * code, count and sums; binds n seqs.
    */
   String summarizeEvents(int n) {
     String keys =
         truncate(Bucket.DAY, "event_time")
             + ", subject_kind, subject_id, status, operation, provider, model, agent, tool,"
-            + " provider_key";
+            + " provider_key, error_code";
     return "SELECT "
         + keys
         + ", COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens),"
@@ -753,6 +755,35 @@ abstract class Sql {
   /** Whether {@link #insertUnlessPresent} raises a unique violation on a duplicate. */
   boolean insertRaisesOnDuplicate() {
     return false;
+  }
+
+  /**
+   * An id column as reports order and compare it when they page over subjects: by code point of the
+   * stored text, whatever the database's collation ({@link #compareIds}). H2 and MySQL/MariaDB
+   * (whose id columns are binary) compare so already.
+   */
+  String idOrder(String column) {
+    return column;
+  }
+
+  /** Compares two ids as the database does under {@link #idOrder}. */
+  int compareIds(String a, String b) {
+    return compareCodePoints(text(a), text(b));
+  }
+
+  static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(j);
+      if (x != y) {
+        return Integer.compare(x, y);
+      }
+      i += Character.charCount(x);
+      j += Character.charCount(y);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
   }
 
   /**

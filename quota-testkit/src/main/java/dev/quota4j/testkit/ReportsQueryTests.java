@@ -59,7 +59,7 @@ import org.junit.jupiter.api.Test;
  * The read-only report part of {@link ReportsContract}: every report over the shared workload,
  * checked against figures computed from the generated events.
  */
-public abstract class ReportsQueryTests extends ReportsFixture {
+public abstract class ReportsQueryTests extends ReportsPagingTests {
   // ---------------------------------------------------------------- the reports
 
   @Test
