@@ -1,5 +1,6 @@
 package dev.quota4j.dashboard;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.Limit;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.UsageLevel;
@@ -123,6 +124,7 @@ public final class UsageDashboard {
    *
    * @return the file
    */
+  @CanIgnoreReturnValue
   public Path write(Path file, Instant from, Instant to) throws IOException {
     String page = html(from, to);
     Path dir = file.toAbsolutePath().getParent();
@@ -177,7 +179,7 @@ public final class UsageDashboard {
     s.append("</div></header><main>");
 
     section(s, "wide", "System load per hour", hourly(hours));
-    section(s, "", "Top users: busiest day against their daily token limit", users(users));
+    section(s, "", "Top users by tokens: busiest day against their daily token limit", users(users));
     section(s, "", "Denials by code", denials(scan.denialsByCode()));
     section(s, "", "Top agents (tokens; error rate)", agents(agents));
     section(s, "", "Top tools (tokens; calls)", tools(tools));
