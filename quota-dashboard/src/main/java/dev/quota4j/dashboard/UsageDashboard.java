@@ -179,7 +179,8 @@ public final class UsageDashboard {
     s.append("</div></header><main>");
 
     section(s, "wide", "System load per hour", hourly(hours));
-    section(s, "", "Top users by tokens: busiest day against their daily token limit", users(users));
+    section(
+        s, "", "Top users by tokens: busiest day against their daily token limit", users(users));
     section(s, "", "Denials by code", denials(scan.denialsByCode()));
     section(s, "", "Top agents (tokens; error rate)", agents(agents));
     section(s, "", "Top tools (tokens; calls)", tools(tools));
