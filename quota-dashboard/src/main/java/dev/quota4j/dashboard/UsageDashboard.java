@@ -178,7 +178,7 @@ public final class UsageDashboard {
     figure(s, "cost", Charts.money(total.cost()));
     s.append("</div></header><main>");
 
-    section(s, "wide", "System load per hour", hourly(hours));
+    section(s, "wide", "System load per hour", hourly(hours, systemThresholds(hours)));
     section(
         s, "", "Top users by tokens: busiest day against their daily token limit", users(users));
     section(s, "", "Denials by code", denials(scan.denialsByCode()));
@@ -219,7 +219,17 @@ public final class UsageDashboard {
         .append("</section>");
   }
 
-  private static String hourly(List<HourLoad> hours) {
+  /** The thresholds of the system's hourly limit the load report compares with. */
+  private List<Integer> systemThresholds(List<HourLoad> hours) {
+    String name = hours.isEmpty() ? null : hours.get(0).limitName();
+    return manager.policy().limits().stream()
+        .filter(l -> l.name().equals(name))
+        .map(Limit::thresholds)
+        .findFirst()
+        .orElse(Limit.DEFAULT_THRESHOLDS);
+  }
+
+  private static String hourly(List<HourLoad> hours, List<Integer> thresholds) {
     long cap = hours.isEmpty() ? 0 : hours.get(0).limit();
     boolean shortRange = hours.size() <= 48;
     List<Column> cols = new ArrayList<>();
