@@ -1,20 +1,21 @@
 package dev.quota4j.examples;
 
 import dev.quota4j.Limit;
-import dev.quota4j.LimitStatus;
 import dev.quota4j.Metric;
 import dev.quota4j.Plan;
 import dev.quota4j.QuotaAdmin;
 import dev.quota4j.QuotaDecision;
+import dev.quota4j.QuotaDenial;
 import dev.quota4j.QuotaManager;
 import dev.quota4j.QuotaPolicy;
-import dev.quota4j.QuotaStatus;
 import dev.quota4j.Reservation;
 import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.Usage;
+import dev.quota4j.UsageLevel;
 import dev.quota4j.UsageRequest;
 import dev.quota4j.Window;
+import dev.quota4j.dashboard.UsageDashboard;
 import dev.quota4j.examples.FakeLlm.ChatResult;
 import dev.quota4j.jdbc.JdbcQuotaStore;
 import dev.quota4j.jdbc.SchemaMode;
@@ -41,6 +42,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,12 +52,16 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo the README runs: a day of traffic from 06:00 to 06:00 the next day on an embedded H2
  * file database. Dozens of users on three plans run workflows (a planning call, then agent calls
- * with tools and models); some are denied; the clock crosses midnight. It ends with a report: each
- * user's status, top agents and tools, denials by code and the system's hourly load.
+ * with tools and models); some are denied; the clock crosses midnight. It shows its progress every
+ * two simulated hours and the first denial of each code as it happens, then a report: each user's
+ * busiest day against their daily limit, top agents and tools, cost by model, every denial by code
+ * and the system's hourly load; a few of the lines quota4j itself logged; and the usage dashboard
+ * it wrote.
  */
 public final class Demo {
   private Demo() {}
@@ -64,6 +71,15 @@ public final class Demo {
 
   /** The CSV file the demo writes next to the database: usage per user per UTC day. */
   public static final String CSV = "usage-by-user-per-day.csv";
+
+  /** The usage dashboard the demo writes next to the database. */
+  public static final String DASHBOARD = "dashboard.html";
+
+  /** The file quota4j's own log lines go to when the demo runs from {@link #main}. */
+  public static final String LOG = "quota4j.log";
+
+  /** The provider keys the demo's calls go through; each has a daily request budget. */
+  static final List<String> PROVIDER_KEYS = List.of("anthropic_1", "openai_1", "openai_2");
 
   /** The system-wide hourly token cap, low enough that the busiest hours meet it. */
   public static final long SYSTEM_HOURLY_TOKENS = 60_000;
@@ -111,6 +127,9 @@ public final class Demo {
         .limit(
             Limit.of("system-hourly-tokens", Metric.TOKENS, Window.HOUR, SYSTEM_HOURLY_TOKENS)
                 .appliesTo(SubjectKind.SYSTEM))
+        .limit(
+            Limit.of("key-daily-requests", Metric.REQUESTS, Window.DAY, 600)
+                .appliesTo(SubjectKind.PROVIDER_KEY))
         .build();
   }
 
@@ -122,6 +141,14 @@ public final class Demo {
    * first, and prints the day and the report to {@code out}.
    */
   public static Summary run(Path directory, PrintStream out) {
+    return run(directory, out, null);
+  }
+
+  /**
+   * {@link #run(Path, PrintStream)}, then shows a few of the lines quota4j logged to {@code log}
+   * (SLF4J Simple's file), when given.
+   */
+  public static Summary run(Path directory, PrintStream out, @Nullable Path log) {
     Path file = directory.resolve(DATABASE + ".mv.db");
     try {
       Files.createDirectories(directory);
@@ -148,8 +175,7 @@ public final class Demo {
               .tokenCounter(Tokens.COUNTER)
               .clock(clock)
               .idGenerator(() -> Long.toString(ids.incrementAndGet()))
-              .defaultLogging(false)
-              .build();
+              .build(); // with quota4j's own logging: thresholds and denials, through SLF4J
       QuotaAdmin admin = QuotaAdmin.of(quotas);
       List<String> users = new ArrayList<>();
       for (int i = 1; i <= 36; i++) {
@@ -163,12 +189,16 @@ public final class Demo {
           "users: %d (20 free, 12 pro, 4 team); system cap %,d tokens an hour%n%n",
           users.size(),
           SYSTEM_HOURLY_TOKENS);
+      out.println("every two simulated hours, and the first denial of each code as it happens:");
       Traffic t = new Traffic(quotas, new Random(20261124), out);
       for (Instant tick = START;
           tick.isBefore(START.plus(Duration.ofDays(1)));
           tick = tick.plus(Duration.ofMinutes(10))) {
         clock.set(tick);
-        int hour = tick.atZone(java.time.ZoneOffset.UTC).getHour();
+        int hour = tick.atZone(ZoneOffset.UTC).getHour();
+        if (tick.getEpochSecond() % 7200 == 0 && !tick.equals(START)) {
+          t.progress(tick);
+        }
         int load = hour >= 10 && hour < 12 ? 10 : hour >= 8 && hour < 18 ? 6 : hour < 23 ? 2 : 1;
         int workflows = t.random.nextInt(load + 1);
         for (int w = 0; w < workflows; w++) {
@@ -176,8 +206,26 @@ public final class Demo {
           clock.advance(Duration.ofSeconds(30));
         }
       }
+      t.progress(START.plus(Duration.ofDays(1)));
       out.println();
       report(quotas, users, directory, out);
+      if (log != null) {
+        showLog(log, out);
+      }
+      Path page = directory.resolve(DASHBOARD);
+      try {
+        UsageDashboard.builder(quotas)
+            .title("quota4j demo: one day of LLM traffic")
+            .providerKeys(PROVIDER_KEYS)
+            .build()
+            .write(page, START, START.plus(Duration.ofDays(1)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + page, e);
+      }
+      out.printf(
+          Locale.ROOT,
+          "%n-- the usage dashboard: open %s%n",
+          page.toAbsolutePath().normalize().toUri());
       return new Summary(
           t.workflows,
           t.calls,
@@ -194,12 +242,36 @@ public final class Demo {
     int workflows;
     int calls;
     int denied;
-    int shown;
+    long tokens;
+    final Map<String, Long> byCode = new TreeMap<>();
+    private Instant periodStart = START;
+    private int periodWorkflows;
+    private int periodCalls;
+    private int periodDenied;
+    private long periodTokens;
 
     Traffic(QuotaManager quotas, Random random, PrintStream out) {
       this.quotas = quotas;
       this.random = random;
       this.out = out;
+    }
+
+    /** One line for the period that ends at {@code end}. */
+    void progress(Instant end) {
+      out.printf(
+          Locale.ROOT,
+          "  %s-%s  %,4d workflows %,5d calls %,4d denied %,9d tokens%n",
+          CLOCK.format(periodStart),
+          CLOCK.format(end),
+          workflows - periodWorkflows,
+          calls - periodCalls,
+          denied - periodDenied,
+          tokens - periodTokens);
+      periodStart = end;
+      periodWorkflows = workflows;
+      periodCalls = calls;
+      periodDenied = denied;
+      periodTokens = tokens;
     }
 
     void workflow(String user) {
@@ -240,16 +312,19 @@ public final class Demo {
         String workflowId,
         String operation,
         String model,
-        @org.jspecify.annotations.Nullable String agent,
-        @org.jspecify.annotations.Nullable String tool,
+        @Nullable String agent,
+        @Nullable String tool,
         String prompt,
         long maxOutput) {
+      boolean anthropic = model.startsWith("claude");
       UsageRequest.Builder req =
           UsageRequest.forUser(user)
               .workflow(workflowId)
               .operation(operation)
               .model(model)
-              .provider(model.startsWith("claude") ? "anthropic" : "openai")
+              .provider(anthropic ? "anthropic" : "openai")
+              .providerKey(
+                  anthropic ? "anthropic_1" : (workflows % 3 == 0 ? "openai_2" : "openai_1"))
               .estimatedTokens(prompt, maxOutput);
       if (agent != null && tool != null) {
         req.agent(agent).tool(tool);
@@ -257,14 +332,16 @@ public final class Demo {
       QuotaDecision d = quotas.tryReserve(req);
       if (!d.allowed()) {
         denied++;
-        if (shown++ < 12) {
+        QuotaDenial denial = d.denial();
+        if (byCode.merge(denial.code(), 1L, Long::sum) == 1L) {
           out.printf(
               Locale.ROOT,
-              "%s %s %-12s DENIED %s%n",
-              quotas.clock().instant(),
+              "    %s %s %s denied %s: %s%n",
+              CLOCK.format(quotas.clock().instant()),
               user,
               operation,
-              d.denial().code());
+              denial.code(),
+              denial.message());
         }
         return false;
       }
@@ -275,8 +352,10 @@ public final class Demo {
         ChatResult a = llm.call(prompt, r.grantedMaxOutputTokens());
         if (random.nextInt(30) == 0) {
           r.fail("upstream timeout", Usage.of(a.promptTokens(), 0)); // billed the prompt only
+          tokens += a.promptTokens();
         } else {
           r.commit(Usage.of(a.promptTokens(), a.completionTokens()).withModel(model));
+          tokens += a.promptTokens() + a.completionTokens();
         }
       }
       return true;
@@ -288,81 +367,99 @@ public final class Demo {
     Instant from = START;
     Instant to = START.plus(Duration.ofDays(1));
     UsageReports reports = UsageReports.of(quotas);
-    out.printf(Locale.ROOT, "== Report for %s to %s, from UsageReports%n%n", from, to);
+    out.printf(
+        Locale.ROOT,
+        "== Report for %s to %s UTC, from UsageReports%n%n",
+        DAY.format(from),
+        DAY.format(to));
 
-    out.println("-- per user: both UTC days of the run; 'now' is the new day's status");
-    out.println("user  plan  calls denied   tokens   cost $   now: daily tokens  level");
+    out.println("-- per user: the run's totals, and the busiest UTC day against the daily limit");
+    out.println(
+        "user  plan   calls denied    tokens     cost   busiest day: tokens / limit  level");
     List<SubjectDay> days = reports.dailyBySubject(from, to);
+    Map<UsageLevel, Integer> levels = new TreeMap<>();
     for (String u : users) {
       SubjectRef user = SubjectRef.user(u);
       List<SubjectDay> mine = days.stream().filter(d -> d.subject().equals(user)).toList();
-      QuotaStatus st = quotas.status(user);
-      LimitStatus tokens = st.limit("daily-tokens").orElseThrow();
+      String plan = quotas.status(user).plan();
+      Plan onPlan = quotas.policy().plan(plan == null ? "free" : plan);
+      Limit daily = onPlan == null ? null : onPlan.limit("daily-tokens");
+      long peak = mine.stream().mapToLong(SubjectDay::totalTokens).max().orElse(0);
+      long limit = daily == null ? 0 : daily.amount();
+      UsageLevel level =
+          UsageLevel.of(peak, limit, daily == null ? Limit.DEFAULT_THRESHOLDS : daily.thresholds());
+      levels.merge(level, 1, Integer::sum);
       out.printf(
           Locale.ROOT,
-          "%-5s %-5s %5d %6d %8d %8s   %7d / %-7d  %s%n",
+          "%-5s %-5s %6s %6s %9s %8s   %,11d / %,-11d %s%n",
           u,
-          st.plan(),
-          mine.stream().mapToLong(SubjectDay::calls).sum(),
-          mine.stream().mapToLong(SubjectDay::denials).sum(),
-          mine.stream().mapToLong(SubjectDay::totalTokens).sum(),
-          cents(mine.stream().map(SubjectDay::cost).reduce(BigDecimal.ZERO, BigDecimal::add)),
-          tokens.used(),
-          tokens.limit(),
-          st.level());
+          plan,
+          count(mine.stream().mapToLong(SubjectDay::calls).sum()),
+          count(mine.stream().mapToLong(SubjectDay::denials).sum()),
+          count(mine.stream().mapToLong(SubjectDay::totalTokens).sum()),
+          dollars(mine.stream().map(SubjectDay::cost).reduce(BigDecimal.ZERO, BigDecimal::add)),
+          peak,
+          limit,
+          level);
     }
+    out.println("   busiest days: " + levels);
 
     out.println();
     out.println("-- top agents");
     for (AgentStats a : top(reports.agentStats(from, to), 5)) {
       out.printf(
           Locale.ROOT,
-          "  %-26s %5d calls %8d tokens  $%s  errors %s %%  denied %d%n",
+          "  %-28s %6s calls %9s tokens %8s  errors %5s %%  denied %s%n",
           a.agent(),
-          a.calls(),
-          a.totalTokens(),
-          cents(a.cost()),
+          count(a.calls()),
+          count(a.totalTokens()),
+          dollars(a.cost()),
           a.errorRatePercent().toPlainString(),
-          a.denials());
+          count(a.denials()));
     }
     out.println("-- top tools");
     for (TopEntry t : reports.topTools(from, to, 5)) {
       out.printf(
           Locale.ROOT,
-          "  %-26s %5d calls %8d tokens  $%s  %s a call%n",
+          "  %-28s %6s calls %9s tokens %8s  %s tokens a call%n",
           t.agent() + "." + t.tool(),
-          t.calls(),
-          t.totalTokens(),
-          cents(t.cost()),
-          t.averageTokens().toPlainString());
+          count(t.calls()),
+          count(t.totalTokens()),
+          dollars(t.cost()),
+          t.averageTokens().setScale(0, RoundingMode.HALF_UP).toPlainString());
     }
     out.println("-- by model");
     for (StatsRow m : reports.periodStats(null, from, to).byProviderModel()) {
       out.printf(
           Locale.ROOT,
-          "  %-36s %5d calls %8d tokens  $%s  errors %d%n",
+          "  %-38s %6s calls %9s tokens %8s  errors %s%n",
           m.provider() + "/" + m.model(),
-          m.calls(),
-          m.totalTokens(),
-          cents(m.cost()),
-          m.errors());
+          count(m.calls()),
+          count(m.totalTokens()),
+          dollars(m.cost()),
+          count(m.errors()));
     }
 
+    Map<String, Long> byCode = denialsByCode(quotas, from, to);
     out.println("-- denials by code");
-    denialsByCode(quotas, from, to)
-        .forEach((code, n) -> out.printf(Locale.ROOT, "  %-36s %5d%n", code, n));
+    byCode.forEach((code, n) -> out.printf(Locale.ROOT, "  %-38s %6s%n", code, count(n)));
+    out.printf(
+        Locale.ROOT,
+        "  %-38s %6s%n",
+        "all",
+        count(byCode.values().stream().mapToLong(Long::longValue).sum()));
 
-    out.printf(Locale.ROOT, "-- system hourly load (cap %,d tokens)%n", SYSTEM_HOURLY_TOKENS);
+    out.printf(Locale.ROOT, "-- system hourly load (cap %s tokens)%n", count(SYSTEM_HOURLY_TOKENS));
     for (HourLoad h : reports.systemHourlyLoad(from, to)) {
       BigDecimal percent = h.capacityPercent() == null ? BigDecimal.ZERO : h.capacityPercent();
       out.printf(
           Locale.ROOT,
-          "  %s %7d tokens %5s %% %4d calls %3d denied |%s%n",
-          h.hour().toString().substring(0, 16),
-          h.totalTokens(),
-          percent.toPlainString(),
-          h.calls(),
-          h.denials(),
+          "  %s %7s tokens %5s %% %4s calls %3s denied |%s%n",
+          DAY.format(h.hour()),
+          count(h.totalTokens()),
+          percent.setScale(1, RoundingMode.HALF_UP).toPlainString(),
+          count(h.calls()),
+          count(h.denials()),
           "#".repeat(Math.min(40, percent.intValue() * 40 / 100)));
     }
 
@@ -377,6 +474,40 @@ public final class Demo {
         "%n-- per user per day as CSV: %s (%d rows)%n",
         csv.toAbsolutePath().normalize(),
         days.size());
+  }
+
+  /**
+   * A few of the lines quota4j logged: the first of each kind (a threshold reached, a denial, a
+   * warning), then how many there were in all.
+   */
+  static void showLog(Path log, PrintStream out) {
+    List<String> lines;
+    try {
+      lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + log, e);
+    }
+    out.printf(
+        Locale.ROOT,
+        "%n-- what quota4j logged: %s lines in %s; the first of each kind:%n",
+        count(lines.size()),
+        log.toAbsolutePath().normalize());
+    Map<String, String> firsts = new LinkedHashMap<>();
+    for (String line : lines) {
+      if (!line.contains(" dev.quota4j")) {
+        continue; // the connection pool's lines, for one
+      }
+      String kind =
+          line.contains(" reached ")
+              ? (line.startsWith("WARN") ? "threshold, warn" : "threshold, info")
+              : line.contains(" denied ")
+                  ? "denied " + line.replaceAll(".* denied ([A-Z_]+).*", "$1")
+                  : line.startsWith("WARN") ? "warning" : "other";
+      firsts.putIfAbsent(kind, line);
+    }
+    firsts.values().stream()
+        .limit(8)
+        .forEach(l -> out.println("  " + (l.length() > 160 ? l.substring(0, 157) + "..." : l)));
   }
 
   /**
@@ -402,26 +533,46 @@ public final class Demo {
     return rows.subList(0, Math.min(n, rows.size()));
   }
 
-  /** Money to the cent. */
-  private static String cents(BigDecimal amount) {
-    return amount.setScale(2, RoundingMode.HALF_UP).toPlainString();
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DAY =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** A whole number with thousands separators, as every count in the output. */
+  static String count(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  /** Money in dollars to the cent, as every amount in the output: {@code $1,234.56}. */
+  static String dollars(BigDecimal amount) {
+    return String.format(Locale.ROOT, "$%,.2f", amount.setScale(2, RoundingMode.HALF_UP));
   }
 
   /**
-   * Runs the demo. The one argument is the directory of the H2 database file; the README's command
-   * passes {@code quota-examples/target/demo}.
+   * Runs the demo. The one argument is the directory of the H2 database file; {@code ./demo} and
+   * the README's Maven command pass {@code quota-examples/target/demo}. quota4j's own log lines go
+   * to {@value #LOG} there (when SLF4J Simple is the logger, as in {@code ./demo}).
    */
   public static void main(String[] args) {
     Path dir = Path.of(args.length > 0 ? args[0] : "target/demo");
+    Path log = dir.resolve(LOG);
+    try {
+      Files.createDirectories(dir);
+      Files.deleteIfExists(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + dir, e);
+    }
+    // before the first logger is made: SLF4J Simple reads these once
+    System.setProperty("org.slf4j.simpleLogger.logFile", log.toString());
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
     long start = System.nanoTime();
-    Summary s = run(dir, System.out);
+    Summary s = run(dir, System.out, log);
     System.out.printf(
         Locale.ROOT,
-        "%nDone: %d workflows, %d calls admitted, %d denied, in %.1f s. The database stays at %s%n",
-        s.workflows(),
-        s.calls(),
-        s.denied(),
-        (System.nanoTime() - start) / 1e9,
-        dir.toAbsolutePath().normalize().resolve(DATABASE + ".mv.db"));
+        "%nDone: %s workflows, %s calls admitted, %s denied, in %.1f s.%n",
+        count(s.workflows()),
+        count(s.calls()),
+        count(s.denied()),
+        (System.nanoTime() - start) / 1e9);
   }
 }

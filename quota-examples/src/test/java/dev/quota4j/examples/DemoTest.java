@@ -19,8 +19,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +31,7 @@ class DemoTest {
   @TempDir Path dir;
 
   @Test
-  void aDayOfTrafficEndsInAReportAndARerunStartsClean() throws IOException {
+  void aDayOfTrafficEndsInAReportAndARerunStartsClean() throws Exception {
     Output<Demo.Summary> first = Output.of(out -> Demo.run(dir, out));
     assertTrue(Files.exists(dir.resolve(Demo.DATABASE + ".mv.db")), "an H2 file database");
     String text = first.text;
@@ -37,6 +39,8 @@ class DemoTest {
     assertTrue(text.contains("(new)"), text);
     for (String section :
         List.of(
+            "  06:00-08:00 ",
+            "  04:00-06:00 ",
             "-- per user:",
             "-- top agents",
             "-- top tools",
@@ -44,7 +48,8 @@ class DemoTest {
             "-- system hourly load",
             "-- by model",
             "-- per user per day as CSV: ",
-            "  2026-11-25T00:00 ")) {
+            "  2026-11-25 00:00 ",
+            "-- the usage dashboard: open file:")) {
       assertTrue(text.contains(section), section + " in\n" + text);
     }
     Demo.Summary s = first.result;
@@ -61,11 +66,70 @@ class DemoTest {
     assertEquals(s.denied(), s.denialsByCode().values().stream().mapToLong(Long::longValue).sum());
     assertEquals(36, text.lines().filter(l -> l.matches("u-\\d\\d +(free|pro|team) .*")).count());
 
+    // every code: its first denial as it happened, its count in the report, and on the dashboard
+    String page = Files.readString(dir.resolve(Demo.DASHBOARD), StandardCharsets.UTF_8);
+    assertTrue(
+        page.contains("data-chart=\"denials\" data-points=\"" + s.denialsByCode().size() + "\""),
+        "the dashboard's denials chart has one point per code");
+    s.denialsByCode()
+        .forEach(
+            (code, n) -> {
+              assertEquals(
+                  1,
+                  text.lines()
+                      .filter(
+                          l -> l.matches(" {4}\\d\\d:\\d\\d u-\\d\\d \\S+ denied " + code + ": .*"))
+                      .count(),
+                  "the first " + code + " as it happened");
+              assertTrue(
+                  text.contains(String.format(Locale.ROOT, "  %-38s %6s%n", code, Demo.count(n))),
+                  code + " counted in the report");
+              assertTrue(
+                  page.contains("data-key=\"" + code + "\" data-value=\"" + n + "\""),
+                  code + " on the dashboard");
+            });
+    assertTrue(
+        text.contains(String.format(Locale.ROOT, "  %-38s %6s%n", "all", Demo.count(s.denied()))));
+    // a busiest day is not always OK: the free users meet their daily limit
+    assertTrue(text.lines().anyMatch(l -> l.matches("u-\\d\\d +free .* CRITICAL")), text);
+    // money in dollars, whole numbers with separators
+    assertTrue(text.lines().anyMatch(l -> l.matches("u-\\d\\d +pro .* \\$0\\.\\d\\d .*")), text);
+    assertTrue(text.contains(" 60,000 "), text);
+
     checkCsvAgainstTheLedger(s);
 
-    Output<Demo.Summary> again = Output.of(out -> Demo.run(dir, out));
-    assertTrue(again.text.contains("the previous run's file was removed"), again.text);
-    assertEquals(s, again.result, "a clean start gives the same day");
+    // the command itself, in a JVM of its own as ./demo runs it: a clean start, the same day,
+    // and quota4j's own log lines
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Demo.class.getName(),
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String again = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+    assertEquals(0, p.exitValue(), again);
+    assertTrue(again.contains("the previous run's file was removed"), again);
+    assertTrue(
+        again.contains(
+            String.format(
+                Locale.ROOT,
+                "Done: %s workflows, %s calls admitted, %s denied, in ",
+                Demo.count(s.workflows()),
+                Demo.count(s.calls()),
+                Demo.count(s.denied()))),
+        "a clean start gives the same day:\n" + again);
+    assertTrue(again.contains("-- what quota4j logged: "), again);
+    assertTrue(again.contains("  INFO dev.quota4j - denied DAILY_TOKEN_QUOTA_EXCEEDED: "), again);
+    assertTrue(again.contains(" reached 75% of limit 'daily-tokens'"), again);
+    assertTrue(Files.size(dir.resolve(Demo.LOG)) > 0);
+    assertEquals(
+        text.substring(text.indexOf("== Report"), text.indexOf("-- per user per day as CSV")),
+        again.substring(again.indexOf("== Report"), again.indexOf("-- per user per day as CSV")),
+        "the same report");
   }
 
   /**
