@@ -234,8 +234,7 @@ public final class UsageDashboard {
     boolean shortRange = hours.size() <= 48;
     List<Column> cols = new ArrayList<>();
     for (HourLoad h : hours) {
-      String css =
-          cap > 0 ? level(UsageLevel.of(h.totalTokens(), cap, Limit.DEFAULT_THRESHOLDS)) : "lvl-ok";
+      String css = cap > 0 ? level(UsageLevel.of(h.totalTokens(), cap, thresholds)) : "lvl-ok";
       cols.add(
           new Column(
               h.hour().toString(),
@@ -254,12 +253,12 @@ public final class UsageDashboard {
                   + " denied",
               css));
     }
-    String capText = cap > 0 ? "cap " + Charts.compact(cap) : "";
+    String capText = cap > 0 ? "cap " + Charts.compact((double) cap) : "";
     return Charts.columns(
         "hourly-load",
         "tokens per hour against the system's hourly cap",
         cols,
-        cap,
+        (double) cap,
         capText,
         Math.max(1, hours.size() / 12));
   }
@@ -300,7 +299,7 @@ public final class UsageDashboard {
         (code, n) ->
             bars.add(
                 new Bar(code, code, n, Long.toString(n), Charts.count(n), "denied", Map.of())));
-    return Charts.bars("denials", "denials by code", bars, max);
+    return Charts.bars("denials", "denials by code", bars, (double) max);
   }
 
   private static String agents(List<AgentStats> agents) {
@@ -324,7 +323,7 @@ public final class UsageDashboard {
                   "calls",
                   Long.toString(a.calls()))));
     }
-    return Charts.bars("agents", "top agents by tokens", bars, max);
+    return Charts.bars("agents", "top agents by tokens", bars, (double) max);
   }
 
   private static String tools(List<TopEntry> tools) {
@@ -342,7 +341,7 @@ public final class UsageDashboard {
               "tokens",
               Map.of("calls", Long.toString(t.calls()))));
     }
-    return Charts.bars("tools", "top tools by tokens", bars, max);
+    return Charts.bars("tools", "top tools by tokens", bars, (double) max);
   }
 
   private static String costByModel(List<StatsRow> rows) {

@@ -5,6 +5,7 @@ import dev.quota4j.QuotaManager;
 import dev.quota4j.dashboard.DashboardHandler;
 import dev.quota4j.dashboard.UsageDashboard;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,7 +23,8 @@ public final class DashboardSnippet {
     UsageDashboard dashboard = UsageDashboard.builder(quotas).title("Acme assistant").build();
     dashboard.write(file, from, to); // one self-contained HTML page: inline SVG, loads nothing
 
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     server.createContext("/quota/dashboard", new DashboardHandler(dashboard));
     server.start(); // GET /quota/dashboard?hours=24, or ?from=...&to=... (ISO instants)
     // README-END

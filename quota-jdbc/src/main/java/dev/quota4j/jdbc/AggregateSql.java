@@ -112,8 +112,7 @@ final class AggregateSql {
    * denials, input, output and cached tokens, characters and cost. A query that groups or filters
    * by {@link Dimension#WORKFLOW} takes no rollup.
    */
-  Statement statement(
-      AggregateQuery q, Sql.@Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
+  Statement statement(AggregateQuery q, @Nullable Rollup r, Instant wholeFrom, Instant wholeTo) {
     if (r != null && byWorkflow(q)) {
       throw new IllegalArgumentException("no rollup keeps the workflow: " + q);
     }
@@ -231,7 +230,7 @@ final class AggregateSql {
       List.of("c_calls", "c_errors", "c_denials", "c_in", "c_out", "c_cached", "c_chars", "c_cost");
 
   private String rollupBranch(
-      AggregateQuery q, Sql.Rollup r, Instant from, Instant to, List<Object> params) {
+      AggregateQuery q, Rollup r, Instant from, Instant to, List<Object> params) {
     StringBuilder sql = new StringBuilder("SELECT ");
     if (q.bucket() != Bucket.NONE) {
       String b = q.bucket() == r.grain() ? r.time() : dialect.truncate(q.bucket(), r.time());
@@ -247,9 +246,9 @@ final class AggregateSql {
       }
     }
     boolean grouped = q.groupBy().contains(Dimension.SUBJECT);
-    for (int i = 0; i < Sql.ROLLUP_SUMS.size(); i++) {
+    for (int i = 0; i < Rollup.SUMS.size(); i++) {
       sql.append(i == 0 ? "" : ", ").append(grouped ? "SUM(" : "(");
-      sql.append(Sql.ROLLUP_SUMS.get(i)).append(") AS ");
+      sql.append(Rollup.SUMS.get(i)).append(") AS ");
       sql.append(SUM_ALIASES.get(i));
     }
     sql.append(" FROM ")

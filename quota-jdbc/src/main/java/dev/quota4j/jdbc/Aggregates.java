@@ -43,7 +43,7 @@ final class Aggregates {
     if (!q.from().isBefore(q.to())) {
       return List.of();
     }
-    Sql.Rollup rollup = rollupFor(q);
+    Rollup rollup = rollupFor(q);
     Instant wholeFrom = q.from();
     Instant wholeTo = q.to();
     if (rollup != null) {
@@ -126,14 +126,14 @@ final class Aggregates {
         });
   }
 
-  private Sql.@Nullable Rollup rollupFor(AggregateQuery q) {
+  private @Nullable Rollup rollupFor(AggregateQuery q) {
     EnumSet<Dimension> needs = EnumSet.noneOf(Dimension.class);
     needs.addAll(q.groupBy());
     needs.addAll(q.filters().keySet());
     if (q.subject() != null) {
       needs.add(Dimension.SUBJECT);
     }
-    for (Sql.Rollup r : sql.rollups()) {
+    for (Rollup r : sql.rollups()) {
       if (r.dimensions().containsAll(needs)
           && (q.bucket() != Bucket.HOUR || r.grain() == Bucket.HOUR)) {
         return r;

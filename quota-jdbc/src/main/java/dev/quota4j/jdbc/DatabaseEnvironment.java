@@ -123,7 +123,7 @@ final class DatabaseEnvironment {
     @Override
     public String toString() {
       return "Target[url="
-          + JdbcQuotaStore.redact(url)
+          + StoreOpener.redact(url)
           + ", user="
           + user
           + ", password="

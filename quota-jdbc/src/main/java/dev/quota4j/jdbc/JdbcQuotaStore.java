@@ -20,8 +20,6 @@ import dev.quota4j.spi.ReserveResult;
 import dev.quota4j.spi.SubjectRecord;
 import dev.quota4j.spi.UsageEvent;
 import dev.quota4j.spi.UsageMove;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -188,7 +186,7 @@ public final class JdbcQuotaStore implements QuotaStore {
   private final Aggregates aggregates;
   private final Maintenance maintenance;
 
-  private JdbcQuotaStore(
+  JdbcQuotaStore(
       Db.ConnectionSource source,
       Sql sql,
       int maxAttempts,
@@ -471,8 +469,8 @@ public final class JdbcQuotaStore implements QuotaStore {
    * <p>One transaction: claim the oldest events that are not rolled up with {@code SELECT ... FOR
    * UPDATE SKIP LOCKED} (rows another instance is compacting or purging are skipped, never waited
    * for), sum them per row of each rollup in the JVM, add the sums with multi-row upserts of up to
-   * {@value Sql#ROLLUP_ROWS_PER_STATEMENT} rows in key order (so two compactions never deadlock),
-   * and set their {@code rolled_up}. Reports read the rollups plus the events not rolled up in one
+   * {@value Rollup#ROWS_PER_STATEMENT} rows in key order (so two compactions never deadlock), and
+   * set their {@code rolled_up}. Reports read the rollups plus the events not rolled up in one
    * statement, so each event counts once before, during and after.
    */
   @Override
@@ -516,20 +514,20 @@ public final class JdbcQuotaStore implements QuotaStore {
   /** Builds a {@link JdbcQuotaStore}. */
   @CanIgnoreReturnValue
   public static final class Builder {
-    private @Nullable DataSource dataSource;
-    private @Nullable Jdbi jdbi;
-    private @Nullable String url;
-    private @Nullable String username;
-    private @Nullable String password;
-    private int maxPoolSize = 10;
-    private Duration connectionTimeout = Duration.ofSeconds(5);
-    private Duration socketTimeout = Duration.ofSeconds(30);
-    private @Nullable Duration statementTimeout;
-    private @Nullable JdbcDialect dialect;
-    private String tablePrefix = Tables.DEFAULT_PREFIX;
-    private SchemaMode schemaMode = SchemaMode.VALIDATE;
-    private int maxAttempts = 5;
-    private boolean reportCounters;
+    @Nullable DataSource dataSource;
+    @Nullable Jdbi jdbi;
+    @Nullable String url;
+    @Nullable String username;
+    @Nullable String password;
+    int maxPoolSize = 10;
+    Duration connectionTimeout = Duration.ofSeconds(5);
+    Duration socketTimeout = Duration.ofSeconds(30);
+    @Nullable Duration statementTimeout;
+    @Nullable JdbcDialect dialect;
+    String tablePrefix = Tables.DEFAULT_PREFIX;
+    SchemaMode schemaMode = SchemaMode.VALIDATE;
+    int maxAttempts = 5;
+    boolean reportCounters;
 
     private Builder() {}
 
@@ -556,7 +554,8 @@ public final class JdbcQuotaStore implements QuotaStore {
      * without it {@link #build()} throws {@link IllegalStateException} saying so.
      */
     public Builder url(String value) {
-      Args.argument(value.startsWith("jdbc:"), "url", "must start with jdbc:", redact(value));
+      Args.argument(
+          value.startsWith("jdbc:"), "url", "must start with jdbc:", StoreOpener.redact(value));
       url = value;
       return this;
     }
@@ -755,107 +754,7 @@ public final class JdbcQuotaStore implements QuotaStore {
      * @throws QuotaStoreUnavailableException when the database cannot be reached
      */
     public JdbcQuotaStore build() {
-      int sources = (dataSource != null ? 1 : 0) + (jdbi != null ? 1 : 0) + (url != null ? 1 : 0);
-      if (sources != 1) {
-        throw new IllegalArgumentException(
-            "exactly one of dataSource, jdbi and url must be set, " + sources + " were");
-      }
-      Duration statement = statementTimeout;
-      if (statement != null) {
-        Args.argument(
-            url != null,
-            "statementTimeout",
-            "applies only to the pool built from a url: configure the server-side timeout of the"
-                + " given data source or Jdbi on its connections",
-            statement);
-        Args.argument(
-            statement.isZero() || socketTimeout.isZero() || statement.compareTo(socketTimeout) < 0,
-            "statementTimeout",
-            "must be shorter than socketTimeout (" + socketTimeout + ")",
-            statement);
-      } else {
-        statement = Duration.ofMillis(socketTimeout.toMillis() / 5 * 4);
-      }
-      Tables tables = new Tables(tablePrefix);
-      AutoCloseable owned = null;
-      Db.ConnectionSource source;
-      String where;
-      boolean connects = dialect == null || schemaMode != SchemaMode.NONE;
-      if (url != null) {
-        requireHikari();
-        DataSource pool =
-            OwnedPool.create(
-                url,
-                username,
-                password,
-                maxPoolSize,
-                connectionTimeout,
-                socketTimeout,
-                statement,
-                connects);
-        owned = (AutoCloseable) pool;
-        source = Db.of(pool);
-        where = redact(url);
-      } else if (jdbi != null) {
-        source = JdbiSource.of(jdbi);
-        where = "the given Jdbi";
-      } else {
-        source = Db.of(Objects.requireNonNull(dataSource));
-        where = "the given DataSource";
-      }
-      try {
-        JdbcDialect d = dialect;
-        if (connects) {
-          try (Db.Lease lease = source.open()) {
-            Connection c = lease.connection();
-            if (d == null) {
-              d = JdbcDialect.detect(c.getMetaData());
-            }
-          } catch (SQLException e) {
-            throw new QuotaStoreUnavailableException(
-                "cannot connect to " + where + ": " + Failures.describe(e), e);
-          }
-        }
-        Sql sql = Objects.requireNonNull(d, "dialect").sql(tables);
-        if (schemaMode == SchemaMode.INSTALL) {
-          SchemaInstaller.install(source, sql);
-        }
-        if (schemaMode != SchemaMode.NONE) {
-          SchemaInstaller.validate(source, sql);
-        }
-        return new JdbcQuotaStore(source, sql, maxAttempts, reportCounters, owned);
-      } catch (RuntimeException e) {
-        if (owned != null) {
-          try {
-            owned.close();
-          } catch (Exception suppressed) {
-            e.addSuppressed(suppressed);
-          }
-        }
-        throw e;
-      }
+      return StoreOpener.open(this);
     }
-  }
-
-  /**
-   * Fails with a message that says what to do when HikariCP, an optional dependency needed only to
-   * build a pool from a URL, is not there.
-   */
-  private static void requireHikari() {
-    try {
-      Class.forName("com.zaxxer.hikari.HikariDataSource", false, Builder.class.getClassLoader());
-    } catch (ClassNotFoundException | LinkageError e) {
-      throw new IllegalStateException(
-          "url(...) builds a HikariCP pool, and HikariCP is not on the class path: add"
-              + " com.zaxxer:HikariCP to your dependencies (on the module path, also resolve"
-              + " com.zaxxer.hikari), or pass your own pool with dataSource(...)",
-          e);
-    }
-  }
-
-  /** A JDBC URL without its password, for messages. */
-  static String redact(String url) {
-    return url.replaceAll("(?i)(password|pwd)=[^&;]*", "$1=***")
-        .replaceAll("//[^/@?;]*:[^/@?;]*@", "//***@");
   }
 }

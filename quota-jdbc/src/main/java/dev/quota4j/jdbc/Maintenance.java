@@ -263,7 +263,7 @@ final class Maintenance {
     if (events.isEmpty()) {
       return;
     }
-    for (Sql.Rollup r : sql.rollups()) {
+    for (Rollup r : sql.rollups()) {
       ChronoUnit unit = r.grain() == Bucket.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
       TreeMap<List<String>, Object[]> rows = new TreeMap<>(Maintenance::compareKeys);
       for (ClaimedEvent e : events) {
@@ -287,14 +287,14 @@ final class Maintenance {
             fresh.add(Rows.sha256(Codec.encode(key.subList(2, key.size()))));
           }
           fresh.addAll(key.subList(2, key.size())); // the keys, or the hashed columns
-          for (int i = 0; i < Sql.ROLLUP_SUMS.size(); i++) {
+          for (int i = 0; i < Rollup.SUMS.size(); i++) {
             fresh.add(0L);
           }
           row = fresh.toArray();
           rows.put(key, row);
         }
         boolean usage = status == EventStatus.SUCCESS || status == EventStatus.ERROR;
-        long[] add = new long[Sql.ROLLUP_SUMS.size()];
+        long[] add = new long[Rollup.SUMS.size()];
         add[0] = usage ? 1 : 0;
         add[1] = status == EventStatus.ERROR ? 1 : 0;
         add[2] = status == EventStatus.QUOTA_EXCEEDED ? 1 : 0;
@@ -307,9 +307,9 @@ final class Maintenance {
         }
       }
       List<Object[]> all = new ArrayList<>(rows.values());
-      for (int from = 0; from < all.size(); from += Sql.ROLLUP_ROWS_PER_STATEMENT) {
+      for (int from = 0; from < all.size(); from += Rollup.ROWS_PER_STATEMENT) {
         List<Object[]> chunk =
-            all.subList(from, Math.min(all.size(), from + Sql.ROLLUP_ROWS_PER_STATEMENT));
+            all.subList(from, Math.min(all.size(), from + Rollup.ROWS_PER_STATEMENT));
         List<Object> params = new ArrayList<>(chunk.size() * chunk.get(0).length);
         for (Object[] row : chunk) {
           params.addAll(Arrays.asList(row));

@@ -82,7 +82,7 @@ final class OwnedPool {
               : String.valueOf(cause.getMessage());
       throw new QuotaStoreUnavailableException(
           "cannot connect to "
-              + JdbcQuotaStore.redact(url)
+              + StoreOpener.redact(url)
               + (user == null ? "" : " as " + user)
               + ": "
               + reason,
@@ -90,7 +90,7 @@ final class OwnedPool {
     } catch (RuntimeException e) {
       // a missing driver or a bad URL: a configuration error
       throw new IllegalArgumentException(
-          "url " + JdbcQuotaStore.redact(url) + " cannot be used: " + e.getMessage(), e);
+          "url " + StoreOpener.redact(url) + " cannot be used: " + e.getMessage(), e);
     }
   }
 

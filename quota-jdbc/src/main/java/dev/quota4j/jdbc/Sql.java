@@ -1,12 +1,9 @@
 package dev.quota4j.jdbc;
 
-import dev.quota4j.spi.AggregateRow;
 import dev.quota4j.spi.Bucket;
-import dev.quota4j.spi.Dimension;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -501,87 +498,14 @@ abstract class Sql {
   /** {@code column} (a UTC timestamp) truncated to the start of its hour or day. */
   abstract String truncate(Bucket bucket, String column);
 
-  /** The dimensions the hourly rollup holds. */
-  static final Set<Dimension> HOURLY_DIMENSIONS =
-      Set.of(Dimension.OPERATION, Dimension.PROVIDER, Dimension.MODEL);
-
-  /** The sums every rollup row holds, in {@link AggregateRow} order. */
-  static final List<String> ROLLUP_SUMS =
-      List.of(
-          "requests",
-          "errors",
-          "denials",
-          "input_tokens",
-          "output_tokens",
-          "cached_tokens",
-          "characters",
-          "cost_micros");
-
-  /** Rollup rows per upsert statement (13 bind parameters each at most). */
-  static final int ROLLUP_ROWS_PER_STATEMENT = 500;
-
-  /**
-   * A rollup table: sums of the outcome events that compaction added to it, one row per time bucket
-   * ({@code grain}), subject kind and {@code keys} (a missing dimension stored as the empty
-   * string).
-   *
-   * @param table the table name
-   * @param time its bucket column
-   * @param grain HOUR or DAY
-   * @param keys the key columns after the bucket and the subject kind, as in the ledger
-   * @param dimensions what it can group and filter by, besides the subject kind
-   * @param hashed whether the row is keyed by {@code dims_hash} (SHA-256 of the keys) in place of
-   *     the keys themselves
-   */
-  record Rollup(
-      String table,
-      String time,
-      Bucket grain,
-      List<String> keys,
-      Set<Dimension> dimensions,
-      boolean hashed) {}
-
-  /** The hourly rollup: hour, subject kind, provider, model, operation. */
-  final Rollup hourlyRollup() {
-    return new Rollup(
-        t.hourly,
-        "hour_start",
-        Bucket.HOUR,
-        List.of("provider", "model", "operation"),
-        HOURLY_DIMENSIONS,
-        true);
-  }
-
-  /** Per day, subject and operation. */
-  final Rollup subjectRollup() {
-    return new Rollup(
-        t.subjectDaily,
-        "day_start",
-        Bucket.DAY,
-        List.of("subject_id", "operation"),
-        Set.of(Dimension.SUBJECT, Dimension.OPERATION),
-        false);
-  }
-
-  /** Per day, subject kind, agent and tool. */
-  final Rollup agentRollup() {
-    return new Rollup(
-        t.agentDaily,
-        "day_start",
-        Bucket.DAY,
-        List.of("agent", "tool"),
-        Set.of(Dimension.AGENT, Dimension.TOOL),
-        false);
-  }
-
   /** Every rollup, in the order compaction writes them and aggregates prefer them. */
   final List<Rollup> rollups() {
-    return List.of(hourlyRollup(), agentRollup(), subjectRollup());
+    return Rollup.all(t);
   }
 
   /**
    * Adds {@code rows} rows to a rollup in one statement: binds, per row, the bucket, the subject
-   * kind, ({@code dims_hash},) the keys, then the {@link #ROLLUP_SUMS} as increments (negative to
+   * kind, ({@code dims_hash},) the keys, then the {@link Rollup#SUMS} as increments (negative to
    * take events out). The rows must have distinct keys; they are written in the order given.
    */
   final String upsertRollup(Rollup r, int rows) {
@@ -590,10 +514,10 @@ abstract class Sql {
     keys.add("subject_kind");
     if (r.hashed()) {
       keys.add("dims_hash");
-      return upsertAdding(r.table(), keys, r.keys(), ROLLUP_SUMS, rows);
+      return upsertAdding(r.table(), keys, r.keys(), Rollup.SUMS, rows);
     }
     keys.addAll(r.keys());
-    return upsertAdding(r.table(), keys, List.of(), ROLLUP_SUMS, rows);
+    return upsertAdding(r.table(), keys, List.of(), Rollup.SUMS, rows);
   }
 
   /**

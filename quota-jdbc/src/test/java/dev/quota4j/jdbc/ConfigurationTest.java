@@ -162,9 +162,9 @@ class ConfigurationTest {
   void urlsAreRedacted() {
     assertEquals(
         "jdbc:postgresql://h/db?user=a&password=***&ssl=true",
-        JdbcQuotaStore.redact("jdbc:postgresql://h/db?user=a&password=p&ssl=true"));
-    assertEquals("jdbc:mysql://***@h/db", JdbcQuotaStore.redact("jdbc:mysql://a:p@h/db"));
-    assertEquals("jdbc:h2:mem:x;PASSWORD=***", JdbcQuotaStore.redact("jdbc:h2:mem:x;PASSWORD=p"));
+        StoreOpener.redact("jdbc:postgresql://h/db?user=a&password=p&ssl=true"));
+    assertEquals("jdbc:mysql://***@h/db", StoreOpener.redact("jdbc:mysql://a:p@h/db"));
+    assertEquals("jdbc:h2:mem:x;PASSWORD=***", StoreOpener.redact("jdbc:h2:mem:x;PASSWORD=p"));
   }
 
   @Test

@@ -87,7 +87,8 @@ public abstract class ReportsPagingTests extends ReportsFixture {
       Instant f = range[0];
       Instant t = range[1];
       List<SubjectDay> list = r.dailyBySubject(f, t);
-      assertTrue(range[0] == NOW || list.size() > 1_000, "the workload spans many subject days");
+      assertTrue(
+          range[0].equals(NOW) || list.size() > 1_000, "the workload spans many subject days");
       for (int size : new int[] {29, PageRequest.MAX_SIZE}) {
         assertEquals(list, allPages(p -> r.dailyBySubject(f, t, p), size), "pages of " + size);
       }
