@@ -2,6 +2,7 @@ package dev.quota4j.micrometer;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.quota4j.QuotaStoreUnavailableException;
+import dev.quota4j.SubjectKind;
 import dev.quota4j.SubjectRef;
 import dev.quota4j.spi.AggregateQuery;
 import dev.quota4j.spi.AggregateRow;
@@ -9,6 +10,7 @@ import dev.quota4j.spi.Charge;
 import dev.quota4j.spi.CommitResult;
 import dev.quota4j.spi.CounterKey;
 import dev.quota4j.spi.CounterValue;
+import dev.quota4j.spi.DenialCount;
 import dev.quota4j.spi.EventQuery;
 import dev.quota4j.spi.QuotaStore;
 import dev.quota4j.spi.ReserveResult;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link QuotaStore} that times every call of the store it wraps into {@link QuotaMetrics}'s
@@ -138,6 +141,17 @@ public final class TimedQuotaStore implements QuotaStore {
   @Override
   public List<AggregateRow> aggregate(AggregateQuery query) {
     return timed("aggregate", () -> delegate.aggregate(query));
+  }
+
+  @Override
+  public List<DenialCount> denialsByCode(Instant from, Instant to) {
+    return timed("denials_by_code", () -> delegate.denialsByCode(from, to));
+  }
+
+  @Override
+  public List<String> subjectIds(
+      SubjectKind kind, Instant from, Instant to, @Nullable String after, int limit) {
+    return timed("subject_ids", () -> delegate.subjectIds(kind, from, to, after, limit));
   }
 
   @Override
