@@ -7,6 +7,7 @@ import dev.quota4j.QuotaManager;
 import dev.quota4j.Reservation;
 import dev.quota4j.UsageRequest;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.client.ChatClientRequest;
 import org.springframework.ai.chat.client.ChatClientResponse;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
@@ -110,7 +111,7 @@ public final class QuotaAdvisor implements CallAdvisor, StreamAdvisor {
    *
    * @throws IllegalArgumentException when the context names no subject
    */
-  static UsageRequest.Builder subject(Map<String, Object> context) {
+  static UsageRequest.Builder subject(Map<String, ? extends @Nullable Object> context) {
     UsageRequest.Builder b;
     Object user = context.get(USER);
     Object session = context.get(SESSION);

@@ -103,6 +103,24 @@ class QuotaChatModelTest {
   }
 
   @Test
+  void cancelledStreamCommitsWhatWasSeen() throws InterruptedException {
+    QuotaManager quotas = manager(10_000);
+    ChatResponse first =
+        model(quotas).stream(new Prompt("Hello")).take(1).blockLast(Duration.ofSeconds(10));
+    assertEquals("hel", first.getResult().getOutput().getText());
+    // the commit runs on boundedElastic after the cancel: wait for it, bounded
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (store.findEvents(EventQuery.all(10)).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    UsageEvent e = onlyEvent();
+    assertEquals(EventStatus.SUCCESS, e.status());
+    assertEquals(e.estimatedTokens() - 4_096, e.inputTokens());
+    assertEquals(quotas.tokenCounter().count("hel", Guard.COUNTING_MODEL), e.outputTokens());
+    assertEquals(0, store.openReservations());
+  }
+
+  @Test
   void subjectIsRequired() {
     IllegalArgumentException e =
         assertThrows(
